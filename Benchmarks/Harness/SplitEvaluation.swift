@@ -1,0 +1,78 @@
+import Foundation
+import KB
+
+/// Compares the page splitter with a corpus's ground truth (truth.jsonl of gen_pages.py).
+enum SplitEvaluation {
+    struct TruthItem: Decodable {
+        let kind: String
+        let kicker: String
+        let title: String
+        let subtitle: String
+        let byline: String
+        let dateline: String
+        let body: String
+    }
+
+    struct TruthPage: Decodable {
+        let page: String
+        let items: [TruthItem]
+    }
+
+    static func run(corpus: String, verbose: Bool) throws {
+        let truthText = try String(contentsOfFile: corpus + "/truth.jsonl", encoding: .utf8)
+        var pages = 0
+        var pagesRight = 0
+        var items = 0
+        var itemsRight = 0
+        var fieldErrors: [String: Int] = [:]
+        var countErrors = 0
+        var shown = 0
+        for line in truthText.split(separator: "\n") {
+            let truth = try JSONDecoder().decode(TruthPage.self, from: Data(line.utf8))
+            let text = try String(contentsOfFile: corpus + "/pages/" + truth.page, encoding: .utf8)
+            let found = PageSplitter.split(text)
+            pages += 1
+            items += truth.items.count
+            var pageRight = found.count == truth.items.count
+            if found.count != truth.items.count {
+                countErrors += 1
+                if verbose && shown < 30 {
+                    shown += 1
+                    print("\(truth.page): \(found.count) items, truth \(truth.items.count)")
+                    print("  found: " + found.map { TextCleaner.removingWhitespace($0.title) }.joined(separator: " | "))
+                    print("  truth: " + truth.items.map(\.title).joined(separator: " | "))
+                }
+            }
+            for (item, expected) in zip(found, truth.items) {
+                var right = true
+                let pairs: [(String, String, String)] = [
+                    ("kind", item.kind.rawValue, expected.kind),
+                    ("title", TextCleaner.removingWhitespace(item.title), expected.title),
+                    ("kicker", TextCleaner.removingWhitespace(item.kicker), expected.kicker),
+                    ("subtitle", TextCleaner.removingWhitespace(item.subtitle), expected.subtitle),
+                    ("byline", TextCleaner.removingWhitespace(item.byline), expected.byline),
+                    ("dateline", TextCleaner.removingWhitespace(item.dateline), expected.dateline),
+                    ("body", TextCleaner.removingWhitespace(item.body), TextCleaner.removingWhitespace(expected.body)),
+                ]
+                for (name, got, want) in pairs where got != want {
+                    right = false
+                    fieldErrors[name, default: 0] += 1
+                    if verbose && shown < 0 && found.count == truth.items.count {
+                        shown += 1
+                        print("\(truth.page) \(name): got '\(got.prefix(60))' want '\(want.prefix(60))'")
+                    }
+                }
+                if right { itemsRight += 1 } else { pageRight = false }
+            }
+            if pageRight { pagesRight += 1 }
+        }
+        print("pages \(pages), split exactly right \(pagesRight) (\(percent(pagesRight, pages)))")
+        print("items \(items), right in every field \(itemsRight) (\(percent(itemsRight, items)))")
+        print("pages with a wrong item count: \(countErrors)")
+        print("field errors: " + fieldErrors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+    }
+
+    static func percent(_ part: Int, _ whole: Int) -> String {
+        String(format: "%.2f%%", whole == 0 ? 0 : 100 * Double(part) / Double(whole))
+    }
+}

@@ -1,0 +1,65 @@
+# kb — the two commands a new user needs are `make run` and `make test`.
+
+SWIFT ?= swift
+APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev pkg-config
+PREFIX ?= $(shell if [ -w /usr/local/bin ]; then echo /usr/local; else echo $$HOME/.local; fi)
+BENCH_ARGS ?=
+
+.PHONY: all deps build release run test lint format check bench docs clean
+
+all: build
+
+# Installs the system packages kb builds against, when they are missing.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing:$$missing"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq $$missing; fi; \
+	fi
+	@python3 -c 'import jsonschema, referencing' 2>/dev/null || \
+		python3 -m pip install -q 'jsonschema>=4.18' 2>/dev/null || \
+		echo "note: python3 jsonschema is missing; the W3C export check in the tests needs it"
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product kb
+
+# Builds kb, installs it in $(PREFIX)/bin, imports seeds/ into the default knowledge base
+# and shows a search.
+run: release
+	@mkdir -p $(PREFIX)/bin
+	@install -m 755 .build/release/kb $(PREFIX)/bin/kb
+	@echo "Installed $(PREFIX)/bin/kb"
+	@$(PREFIX)/bin/kb import seeds/
+	@echo
+	@echo '$$ kb search 非遗'
+	@$(PREFIX)/bin/kb search 非遗
+	@echo
+	@case ":$$PATH:" in *":$(PREFIX)/bin:"*) echo "Try: kb list, kb show ID, kb search 工会";; \
+		*) echo "Add $(PREFIX)/bin to your PATH, then try: kb list, kb search 工会";; esac
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --parallel --num-workers 2
+
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests Benchmarks/Harness Package.swift
+
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Benchmarks/Harness Package.swift
+
+check: lint build test
+
+# Generates a corpus of newspaper pages and measures kb beside SQLite trigram FTS5 and ripgrep.
+bench: deps
+	$(SWIFT) build -c release --product kb --product kb-bench
+	python3 Benchmarks/run.py $(BENCH_ARGS)
+
+docs:
+	@echo "See docs/ and Sources/*/*.docc"
+
+clean:
+	rm -rf .build

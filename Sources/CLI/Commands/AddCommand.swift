@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import KB
+
+struct AddCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Add one article from a file or from stdin.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "The article's title.")
+    var title: String
+
+    @Argument(help: "A text file, or - (or nothing) for stdin.", completion: .file())
+    var file: String?
+
+    func run() throws {
+        let body = try InputText.read(file, what: "the article text")
+        let kb = try global.open()
+        let article = try kb.addArticle(title: title, body: body)
+        if global.json {
+            try Terminal.printJSON(JSONShapes.article(try kb.article(article.id)))
+        } else {
+            print("Added \(article.id.prefix(8)) \(article.title)")
+        }
+    }
+}
+
+/// Text from a file, or from stdin for `-` or no file.
+enum InputText {
+    static func read(_ path: String?, what: String) throws -> String {
+        if let path, path != "-" {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw CLIError("Cannot read '\(path)'; check the path and its permissions.")
+            }
+            return try DocumentReader.decode([UInt8](data), path: path)
+        }
+        if isatty(STDIN_FILENO) == 1 {
+            throw CLIError.usage("Give \(what) as a file, or pipe it on stdin.")
+        }
+        let data = FileHandle.standardInput.readDataToEndOfFile()
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CLIError("The text on stdin is not valid UTF-8; convert it to UTF-8.")
+        }
+        return text
+    }
+}

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import KB
+
+struct EditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edit", abstract: "Change an article's title or body; its annotations re-anchor.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "An article id or a unique prefix.")
+    var id: String
+
+    @Option(help: "The new title.")
+    var title: String?
+
+    @Option(help: "A file with the new body, or - for stdin.", completion: .file())
+    var bodyFile: String?
+
+    func validate() throws {
+        if title == nil && bodyFile == nil { throw ValidationError("Give --title or --body-file (or both).") }
+    }
+
+    func run() throws {
+        let body = try bodyFile.map { try InputText.read($0, what: "the new body") }
+        let kb = try global.open()
+        let (article, counts) = try kb.editArticle(id, title: title, body: body)
+        if global.json {
+            try Terminal.printJSON([
+                "id": article.id, "reanchored": counts.reanchored, "fuzzy": counts.fuzzy, "orphaned": counts.orphaned,
+            ])
+        } else {
+            var line = "Edited \(article.id.prefix(8)) \(Terminal.oneLine(article.title, length: 40))."
+            let total = counts.reanchored + counts.fuzzy + counts.orphaned
+            if total > 0 {
+                line += " Annotations: \(counts.reanchored) anchored, \(counts.fuzzy) fuzzy, \(counts.orphaned) orphaned."
+            }
+            print(line)
+        }
+    }
+}
+
+struct RemoveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Delete an article.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "An article id or a unique prefix.")
+    var id: String
+
+    func run() throws {
+        let kb = try global.open()
+        let removed = try kb.removeArticle(id)
+        if global.json {
+            try Terminal.printJSON(["id": removed, "deleted": true])
+        } else {
+            print("Deleted \(removed.prefix(8)).")
+        }
+    }
+}
+
+struct TagCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tag", abstract: "Add tags to an article.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "An article id or a unique prefix.")
+    var id: String
+
+    @Argument(help: "Tags to add.")
+    var tags: [String]
+
+    func validate() throws {
+        if tags.isEmpty { throw ValidationError("Give at least one tag.") }
+    }
+
+    func run() throws {
+        let (articleID, current) = try global.open().tag(id, tags)
+        try TagOutput.print(articleID, current, json: global.json)
+    }
+}
+
+struct UntagCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "untag", abstract: "Remove tags from an article.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "An article id or a unique prefix.")
+    var id: String
+
+    @Argument(help: "Tags to remove.")
+    var tags: [String]
+
+    func validate() throws {
+        if tags.isEmpty { throw ValidationError("Give at least one tag.") }
+    }
+
+    func run() throws {
+        let (articleID, current) = try global.open().untag(id, tags)
+        try TagOutput.print(articleID, current, json: global.json)
+    }
+}
+
+enum TagOutput {
+    static func print(_ id: String, _ tags: [String], json: Bool) throws {
+        if json {
+            try Terminal.printJSON(["id": id, "tags": tags])
+        } else {
+            Swift.print("\(id.prefix(8)): " + (tags.isEmpty ? "no tags" : tags.map { "#" + $0 }.joined(separator: " ")))
+        }
+    }
+}

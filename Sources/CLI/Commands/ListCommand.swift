@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import KB
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List articles, newest first.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Only articles with this tag.")
+    var tag: String?
+
+    @Option(help: "At most this many articles.")
+    var limit: Int?
+
+    func validate() throws {
+        if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more, not \(limit).") }
+    }
+
+    func run() throws {
+        let kb = try global.open()
+        let articles = try kb.listArticles(tag: tag, limit: limit)
+        if global.json {
+            try Terminal.printJSON(articles.map(JSONShapes.summary))
+            return
+        }
+        if articles.isEmpty {
+            print(tag == nil ? "No articles yet; add some with 'kb import PATH'." : "No articles tagged '\(tag!)'.")
+            return
+        }
+        for article in articles {
+            let tags = article.tags.isEmpty ? "" : "  " + Terminal.dim(article.tags.map { "#" + $0 }.joined(separator: " "))
+            print("\(Terminal.yellow(String(article.id.prefix(8))))  \(Terminal.oneLine(article.title))\(tags)")
+        }
+    }
+}

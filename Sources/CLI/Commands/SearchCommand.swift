@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import KB
+
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Search articles, notes and highlights.",
+        discussion: """
+            Words are ANDed; "a phrase" keeps words together; OR between two parts; -word excludes; \
+            title:word searches titles; tag:name keeps articles with that tag. Chinese needs no spaces: \
+            市场开拓能力 finds the text across line wraps and spurious spaces.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "At most this many results.")
+    var limit = 20
+
+    @Argument(help: "The query.")
+    var query: [String]
+
+    func validate() throws {
+        if query.isEmpty { throw ValidationError("Give a query, for example: kb search 非遗") }
+        if limit < 1 { throw ValidationError("--limit must be 1 or more, not \(limit).") }
+    }
+
+    func run() throws {
+        let kb = try global.open()
+        let hits = try kb.search(query.joined(separator: " "), limit: limit)
+        if global.json {
+            try Terminal.printJSON(
+                hits.map { hit -> [String: Any] in
+                    var object: [String: Any] = [
+                        "id": hit.id, "title": hit.title, "score": (hit.score * 1000).rounded() / 1000,
+                        "snippet": hit.snippet.rendered(open: "**", close: "**"), "field": hit.field,
+                    ]
+                    if let annotationID = hit.annotationID { object["annotation_id"] = annotationID }
+                    return object
+                })
+            return
+        }
+        if hits.isEmpty {
+            print("No results for '\(query.joined(separator: " "))'.")
+            return
+        }
+        let (open, close) = Terminal.hitMarks
+        for (index, hit) in hits.enumerated() {
+            let where_ = hit.annotationID.map { " " + Terminal.dim("(in annotation \($0.prefix(8)))") } ?? ""
+            print("\(index + 1). \(Terminal.bold(Terminal.oneLine(hit.title))) \(Terminal.yellow(String(hit.id.prefix(8))))\(where_)")
+            print("   " + hit.snippet.rendered(open: open, close: close))
+        }
+    }
+}
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Counts, pending changes, the last sync and open conflicts.")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let kb = try global.open()
+        let status = try kb.status()
+        let health = try kb.health()
+        if global.json {
+            try Terminal.printJSON([
+                "articles": status.articles,
+                "annotations": status.annotations,
+                "pending": status.pending,
+                "last_sync": status.lastSync.map { Timestamp.iso($0) as Any } ?? NSNull(),
+                "conflicts": status.conflicts,
+                "orphaned": status.orphaned,
+                "replica": status.replica as Any? ?? NSNull(),
+                "quarantined": status.quarantined,
+                "digest": health.digest,
+                "gaps": health.gaps,
+            ])
+            return
+        }
+        print("\(status.articles) articles, \(status.annotations) annotations (\(status.orphaned) orphaned)")
+        print("\(status.pending) change\(status.pending == 1 ? "" : "s") not yet synced; "
+            + "last sync: \(status.lastSync.map { Timestamp.iso($0) } ?? "never")")
+        if status.conflicts > 0 {
+            print(Terminal.red("\(status.conflicts) open conflict\(status.conflicts == 1 ? "" : "s"); see 'kb conflicts'."))
+        } else {
+            print("No open conflicts.")
+        }
+        if status.quarantined > 0 {
+            print(Terminal.red("\(status.quarantined) pulled change(s) could not be applied and are set aside."))
+        }
+        if health.gaps > 0 {
+            print(Terminal.red("The history misses \(health.gaps) change(s) of other replicas; the next 'kb sync' fetches them again."))
+        }
+        print(Terminal.dim("content digest \(health.digest)"))
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import KB
+
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show an article with its highlights and numbered notes.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "An article id or a unique prefix of 4+ characters.")
+    var id: String
+
+    func run() throws {
+        let kb = try global.open()
+        let detail = try kb.article(id)
+        if global.json {
+            try Terminal.printJSON(JSONShapes.article(detail))
+            return
+        }
+        print(ArticleRenderer.render(detail))
+    }
+}
+
+/// An article as text, highlights marked in the body and notes listed after it.
+enum ArticleRenderer {
+    static func render(_ detail: ArticleDetail) -> String {
+        let article = detail.article
+        var out = ""
+        if !article.kicker.isEmpty { out += Terminal.dim(article.kicker) + "\n" }
+        out += Terminal.bold(article.title) + "\n"
+        if !article.subtitle.isEmpty { out += article.subtitle + "\n" }
+        let meta = [article.dateline, article.byline].filter { !$0.isEmpty }.joined(separator: " ")
+        if !meta.isEmpty { out += Terminal.dim(meta) + "\n" }
+        var info = "id \(article.id)"
+        if let source = detail.sourcePath { info += " · \(source)" }
+        if !detail.tags.isEmpty { info += " · " + detail.tags.map { "#" + $0 }.joined(separator: " ") }
+        out += Terminal.dim(info) + "\n\n"
+
+        let numbered = detail.annotations.enumerated().map { ($0.offset + 1, $0.element) }
+        out += highlighted(article.body, numbered.compactMap { number, annotation in
+            guard let start = annotation.start, let end = annotation.end else { return nil }
+            return (number, start..<end)
+        }) + "\n"
+        guard !numbered.isEmpty else { return out }
+        out += "\n" + Terminal.bold("Notes") + "\n"
+        for (number, annotation) in numbered {
+            var line = "[\(number)] "
+            if annotation.quote.isEmpty {
+                line += "(on the whole article)"
+            } else {
+                line += "“\(Terminal.oneLine(annotation.quote, length: 40))”"
+            }
+            if annotation.state != .anchored { line += " " + Terminal.red("(\(annotation.state.rawValue))") }
+            line += Terminal.dim("  \(annotation.id.prefix(8))")
+            out += line + "\n"
+            if !annotation.note.isEmpty {
+                out += annotation.note.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }
+                    .joined(separator: "\n") + "\n"
+            }
+            if !annotation.tags.isEmpty { out += "    " + annotation.tags.map { "#" + $0 }.joined(separator: " ") + "\n" }
+        }
+        return out
+    }
+
+    /// The text with each range marked: colored on a terminal, `[…][n]` otherwise.
+    static func highlighted(_ text: String, _ ranges: [(Int, Range<Int>)]) -> String {
+        guard !ranges.isEmpty else { return text }
+        let points = CodePoints(text)
+        // Opening and closing marks at each offset; overlapping ranges nest by start.
+        var opens: [Int: [Int]] = [:]
+        var closes: [Int: [Int]] = [:]
+        for (number, range) in ranges where range.upperBound <= points.count {
+            opens[range.lowerBound, default: []].append(number)
+            closes[range.upperBound, default: []].append(number)
+        }
+        var out = ""
+        var open = 0
+        for index in 0...points.count {
+            if let numbers = closes[index] {
+                for number in numbers {
+                    open -= 1
+                    out += Terminal.useColor ? "\u{1B}[0m" + Terminal.dim("[\(number)]") : "][\(number)]"
+                    if open > 0 && Terminal.useColor { out += "\u{1B}[43;30m" }
+                }
+            }
+            if let numbers = opens[index] {
+                for _ in numbers {
+                    open += 1
+                    out += Terminal.useColor ? "\u{1B}[43;30m" : "["
+                }
+            }
+            if index < points.count { out += points.string(index..<(index + 1)) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import KB
+
+/// `kb`: a local-first knowledge base for Chinese newspaper articles and notes.
+@main
+struct KBCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kb",
+        abstract: "A local-first knowledge base: import newspaper pages, search them, annotate, sync.",
+        discussion: """
+            The knowledge base is one SQLite file: --db PATH, else $KB_DB, else \
+            $XDG_DATA_HOME/kb/kb.sqlite (~/.local/share/kb/kb.sqlite).
+            """,
+        version: "0.1.0",
+        subcommands: [
+            ImportCommand.self, AddCommand.self, ListCommand.self, ShowCommand.self, EditCommand.self,
+            RemoveCommand.self, TagCommand.self, UntagCommand.self, SearchCommand.self, AnnotateCommand.self,
+            NotesCommand.self, AnnotationCommand.self, ExportCommand.self, StatusCommand.self,
+        ]
+    )
+
+    /// Runs the command; library errors become one sentence on stderr and an exit code.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as KBError {
+            Terminal.printError(error.message)
+            for candidate in error.candidates { Terminal.printError("  " + candidate, prefixed: false) }
+            Foundation.exit(error.isUsageError ? ExitCode.validationFailure.rawValue : ExitCode.failure.rawValue)
+        } catch let error as CLIError {
+            Terminal.printError(error.message)
+            Foundation.exit(error.exitCode)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

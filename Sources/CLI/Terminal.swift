@@ -1,0 +1,57 @@
+import Foundation
+import KB
+
+/// Where output goes and how it looks: color on a terminal unless NO_COLOR, JSON when asked.
+enum Terminal {
+    static let stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
+    static let stderrIsTerminal = isatty(STDERR_FILENO) == 1
+
+    /// True when stdout is a terminal that takes color.
+    static var useColor: Bool {
+        let environment = ProcessInfo.processInfo.environment
+        return stdoutIsTerminal && environment["NO_COLOR"].map(\.isEmpty) != false && environment["TERM"] != "dumb"
+    }
+
+    static func printError(_ message: String, prefixed: Bool = true) {
+        FileHandle.standardError.write(Data(((prefixed ? "kb: " : "") + message + "\n").utf8))
+    }
+
+    static func printErr(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+
+    /// Prints a JSON value (dictionaries, arrays, strings, numbers, NSNull) with sorted keys.
+    static func printJSON(_ value: Any) throws {
+        let data = try JSONSerialization.data(
+            withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+        FileHandle.standardOutput.write(data)
+        FileHandle.standardOutput.write(Data("\n".utf8))
+    }
+
+    // MARK: - Styles
+
+    static func bold(_ text: String) -> String { useColor ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
+    static func dim(_ text: String) -> String { useColor ? "\u{1B}[2m\(text)\u{1B}[0m" : text }
+    static func yellow(_ text: String) -> String { useColor ? "\u{1B}[33m\(text)\u{1B}[0m" : text }
+    static func red(_ text: String) -> String { useColor ? "\u{1B}[31m\(text)\u{1B}[0m" : text }
+
+    /// Marks of a hit: reverse video on a terminal, `**` otherwise.
+    static var hitMarks: (String, String) { useColor ? ("\u{1B}[1;33m", "\u{1B}[0m") : ("**", "**") }
+
+    /// Shows a progress line on stderr, overwritten in place (only on a terminal).
+    static func progress(_ text: String) {
+        guard stderrIsTerminal else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+    }
+
+    static func endProgress() {
+        guard stderrIsTerminal else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+
+    /// The first `length` characters of a text on one line.
+    static func oneLine(_ text: String, length: Int = 60) -> String {
+        let flat = text.replacingOccurrences(of: "\n", with: " ")
+        return flat.count > length ? String(flat.prefix(length)) + "…" : flat
+    }
+}

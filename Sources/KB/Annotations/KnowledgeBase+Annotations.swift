@@ -1,0 +1,289 @@
+import Foundation
+public import GRDB
+
+/// How `kb annotate` chooses the passage.
+public enum AnnotationTarget: Sendable, Equatable {
+    /// A quote, with optional disambiguation: the 1-based occurrence, or text just before/after it.
+    case quote(String, occurrence: Int?, prefix: String?, suffix: String?)
+    /// A code-point range of the body.
+    case range(Int, Int)
+    /// The whole article.
+    case article
+}
+
+/// Filters of `kb notes`.
+public struct NotesFilter: Sendable {
+    public var articleID: String?
+    public var tag: String?
+    public var orphanedOnly = false
+
+    public init(articleID: String? = nil, tag: String? = nil, orphanedOnly: Bool = false) {
+        self.articleID = articleID
+        self.tag = tag
+        self.orphanedOnly = orphanedOnly
+    }
+}
+
+extension KnowledgeBase {
+    // MARK: - Create
+
+    /// Highlights a passage (or annotates a whole article) with an optional note, tags and color.
+    ///
+    /// - Throws: ``KBError``: `.notFound` (article or quote), `.ambiguous` (a quote found more than
+    ///   once, with the occurrences in ``KBError/candidates``), `.invalidArgument` (empty quote, range
+    ///   out of bounds).
+    public func annotate(
+        _ idOrPrefix: String, target: AnnotationTarget, note: String = "", tags: [String] = [], color: String = ""
+    ) throws -> Annotation {
+        let tags = try Self.validateTags(tags)
+        let articleID = try resolveArticleID(idOrPrefix)
+        return try write { db, changes in
+            guard let article = try Article.fetch(db, id: articleID), !article.isDeleted else {
+                throw KBError.notFound("article", articleID)
+            }
+            let text = CodePoints(article.body)
+            let range: Range<Int>? = try Self.locate(target, in: text, articleID: articleID)
+            let now = changes.timestamp
+            let id = Identifier.uuidV7(milliseconds: now)
+            var annotation = Annotation(
+                id: id, articleID: articleID, quote: range.map { text.string($0) } ?? "",
+                prefix: range.map { text.string(max(0, $0.lowerBound - AnchorSelector.contextLength)..<$0.lowerBound) }
+                    ?? "",
+                suffix: range.map {
+                    text.string($0.upperBound..<min(text.count, $0.upperBound + AnchorSelector.contextLength))
+                } ?? "",
+                anchorStart: range?.lowerBound, anchorEnd: range?.upperBound, start: range?.lowerBound,
+                end: range?.upperBound, state: .anchored, note: note, color: color, createdAt: now, updatedAt: now)
+            try annotation.save(db)
+            try changes.create(.annotation, id: id, json: try JSONText.encode(AnnotationCreation(annotation)))
+            for tag in tags {
+                try Self.setTag(db, &changes, entity: .annotation, entityID: id, tag: tag, present: true)
+            }
+            annotation.tags = try Self.tagsByEntity(db, ids: [id])[id] ?? []
+            return annotation
+        }
+    }
+
+    /// Finds the code-point range a target names in the text.
+    static func locate(_ target: AnnotationTarget, in text: CodePoints, articleID: String) throws -> Range<Int>? {
+        switch target {
+        case .article:
+            return nil
+        case .range(let start, let end):
+            guard start >= 0, end <= text.count, start < end else {
+                throw KBError.invalid(
+                    "The range '\(start):\(end)' is outside the article's text, which has \(text.count) code points; "
+                        + "give START:END with 0 <= START < END <= \(text.count).")
+            }
+            guard !text.string(start..<end).allSatisfy({ $0.isWhitespace }) else {
+                throw KBError.invalid("The range '\(start):\(end)' holds only whitespace; choose a passage with text.")
+            }
+            return start..<end
+        case .quote(let quote, let occurrence, let prefix, let suffix):
+            let cleaned = cleanQuote(quote)
+            guard !cleaned.isEmpty else {
+                throw KBError.invalid("The quote is empty; give the text to highlight with --quote.")
+            }
+            var matches = findIgnoringWhitespace(cleaned, in: text)
+            guard !matches.isEmpty else {
+                throw KBError.notFound(
+                    "passage of the article", String(quote.prefix(40)),
+                    hint: "copy the text from 'kb show \(articleID.prefix(8))'")
+            }
+            if let prefix, !prefix.isEmpty {
+                let wanted = TextCleaner.removingWhitespace(prefix)
+                matches = matches.filter { range in
+                    TextCleaner.removingWhitespace(text.string(max(0, range.lowerBound - 4 * wanted.count)..<range.lowerBound))
+                        .hasSuffix(wanted)
+                }
+            }
+            if let suffix, !suffix.isEmpty {
+                let wanted = TextCleaner.removingWhitespace(suffix)
+                matches = matches.filter { range in
+                    TextCleaner.removingWhitespace(
+                        text.string(range.upperBound..<min(text.count, range.upperBound + 4 * wanted.count))
+                    ).hasPrefix(wanted)
+                }
+            }
+            if let occurrence {
+                guard occurrence >= 1, occurrence <= matches.count else {
+                    throw KBError.invalid(
+                        "The quote occurs \(matches.count) time\(matches.count == 1 ? "" : "s"); "
+                            + "--occurrence must be between 1 and \(matches.count), not \(occurrence).")
+                }
+                return matches[occurrence - 1]
+            }
+            guard matches.count == 1 else {
+                if matches.isEmpty {
+                    throw KBError.notFound(
+                        "occurrence of the quote with that context", String(quote.prefix(40)),
+                        hint: "check --prefix and --suffix")
+                }
+                let listed = matches.enumerated().map { index, range in
+                    let before = text.string(max(0, range.lowerBound - 8)..<range.lowerBound)
+                    let after = text.string(range.upperBound..<min(text.count, range.upperBound + 8))
+                    return "\(index + 1): \(range.lowerBound):\(range.upperBound) …\(before)[\(text.string(range))]\(after)…"
+                        .replacingOccurrences(of: "\n", with: " ")
+                }
+                throw KBError(
+                    .ambiguous,
+                    "The quote '\(quote.prefix(40))' occurs \(matches.count) times; choose one with --occurrence N "
+                        + "(1-\(matches.count)) or with --prefix/--suffix.", candidates: listed)
+            }
+            return matches[0]
+        }
+    }
+
+    /// A quote as typed or pasted: cleaned the way imported text is, so that spaces and line breaks
+    /// from a PDF do not keep it from matching.
+    static func cleanQuote(_ quote: String) -> String {
+        quote.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
+            .map { TextCleaner.cleanLine($0) }.filter { !$0.isEmpty }.joined(separator: "\n")
+    }
+
+    /// Ranges of the text that equal the needle once whitespace is ignored on both sides.
+    static func findIgnoringWhitespace(_ needle: String, in text: CodePoints) -> [Range<Int>] {
+        let pattern = CodePoints(TextCleaner.removingWhitespace(needle))
+        guard !pattern.isEmpty else { return [] }
+        var compact: [UInt32] = []
+        var positions: [Int] = []
+        compact.reserveCapacity(text.count)
+        positions.reserveCapacity(text.count)
+        for index in 0..<text.count {
+            let value = text[index]
+            if let scalar = Unicode.Scalar(value), TextCleaner.isSpace(scalar) || value == 0x0A || value == 0x0D {
+                continue
+            }
+            compact.append(value)
+            positions.append(index)
+        }
+        let starts = Anchoring.occurrences(of: pattern, in: CodePoints(scalars: compact), limit: 10_000)
+        return starts.map { positions[$0]..<(positions[$0 + pattern.count - 1] + 1) }
+    }
+
+    // MARK: - Read
+
+    /// Annotations, filtered, oldest first.
+    public func notes(_ filter: NotesFilter = NotesFilter()) throws -> [Annotation] {
+        let articleID = try filter.articleID.map { try resolveArticleID($0) }
+        return try read { db in
+            var sql = """
+                SELECT n.* FROM annotations n JOIN articles a ON a.id = n.article_id
+                WHERE n.deleted = 0 AND a.deleted = 0
+                """
+            var arguments: StatementArguments = []
+            if let articleID {
+                sql += " AND n.article_id = ?"
+                arguments += [articleID]
+            }
+            if let tag = filter.tag {
+                sql += " AND n.id IN (SELECT entity_id FROM tags WHERE norm = ? AND present = 1)"
+                arguments += [Self.normalizeTag(tag)]
+            }
+            if filter.orphanedOnly { sql += " AND n.state = 'orphaned'" }
+            sql += " ORDER BY n.created_at, n.id"
+            var annotations = try Annotation.fetchAll(db, sql: sql, arguments: arguments)
+            let tags = try Self.tagsByEntity(db, ids: annotations.map(\.id))
+            for index in annotations.indices { annotations[index].tags = tags[annotations[index].id] ?? [] }
+            return annotations
+        }
+    }
+
+    static func annotations(_ db: Database, articleID: String) throws -> [Annotation] {
+        var annotations = try Annotation.fetchAll(
+            db,
+            sql: """
+                SELECT * FROM annotations WHERE article_id = ? AND deleted = 0
+                ORDER BY start IS NULL, start, created_at, id
+                """, arguments: [articleID])
+        let tags = try tagsByEntity(db, ids: annotations.map(\.id))
+        for index in annotations.indices { annotations[index].tags = tags[annotations[index].id] ?? [] }
+        return annotations
+    }
+
+    /// The id of the live annotation that `prefix` names.
+    public func resolveAnnotationID(_ prefix: String) throws -> String {
+        try read { db in try Self.resolveID(db, prefix, table: "annotations", what: "annotation") }
+    }
+
+    // MARK: - Edit
+
+    /// Changes an annotation's note, color, and adds or removes tags.
+    public func editAnnotation(
+        _ idOrPrefix: String, note: String? = nil, color: String? = nil, addTags: [String] = [],
+        removeTags: [String] = []
+    ) throws -> Annotation {
+        if note == nil && color == nil && addTags.isEmpty && removeTags.isEmpty {
+            throw KBError.invalid("Nothing to change; give --note, --color, --tag or --untag.")
+        }
+        let addTags = try Self.validateTags(addTags)
+        let removeTags = try Self.validateTags(removeTags)
+        let id = try resolveAnnotationID(idOrPrefix)
+        return try write { db, changes in
+            guard var annotation = try Annotation.fetch(db, id: id), !annotation.isDeleted else {
+                throw KBError.notFound("annotation", id)
+            }
+            if let note, note != annotation.note {
+                try changes.set(.annotation, id: id, field: "note", json: JSONText.string(note))
+                annotation.note = note
+            }
+            if let color, color != annotation.color {
+                try changes.set(.annotation, id: id, field: "color", json: JSONText.string(color))
+                annotation.color = color
+            }
+            annotation.updatedAt = changes.timestamp
+            try annotation.save(db)
+            for tag in addTags {
+                try Self.setTag(db, &changes, entity: .annotation, entityID: id, tag: tag, present: true)
+            }
+            for tag in removeTags {
+                try Self.setTag(db, &changes, entity: .annotation, entityID: id, tag: tag, present: false)
+            }
+            annotation.tags = try Self.tagsByEntity(db, ids: [id])[id] ?? []
+            return annotation
+        }
+    }
+
+    /// Deletes an annotation.
+    public func removeAnnotation(_ idOrPrefix: String) throws -> String {
+        let id = try resolveAnnotationID(idOrPrefix)
+        try write { db, changes in
+            try changes.set(.annotation, id: id, field: Change.deletedField, json: "true")
+            try db.execute(
+                sql: "UPDATE annotations SET deleted = 1, updated_at = ? WHERE id = ?",
+                arguments: [changes.timestamp, id])
+        }
+        return id
+    }
+
+    // MARK: - Re-anchoring
+
+    /// Re-anchors every annotation of an article in its (new) body and stores where each stands now.
+    ///
+    /// Public for the sync engine, which calls it in the transaction that applies a pulled body.
+    @discardableResult
+    public static func reanchorAnnotations(_ db: Database, articleID: String, body: String) throws -> ReanchorCounts {
+        let annotations = try Annotation.fetchAll(
+            db, sql: "SELECT * FROM annotations WHERE article_id = ? AND deleted = 0", arguments: [articleID])
+        var counts = ReanchorCounts()
+        guard !annotations.isEmpty else { return counts }
+        let text = CodePoints(body)
+        for annotation in annotations {
+            let result = Anchoring.anchor(annotation.selector, in: text)
+            switch result.state {
+            case .anchored: counts.reanchored += 1
+            case .fuzzy: counts.fuzzy += 1
+            case .orphaned: counts.orphaned += 1
+            }
+            if result.state != annotation.state || result.range?.lowerBound != annotation.start
+                || result.range?.upperBound != annotation.end
+            {
+                if annotation.quote.isEmpty { continue }
+                try db.execute(
+                    sql: "UPDATE annotations SET start = ?, \"end\" = ?, state = ? WHERE id = ?",
+                    arguments: [result.range?.lowerBound, result.range?.upperBound, result.state.rawValue, annotation.id])
+            }
+        }
+        return counts
+    }
+}

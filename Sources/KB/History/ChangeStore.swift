@@ -1,0 +1,174 @@
+import Foundation
+public import GRDB
+
+/// The kinds of records that changes are about.
+public enum EntityKind: String, Sendable, CaseIterable, Codable {
+    case source, article, annotation, tag, conflict
+}
+
+/// A change as stored in the history: one field of one record, or the creation of a record.
+public struct Change: Sendable, Equatable {
+    public var id: ChangeID
+    public var hlc: HybridTimestamp
+    public var entity: EntityKind
+    public var entityID: String
+    /// The field set, `*` for a creation.
+    public var field: String
+    /// `create`, `set`, or `resolve` (a conflict resolution).
+    public var op: String
+    /// The new value as JSON text; for a creation, an object with every field.
+    public var value: String?
+    /// The changes of this field (for a delete: of the whole record) that this one was made on.
+    public var base: [ChangeID]
+
+    public init(
+        id: ChangeID, hlc: HybridTimestamp, entity: EntityKind, entityID: String, field: String, op: String,
+        value: String?, base: [ChangeID]
+    ) {
+        self.id = id
+        self.hlc = hlc
+        self.entity = entity
+        self.entityID = entityID
+        self.field = field
+        self.op = op
+        self.value = value
+        self.base = base
+    }
+
+    /// The field that marks a record deleted; a change of it is made on every field's heads.
+    public static let deletedField = "deleted"
+    /// The field name of a creation.
+    public static let createField = "*"
+}
+
+/// A head of a field: a change that no later known change of that field was made on.
+public struct FieldHead: Sendable, Equatable {
+    public var rowid: Int64
+    public var id: ChangeID
+    public var hlc: HybridTimestamp
+    public var field: String
+}
+
+/// Reading and writing the change history and the heads of every field.
+///
+/// The heads of a field are its latest changes; a field never changed since its record was
+/// created has the creation as its head.
+public enum ChangeStore {
+    // MARK: - Reading
+
+    /// The heads of one field (falling back to the record's creation).
+    public static func heads(_ db: Database, entityID: String, field: String) throws -> [FieldHead] {
+        let own = try fetchHeads(db, entityID: entityID, field: field)
+        if !own.isEmpty || field == Change.createField { return own }
+        return try fetchHeads(db, entityID: entityID, field: Change.createField)
+    }
+
+    /// The heads of every field of a record, creation included.
+    public static func allHeads(_ db: Database, entityID: String) throws -> [FieldHead] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT c.rowid, c.replica, c.seq, c.hlc, h.field FROM heads h JOIN changes c ON c.rowid = h.change
+                WHERE h.entity_id = ? ORDER BY c.rowid
+                """, arguments: [entityID]
+        ).map(Self.head(from:))
+    }
+
+    private static func fetchHeads(_ db: Database, entityID: String, field: String) throws -> [FieldHead] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT c.rowid, c.replica, c.seq, c.hlc, h.field FROM heads h JOIN changes c ON c.rowid = h.change
+                WHERE h.entity_id = ? AND h.field = ? ORDER BY c.rowid
+                """, arguments: [entityID, field]
+        ).map(Self.head(from:))
+    }
+
+    private static func head(from row: Row) -> FieldHead {
+        FieldHead(
+            rowid: row[0], id: ChangeID(replica: row[1], seq: row[2]), hlc: HybridTimestamp(rawValue: row[3]),
+            field: row[4])
+    }
+
+    /// The stored change with this id, with its local row id.
+    public static func change(_ db: Database, id: ChangeID) throws -> (rowid: Int64, change: Change)? {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT * FROM changes WHERE replica = ? AND seq = ?", arguments: [id.replica, id.seq])
+        else { return nil }
+        return (row["rowid"], try change(from: row))
+    }
+
+    /// The stored change at a local row id.
+    public static func change(_ db: Database, rowid: Int64) throws -> Change? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM changes WHERE rowid = ?", arguments: [rowid]) else {
+            return nil
+        }
+        return try change(from: row)
+    }
+
+    /// True when a change with this id is in the history.
+    public static func contains(_ db: Database, id: ChangeID) throws -> Bool {
+        try Bool.fetchOne(
+            db, sql: "SELECT EXISTS (SELECT 1 FROM changes WHERE replica = ? AND seq = ?)",
+            arguments: [id.replica, id.seq]) ?? false
+    }
+
+    /// Decodes a `changes` row.
+    public static func change(from row: Row) throws -> Change {
+        let entityName: String = row["entity"]
+        guard let entity = EntityKind(rawValue: entityName) else {
+            throw KBError(.invalidState, "The history holds a change of an unknown kind '\(entityName)'.")
+        }
+        let baseText: String = row["base"]
+        return Change(
+            id: ChangeID(replica: row["replica"], seq: row["seq"]), hlc: HybridTimestamp(rawValue: row["hlc"]),
+            entity: entity, entityID: row["entity_id"], field: row["field"], op: row["op"], value: row["value"],
+            base: decodeBase(baseText))
+    }
+
+    static func decodeBase(_ text: String) -> [ChangeID] {
+        guard text != "[]" else { return [] }
+        // The list is written by encodeBase: a JSON array of "replica:seq" strings.
+        return text.dropFirst().dropLast().split(separator: ",").compactMap { item in
+            ChangeID(String(item.trimmingCharacters(in: [" ", "\""])))
+        }
+    }
+
+    static func encodeBase(_ base: [ChangeID]) -> String {
+        "[" + base.map { "\"\($0.description)\"" }.joined(separator: ",") + "]"
+    }
+
+    // MARK: - Writing
+
+    /// Stores a change and moves the heads of its field past the changes it was made on.
+    ///
+    /// The caller has checked that the change is not stored yet.
+    /// - Returns: The local row id of the change.
+    @discardableResult
+    public static func append(_ db: Database, _ change: Change) throws -> Int64 {
+        try db.execute(
+            sql: """
+                INSERT INTO changes (replica, seq, hlc, entity, entity_id, field, op, value, base)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                change.id.replica, change.id.seq, change.hlc.rawValue, change.entity.rawValue, change.entityID,
+                change.field, change.op, change.value, encodeBase(change.base),
+            ])
+        let rowid = db.lastInsertedRowID
+        if !change.base.isEmpty {
+            for baseID in change.base {
+                try db.execute(
+                    sql: """
+                        DELETE FROM heads WHERE entity_id = ? AND field = ?
+                        AND change = (SELECT rowid FROM changes WHERE replica = ? AND seq = ?)
+                        """, arguments: [change.entityID, change.field, baseID.replica, baseID.seq])
+            }
+        }
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO heads (entity_id, field, change) VALUES (?, ?, ?)",
+            arguments: [change.entityID, change.field, rowid])
+        return rowid
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+public import GRDB
+
+/// Records the local changes of one write transaction, stamped with this replica's clock.
+///
+/// Every mutation of the knowledge base goes through a writer in the same transaction as the
+/// mutation itself, so a record is never changed without its change being recorded.
+///
+/// ```swift
+/// try database.writer.write { db in
+///     var changes = try ChangeWriter(db, clock: .system)
+///     try changes.set(.article, id: articleID, field: "title", json: "\"新标题\"")
+///     try changes.finish()
+/// }
+/// ```
+public struct ChangeWriter {
+    private let db: Database
+    /// This replica's id.
+    public let replica: String
+    private var nextSeq: Int64
+    private var last: HybridTimestamp
+    private let now: Int64
+    /// Wall-clock milliseconds read once for the transaction.
+    public var timestamp: Int64 { now }
+
+    public init(_ db: Database, clock: Clock) throws {
+        self.db = db
+        replica = try Meta.replicaID(db)
+        nextSeq = (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM changes WHERE replica = ?", arguments: [replica]) ?? 0) + 1
+        last = try Meta.lastTimestamp(db)
+        now = clock.now()
+    }
+
+    /// Records the creation of a record.
+    @discardableResult
+    public mutating func create(_ entity: EntityKind, id: String, json: String?) throws -> Change {
+        try record(entity, id: id, field: Change.createField, op: "create", json: json, base: [])
+    }
+
+    /// Records a new value of one field, made on the field's current heads.
+    @discardableResult
+    public mutating func set(_ entity: EntityKind, id: String, field: String, json: String) throws -> Change {
+        let base: [ChangeID]
+        if field == Change.deletedField {
+            base = try ChangeStore.allHeads(db, entityID: id).map(\.id)
+        } else {
+            base = try ChangeStore.heads(db, entityID: id, field: field).map(\.id)
+        }
+        return try record(entity, id: id, field: field, op: "set", json: json, base: base)
+    }
+
+    /// Records a change with an explicit base (used by conflict resolution).
+    @discardableResult
+    public mutating func record(
+        _ entity: EntityKind, id: String, field: String, op: String, json: String?, base: [ChangeID]
+    ) throws -> Change {
+        last = HybridTimestamp.next(after: last, now: now)
+        let change = Change(
+            id: ChangeID(replica: replica, seq: nextSeq), hlc: last, entity: entity, entityID: id, field: field,
+            op: op, value: json, base: base)
+        nextSeq += 1
+        try ChangeStore.append(db, change)
+        return change
+    }
+
+    /// Saves the clock; call once before the transaction commits.
+    public func finish() throws {
+        try Meta.setLastTimestamp(db, last)
+    }
+}
+
+/// Small persistent state of the replica: its id and its clock.
+public enum Meta {
+    /// This replica's id, created on first use: 16 random hex digits.
+    public static func replicaID(_ db: Database) throws -> String {
+        if let id = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'replica_id'") { return id }
+        var generator = SystemRandomNumberGenerator()
+        let id = String(format: "%016llx", generator.next() as UInt64)
+        try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('replica_id', ?)", arguments: [id])
+        return id
+    }
+
+    /// This replica's id if it has one yet, without creating it.
+    public static func existingReplicaID(_ db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'replica_id'")
+    }
+
+    /// The highest clock value this replica has issued or seen.
+    public static func lastTimestamp(_ db: Database) throws -> HybridTimestamp {
+        let text = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'hlc'")
+        return HybridTimestamp(rawValue: text.flatMap { Int64($0) } ?? 0)
+    }
+
+    /// Stores the clock value.
+    public static func setLastTimestamp(_ db: Database, _ value: HybridTimestamp) throws {
+        try db.execute(
+            sql: "INSERT INTO meta (key, value) VALUES ('hlc', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            arguments: [String(value.rawValue)])
+    }
+
+    /// Reads a value.
+    public static func value(_ db: Database, _ key: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
+    }
+
+    /// Writes a value.
+    public static func setValue(_ db: Database, _ key: String, _ value: String) throws {
+        try db.execute(
+            sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            arguments: [key, value])
+    }
+}

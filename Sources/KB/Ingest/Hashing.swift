@@ -1,0 +1,34 @@
+import Crypto
+import Foundation
+
+/// Ids derived from content, and new random ids.
+public enum Identifier {
+    /// Lowercase hex SHA-256 of bytes.
+    public static func sha256Hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digest = SHA256.hash(data: Array(bytes))
+        return digest.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// A 24-hex-digit id derived from text parts: the same parts give the same id on every machine.
+    ///
+    /// Parts are normalized (NFKC, whitespace removed) so that the same page cleaned on two
+    /// machines gives the same id.
+    public static func contentID(_ parts: [String]) -> String {
+        let normalized = parts.map {
+            TextCleaner.removingWhitespace($0.precomposedStringWithCompatibilityMapping)
+        }.joined(separator: "\u{1F}")
+        return String(sha256Hex(Array(normalized.utf8)).prefix(24))
+    }
+
+    /// A new UUIDv7 as 32 lowercase hex digits: time-ordered, random below the millisecond.
+    public static func uuidV7(milliseconds: Int64) -> String {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        var generator = SystemRandomNumberGenerator()
+        for index in 0..<16 { bytes[index] = UInt8.random(in: 0...255, using: &generator) }
+        let ms = UInt64(max(0, milliseconds))
+        for index in 0..<6 { bytes[index] = UInt8((ms >> (8 * (5 - UInt64(index)))) & 0xFF) }
+        bytes[6] = (bytes[6] & 0x0F) | 0x70
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        return bytes.map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,307 @@
+import Foundation
+public import GRDB
+
+/// What `kb import` did.
+public struct ImportReport: Sendable, Codable, Equatable {
+    /// A file that could not be imported, and why.
+    public struct Failure: Sendable, Codable, Equatable {
+        public var path: String
+        public var error: String
+    }
+
+    /// One file and what happened to it.
+    public struct FileResult: Sendable, Codable, Equatable {
+        public var path: String
+        /// `added`, `unchanged`, `updated` or `failed`.
+        public var status: String
+        public var articles: Int
+    }
+
+    /// Files imported for the first time.
+    public var added = 0
+    /// Files already in the knowledge base, byte for byte.
+    public var unchanged = 0
+    /// Files imported with `--update` over an earlier version.
+    public var updated = 0
+    public var failed: [Failure] = []
+    /// Ids of the articles of every imported file, in order.
+    public var articles: [String] = []
+    /// Files that were not imported because kb does not read their kind (in folders only).
+    public var skipped: [String] = []
+    /// Articles created.
+    public var articlesAdded = 0
+    /// Articles changed by `--update`.
+    public var articlesUpdated = 0
+    public var files: [FileResult] = []
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case added, unchanged, updated, failed, articles, skipped, files
+        case articlesAdded = "articles_added"
+        case articlesUpdated = "articles_updated"
+    }
+}
+
+/// A source file as stored.
+public struct Source: Sendable, Equatable, Codable, FetchableRecord {
+    public var id: String
+    public var path: String
+    public var sha256: String
+    public var kind: String
+    public var text: String
+    public var importedAt: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case id, path, sha256, kind, text
+        case importedAt = "imported_at"
+    }
+
+    public init(id: String, path: String, sha256: String, kind: String, text: String, importedAt: Int64) {
+        self.id = id
+        self.path = path
+        self.sha256 = sha256
+        self.kind = kind
+        self.text = text
+        self.importedAt = importedAt
+    }
+
+    public init(row: Row) throws {
+        self.init(
+            id: row["id"], path: row["path"], sha256: row["sha256"], kind: row["kind"], text: row["text"],
+            importedAt: row["imported_at"])
+    }
+
+    public func insert(_ db: Database) throws {
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO sources (id, path, sha256, kind, text, imported_at) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [id, path, sha256, kind, text, importedAt])
+    }
+}
+
+/// Options of an import.
+public struct ImportOptions: Sendable {
+    /// Re-import a changed file over the articles imported earlier from the same path,
+    /// editing them in place (annotations re-anchor) instead of adding new ones. Default: false.
+    public var update = false
+
+    public init(update: Bool = false) { self.update = update }
+}
+
+extension KnowledgeBase {
+    /// File name endings that `kb import` reads from folders.
+    public static let importableExtensions = ["txt", "md", "markdown"]
+
+    /// Imports files and folders (recursively), one transaction per file.
+    ///
+    /// A file that fails changes nothing and is listed in ``ImportReport/failed``; the others go on.
+    ///
+    /// - Parameters:
+    ///   - paths: Files and folders.
+    ///   - options: See ``ImportOptions``.
+    ///   - progress: Called after each file with (files done, files in all, path).
+    /// - Returns: What was done.
+    public func importFiles(
+        _ paths: [String], options: ImportOptions = ImportOptions(),
+        progress: ((Int, Int, String) -> Void)? = nil
+    ) throws -> ImportReport {
+        var report = ImportReport()
+        let files = Self.expand(paths, report: &report)
+        for (index, file) in files.enumerated() {
+            do {
+                let (status, ids, added, updated) = try importFile(file, options: options)
+                switch status {
+                case "added": report.added += 1
+                case "updated": report.updated += 1
+                default: report.unchanged += 1
+                }
+                report.articles += ids
+                report.articlesAdded += added
+                report.articlesUpdated += updated
+                report.files.append(.init(path: file, status: status, articles: ids.count))
+            } catch let error as KBError {
+                report.failed.append(.init(path: file, error: error.message))
+                report.files.append(.init(path: file, status: "failed", articles: 0))
+            } catch {
+                report.failed.append(.init(path: file, error: "Importing '\(file)' failed: \(error)."))
+                report.files.append(.init(path: file, status: "failed", articles: 0))
+            }
+            progress?(index + 1, files.count, file)
+        }
+        return report
+    }
+
+    /// Lists the files to import: given files as they are, folders walked in name order.
+    static func expand(_ paths: [String], report: inout ImportReport) -> [String] {
+        let fileManager = FileManager.default
+        var files: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard fileManager.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                report.failed.append(.init(path: path, error: "'\(path)' does not exist; check the path."))
+                report.files.append(.init(path: path, status: "failed", articles: 0))
+                continue
+            }
+            guard isDirectory.boolValue else {
+                files.append(path)
+                continue
+            }
+            guard let enumerator = fileManager.enumerator(atPath: path) else {
+                report.failed.append(.init(path: path, error: "The folder '\(path)' cannot be read; check its permissions."))
+                report.files.append(.init(path: path, status: "failed", articles: 0))
+                continue
+            }
+            var found: [String] = []
+            while let relative = enumerator.nextObject() as? String {
+                let full = (path as NSString).appendingPathComponent(relative)
+                var isSubdirectory: ObjCBool = false
+                guard fileManager.fileExists(atPath: full, isDirectory: &isSubdirectory), !isSubdirectory.boolValue
+                else { continue }
+                let name = (relative as NSString).lastPathComponent
+                if name.hasPrefix(".") { continue }
+                if importableExtensions.contains((name as NSString).pathExtension.lowercased()) {
+                    found.append(full)
+                } else {
+                    report.skipped.append(full)
+                }
+            }
+            files += found.sorted()
+        }
+        return files
+    }
+
+    /// Imports one file in one transaction.
+    func importFile(_ path: String, options: ImportOptions) throws -> (String, [String], Int, Int) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw KBError(.unreadableFile, "'\(path)' cannot be read; check that it is a file you may read.")
+        }
+        let bytes = [UInt8](data)
+        if bytes.isEmpty { throw KBError(.unreadableFile, "'\(path)' is empty; there is nothing to import.") }
+        let text = try DocumentReader.decode(bytes, path: path)
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        let kind = DocumentReader.detectKind(path: path, text: text)
+        if kind == .dump {
+            let restored = try restoreDump(text, path: path)
+            return (restored.isEmpty ? "unchanged" : "added", restored, restored.count, 0)
+        }
+        let sha = Identifier.sha256Hex(bytes)
+        let sourceID = String(sha.prefix(24))
+        let fallbackTitle = ((absolute as NSString).lastPathComponent as NSString).deletingPathExtension
+        return try write { db, changes in
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sources WHERE id = ?)", arguments: [sourceID])
+                == true
+            {
+                let ids = try String.fetchAll(
+                    db, sql: "SELECT id FROM articles WHERE source_id = ? AND deleted = 0 ORDER BY position",
+                    arguments: [sourceID])
+                return ("unchanged", ids, 0, 0)
+            }
+            let items = DocumentReader.items(of: text, kind: kind, fallbackTitle: fallbackTitle)
+            let now = changes.timestamp
+            let source = Source(
+                id: sourceID, path: absolute, sha256: sha, kind: kind.rawValue, text: text, importedAt: now)
+            let previous: Source? =
+                options.update
+                ? try Source.fetchOne(
+                    db, sql: "SELECT * FROM sources WHERE path = ? ORDER BY imported_at DESC LIMIT 1",
+                    arguments: [absolute]) : nil
+            try source.insert(db)
+            try changes.create(.source, id: sourceID, json: nil)
+            if let previous {
+                let (ids, added, updated) = try updateArticles(
+                    db, &changes, from: previous, to: source, items: items, now: now)
+                return ("updated", ids, added, updated)
+            }
+            let ids = try insertItems(db, &changes, items: items, sourceID: sourceID, now: now)
+            return ("added", ids.map(\.id), ids.filter(\.isNew).count, 0)
+        }
+    }
+
+    /// Creates the articles of a new source; an article already present (same content) is kept as it is.
+    func insertItems(
+        _ db: Database, _ changes: inout ChangeWriter, items: [PageItem], sourceID: String?, now: Int64,
+        firstPosition: Int = 0
+    ) throws -> [(id: String, isNew: Bool)] {
+        var result: [(id: String, isNew: Bool)] = []
+        var used: Set<String> = []
+        for (offset, item) in items.enumerated() {
+            var id = Identifier.contentID(item.fields)
+            if used.contains(id) { id = Identifier.contentID(item.fields + ["#\(firstPosition + offset)"]) }
+            used.insert(id)
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM articles WHERE id = ?)", arguments: [id])
+                == true
+            {
+                result.append((id, false))
+                continue
+            }
+            let article = Article(
+                id: id, sourceID: sourceID, position: firstPosition + offset, kind: item.kind.rawValue,
+                title: item.title, subtitle: item.subtitle, kicker: item.kicker, byline: item.byline,
+                dateline: item.dateline, body: item.body, createdAt: now)
+            try article.save(db)
+            try changes.create(.article, id: id, json: try JSONText.encode(ArticleCreation(article)))
+            result.append((id, true))
+        }
+        return result
+    }
+
+    /// `--update`: matches the new items to the articles of the earlier version of the file and
+    /// edits those that changed; new items are added.
+    private func updateArticles(
+        _ db: Database, _ changes: inout ChangeWriter, from previous: Source, to source: Source, items: [PageItem],
+        now: Int64
+    ) throws -> ([String], Int, Int) {
+        var old = try Article.fetchAll(
+            db, sql: "SELECT * FROM articles WHERE source_id = ? AND deleted = 0 ORDER BY position",
+            arguments: [previous.id])
+        var ids: [String] = []
+        var added = 0
+        var updated = 0
+        var unmatched: [(Int, PageItem)] = []
+        var matches: [(Article, PageItem)] = []
+        // Same content first, then same title, then the same place on the page.
+        for (position, item) in items.enumerated() {
+            let contentID = Identifier.contentID(item.fields)
+            if let index = old.firstIndex(where: { $0.id == contentID }) {
+                matches.append((old.remove(at: index), item))
+            } else {
+                unmatched.append((position, item))
+            }
+        }
+        var stillUnmatched: [(Int, PageItem)] = []
+        for (position, item) in unmatched {
+            let title = TextCleaner.removingWhitespace(item.title)
+            if let index = old.firstIndex(where: { TextCleaner.removingWhitespace($0.title) == title }) {
+                matches.append((old.remove(at: index), item))
+            } else if let index = old.firstIndex(where: { $0.position == position }) {
+                matches.append((old.remove(at: index), item))
+            } else {
+                stillUnmatched.append((position, item))
+            }
+        }
+        for (article, item) in matches {
+            let fields: [(String, String)] = [
+                ("title", item.title), ("subtitle", item.subtitle), ("kicker", item.kicker), ("byline", item.byline),
+                ("dateline", item.dateline), ("body", item.body),
+            ]
+            var edited = article
+            for (field, value) in fields where article.text(field) != value {
+                edited.setText(field, value)
+            }
+            if edited != article {
+                edited.updatedAt = now
+                try applyArticleEdit(db, &changes, from: article, to: edited)
+                updated += 1
+            }
+            ids.append(article.id)
+        }
+        let fresh = try insertItems(
+            db, &changes, items: stillUnmatched.map(\.1), sourceID: source.id, now: now,
+            firstPosition: (try Int.fetchOne(
+                db, sql: "SELECT COALESCE(MAX(position) + 1, 0) FROM articles WHERE source_id = ?",
+                arguments: [previous.id]) ?? 0))
+        ids += fresh.map(\.id)
+        added = fresh.filter(\.isNew).count
+        return (ids, added, updated)
+    }
+}

@@ -1,0 +1,165 @@
+/// Cleaning of text extracted from PDF newspaper pages.
+///
+/// The extraction puts spaces between CJK characters ("记 者 陈 华") and around numbers and Latin
+/// words ("4 月 21 日", "UP 主"), and breaks paragraphs into column-wide lines. Cleaning removes
+/// those spaces and joins the lines back, and never removes anything but whitespace.
+///
+/// ```swift
+/// TextCleaner.cleanLine("（记 者 陈 华）4 月 21 日 ，“ 文 脉")  // "（记者陈华）4月21日，“文脉"
+/// ```
+public enum TextCleaner {
+    /// Removes extraction spaces from one line.
+    ///
+    /// Whitespace between two CJK characters or CJK punctuation goes, and so does whitespace
+    /// between CJK and a digit, a Latin letter or ASCII punctuation. Whitespace between two Latin
+    /// or digit runs is kept as one space, except in a letter-spaced line, where runs of single
+    /// letters or digits ("1 2 7 1 1") are joined back.
+    public static func cleanLine(_ line: some StringProtocol) -> String {
+        let scalars = Array(line.unicodeScalars)
+        var out: [Unicode.Scalar] = []
+        out.reserveCapacity(scalars.count)
+        var index = 0
+        var removedBetweenCJK = 0
+        var keptGaps = 0
+        var wordGaps: [Int] = []
+        while index < scalars.count {
+            let scalar = scalars[index]
+            guard isSpace(scalar) else {
+                out.append(scalar)
+                index += 1
+                continue
+            }
+            var end = index
+            while end < scalars.count && isSpace(scalars[end]) { end += 1 }
+            defer { index = end }
+            guard let before = out.last, end < scalars.count else { continue }  // leading or trailing
+            let after = scalars[end]
+            let cjkBefore = isCJKContext(before)
+            let cjkAfter = isCJKContext(after)
+            if cjkBefore && cjkAfter {
+                removedBetweenCJK += 1
+                if isWordGap(scalars, gapStart: index, gapEnd: end) { wordGaps.append(out.count) }
+            } else if cjkBefore || cjkAfter {
+                continue
+            } else {
+                out.append(" ")
+                keptGaps += 1
+            }
+        }
+        if keptGaps >= 2 && removedBetweenCJK >= 3 {
+            out = joiningLetterSpacedRuns(out)
+        } else if !wordGaps.isEmpty && removedBetweenCJK <= 4 && wordGaps.count * 2 >= removedBetweenCJK {
+            // Not a letter-spaced line: a space between two words of two or more characters, as
+            // between the names of a byline ("杨明清 记者张嫱"), is a real one.
+            for position in wordGaps.reversed() { out.insert(" ", at: position) }
+        }
+        var result = String.UnicodeScalarView()
+        result.append(contentsOf: out)
+        return String(result)
+    }
+
+    /// True when the gap separates two CJK words of at least two characters each.
+    private static func isWordGap(_ scalars: [Unicode.Scalar], gapStart: Int, gapEnd: Int) -> Bool {
+        guard gapStart >= 2, gapEnd + 1 < scalars.count, gapEnd - gapStart == 1 else { return false }
+        return isCJKCharacter(scalars[gapStart - 1]) && isCJKCharacter(scalars[gapStart - 2])
+            && isCJKCharacter(scalars[gapEnd]) && isCJKCharacter(scalars[gapEnd + 1])
+    }
+
+    /// Joins runs of three or more single letters or digits separated by single spaces.
+    private static func joiningLetterSpacedRuns(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        var out: [Unicode.Scalar] = []
+        var index = 0
+        while index < scalars.count {
+            // A run: x␠y␠z… where each x is one alphanumeric scalar standing alone.
+            var end = index
+            var singles = 0
+            while end < scalars.count, isASCIIAlnum(scalars[end]),
+                end + 1 == scalars.count || !isASCIIAlnum(scalars[end + 1]),
+                end == 0 || !isASCIIAlnum(scalars[end - 1])
+            {
+                singles += 1
+                if end + 2 < scalars.count, scalars[end + 1] == " ", isASCIIAlnum(scalars[end + 2]) {
+                    end += 2
+                } else {
+                    end += 1
+                    break
+                }
+            }
+            if singles >= 3 {
+                for position in index..<end where scalars[position] != " " { out.append(scalars[position]) }
+                index = end
+            } else {
+                out.append(scalars[index])
+                index += 1
+            }
+        }
+        return out
+    }
+
+    /// Joins the cleaned lines of one paragraph.
+    ///
+    /// Lines are joined without a space: newspaper columns wrap Chinese text anywhere, numbers
+    /// and Latin words included ("50" / "0万"), and a space there would split what was one token.
+    public static func joinLines(_ lines: [String]) -> String {
+        lines.joined()
+    }
+
+    // MARK: - Character classes
+
+    @inline(__always)
+    static func isSpace(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x20, 0x09, 0x0B, 0x0C, 0x0D, 0xA0, 0x3000, 0x2000...0x200B, 0x202F, 0x205F, 0xFEFF: return true
+        default: return false
+        }
+    }
+
+    /// True for a CJK character, CJK or full-width punctuation, or the typographic quotes,
+    /// dashes and ellipsis that Chinese text uses.
+    @inline(__always)
+    static func isCJKContext(_ s: Unicode.Scalar) -> Bool {
+        let v = s.value
+        if v < 0x80 { return false }
+        return isCJKCharacter(s) || (v >= 0x3000 && v <= 0x303F) || (v >= 0xFF00 && v <= 0xFFEF)
+            || (v >= 0x2010 && v <= 0x2027) || v == 0x00B7 || (v >= 0x2E80 && v <= 0x2FDF)
+            || (v >= 0xFE30 && v <= 0xFE4F) || v == 0x25CB || v == 0x25CF || v == 0x2014
+    }
+
+    /// True for Han, kana and hangul characters.
+    @inline(__always)
+    public static func isCJKCharacter(_ s: Unicode.Scalar) -> Bool {
+        let v = s.value
+        return (v >= 0x4E00 && v <= 0x9FFF) || (v >= 0x3400 && v <= 0x4DBF) || (v >= 0x20000 && v <= 0x323AF)
+            || (v >= 0xF900 && v <= 0xFAFF) || (v >= 0x3040 && v <= 0x30FF) || (v >= 0xAC00 && v <= 0xD7A3)
+            || v == 0x3007
+    }
+
+    @inline(__always)
+    static func isASCIIAlnum(_ s: Unicode.Scalar) -> Bool {
+        let v = s.value
+        return (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A)
+    }
+
+    @inline(__always)
+    static func isASCIILetter(_ s: Unicode.Scalar) -> Bool {
+        let v = s.value
+        return (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A)
+    }
+
+    /// Display width of cleaned text: CJK and full-width characters count 2, others 1.
+    static func width(_ text: String) -> Int {
+        var total = 0
+        for s in text.unicodeScalars {
+            if isSpace(s) { continue }
+            total += isCJKContext(s) ? 2 : 1
+        }
+        return total
+    }
+
+    /// The text without any whitespace: what "nothing lost" is measured on.
+    public static func removingWhitespace(_ text: some StringProtocol) -> String {
+        var view = String.UnicodeScalarView()
+        for s in text.unicodeScalars where !isSpace(s) && s != "\n" && s != "\r" { view.append(s) }
+        return String(view)
+    }
+}

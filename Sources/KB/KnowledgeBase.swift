@@ -1,0 +1,79 @@
+import Foundation
+import GRDB
+
+/// A knowledge base: articles, their sources, annotations and tags, with the history of every change.
+///
+/// All reads and writes go through here; every write records its changes in the same transaction.
+///
+/// ```swift
+/// let kb = KnowledgeBase(database: try AppDatabase.open(path: path))
+/// let report = try kb.importFiles(["seeds/"])
+/// let hits = try kb.search("非遗")
+/// ```
+public struct KnowledgeBase: Sendable {
+    public let database: AppDatabase
+    public let clock: Clock
+
+    public init(database: AppDatabase, clock: Clock = .system) {
+        self.database = database
+        self.clock = clock
+    }
+
+    /// Opens the knowledge base at a path.
+    public static func open(path: String, clock: Clock = .system) throws -> KnowledgeBase {
+        KnowledgeBase(database: try AppDatabase.open(path: path), clock: clock)
+    }
+
+    /// Runs a write transaction with a change writer; the clock is saved before commit.
+    func write<T>(_ body: (Database, inout ChangeWriter) throws -> T) throws -> T {
+        try database.writer.write { db in
+            var changes = try ChangeWriter(db, clock: clock)
+            let result = try body(db, &changes)
+            try changes.finish()
+            return result
+        }
+    }
+
+    /// Runs a read.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try database.writer.read(body)
+    }
+
+    // MARK: - Ids
+
+    /// The id of the live article that `prefix` names: the whole id or a unique prefix of 4+ characters.
+    ///
+    /// - Throws: ``KBError`` `.notFound`, `.ambiguous` (listing candidates) or `.invalidArgument`.
+    public func resolveArticleID(_ prefix: String) throws -> String {
+        try read { db in try Self.resolveID(db, prefix, table: "articles", what: "article") }
+    }
+
+    static func resolveID(_ db: Database, _ prefix: String, table: String, what: String) throws -> String {
+        let prefix = prefix.trimmingCharacters(in: .whitespaces).lowercased()
+        if try Bool.fetchOne(
+            db, sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE id = ? AND deleted = 0)", arguments: [prefix])
+            == true
+        {
+            return prefix
+        }
+        guard prefix.count >= 4, prefix.allSatisfy({ $0.isHexDigit }) else {
+            if prefix.count < 4 && prefix.allSatisfy({ $0.isHexDigit }) && !prefix.isEmpty {
+                throw KBError.invalid(
+                    "The \(what) id '\(prefix)' is too short; give at least 4 characters of it (see 'kb list').")
+            }
+            throw KBError.notFound(what, prefix, hint: "see 'kb list' for ids")
+        }
+        let matches = try String.fetchAll(
+            db, sql: "SELECT id FROM \(table) WHERE id GLOB ? AND deleted = 0 ORDER BY id LIMIT 6",
+            arguments: [prefix + "*"])
+        switch matches.count {
+        case 0: throw KBError.notFound(what, prefix, hint: "see 'kb list' for ids")
+        case 1: return matches[0]
+        default:
+            throw KBError(
+                .ambiguous,
+                "The id prefix '\(prefix)' matches \(matches.count > 5 ? "more than 5" : "\(matches.count)") \(what)s; "
+                    + "give more characters.", candidates: Array(matches.prefix(5)))
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+public import GRDB
+
+/// A highlight with an optional note, or a note on a whole article (empty quote).
+public struct Annotation: Sendable, Equatable, Codable {
+    public var id: String
+    public var articleID: String
+    /// The exact text highlighted when the annotation was made (kept when it moves by approximation).
+    public var quote: String
+    public var prefix: String
+    public var suffix: String
+    /// Where it was made, in code points.
+    public var anchorStart: Int?
+    public var anchorEnd: Int?
+    /// Where it stands in the article's current text, in code points; nil when orphaned or on a whole article.
+    public var start: Int?
+    public var end: Int?
+    public var state: AnchorState
+    /// Markdown text.
+    public var note: String
+    public var color: String
+    public var tags: [String]
+    public var createdAt: Int64
+    public var updatedAt: Int64
+    public var isDeleted: Bool
+
+    public init(
+        id: String, articleID: String, quote: String, prefix: String, suffix: String, anchorStart: Int?,
+        anchorEnd: Int?, start: Int?, end: Int?, state: AnchorState, note: String, color: String,
+        tags: [String] = [], createdAt: Int64, updatedAt: Int64, isDeleted: Bool = false
+    ) {
+        self.id = id
+        self.articleID = articleID
+        self.quote = quote
+        self.prefix = prefix
+        self.suffix = suffix
+        self.anchorStart = anchorStart
+        self.anchorEnd = anchorEnd
+        self.start = start
+        self.end = end
+        self.state = state
+        self.note = note
+        self.color = color
+        self.tags = tags
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.isDeleted = isDeleted
+    }
+
+    /// The selector as made.
+    public var selector: AnchorSelector {
+        AnchorSelector(quote: quote, prefix: prefix, suffix: suffix, start: anchorStart ?? 0)
+    }
+}
+
+// MARK: - Database
+
+extension Annotation: FetchableRecord {
+    public init(row: Row) throws {
+        let stateName: String = row["state"]
+        self.init(
+            id: row["id"], articleID: row["article_id"], quote: row["quote"], prefix: row["prefix"],
+            suffix: row["suffix"], anchorStart: row["anchor_start"], anchorEnd: row["anchor_end"],
+            start: row["start"], end: row["end"], state: AnchorState(rawValue: stateName) ?? .orphaned,
+            note: row["note"], color: row["color"], createdAt: row["created_at"], updatedAt: row["updated_at"],
+            isDeleted: row["deleted"])
+    }
+
+    /// Inserts or replaces the row.
+    public func save(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO annotations (id, article_id, quote, prefix, suffix, anchor_start, anchor_end, start, "end",
+                                         state, note, color, created_at, updated_at, deleted)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET
+                    article_id = excluded.article_id, quote = excluded.quote, prefix = excluded.prefix,
+                    suffix = excluded.suffix, anchor_start = excluded.anchor_start, anchor_end = excluded.anchor_end,
+                    start = excluded.start, "end" = excluded."end", state = excluded.state, note = excluded.note,
+                    color = excluded.color, created_at = excluded.created_at, updated_at = excluded.updated_at,
+                    deleted = excluded.deleted
+                """,
+            arguments: [
+                id, articleID, quote, prefix, suffix, anchorStart, anchorEnd, start, end, state.rawValue, note, color,
+                createdAt, updatedAt, isDeleted,
+            ])
+    }
+
+    public static func fetch(_ db: Database, id: String) throws -> Annotation? {
+        try Annotation.fetchOne(db, sql: "SELECT * FROM annotations WHERE id = ?", arguments: [id])
+    }
+}
+
+/// What a change that creates an annotation carries.
+public struct AnnotationCreation: Codable, Sendable, Equatable {
+    public var articleID: String
+    public var quote: String
+    public var prefix: String
+    public var suffix: String
+    public var start: Int?
+    public var end: Int?
+    public var note: String
+    public var color: String
+    public var createdAt: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case quote, prefix, suffix, start, end, note, color
+        case articleID = "article_id"
+        case createdAt = "created_at"
+    }
+
+    public init(_ annotation: Annotation) {
+        articleID = annotation.articleID
+        quote = annotation.quote
+        prefix = annotation.prefix
+        suffix = annotation.suffix
+        start = annotation.anchorStart
+        end = annotation.anchorEnd
+        note = annotation.note
+        color = annotation.color
+        createdAt = annotation.createdAt
+    }
+
+    /// The annotation as created, not yet anchored in any text.
+    public func annotation(id: String, updatedAt: Int64) -> Annotation {
+        Annotation(
+            id: id, articleID: articleID, quote: quote, prefix: prefix, suffix: suffix, anchorStart: start,
+            anchorEnd: end, start: start, end: end, state: .anchored, note: note, color: color,
+            createdAt: createdAt, updatedAt: updatedAt)
+    }
+}
+
+/// What a change that creates a tag membership carries.
+public struct TagCreation: Codable, Sendable, Equatable {
+    public var entity: String
+    public var entityID: String
+    public var tag: String
+    public var present: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case entity, tag, present
+        case entityID = "entity_id"
+    }
+
+    public init(entity: String, entityID: String, tag: String, present: Bool) {
+        self.entity = entity
+        self.entityID = entityID
+        self.tag = tag
+        self.present = present
+    }
+}

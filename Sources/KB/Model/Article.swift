@@ -1,0 +1,160 @@
+import Foundation
+public import GRDB
+
+/// An article, photo caption or column note, as the knowledge base holds it.
+public struct Article: Sendable, Equatable, Codable {
+    public var id: String
+    public var sourceID: String?
+    /// Order on its page, from 0.
+    public var position: Int
+    /// `article`, `caption`, `column`, or `note` for one added by hand.
+    public var kind: String
+    public var title: String
+    public var subtitle: String
+    public var kicker: String
+    public var byline: String
+    public var dateline: String
+    /// Cleaned text, paragraphs separated by a blank line.
+    public var body: String
+    /// Milliseconds since 1970.
+    public var createdAt: Int64
+    public var updatedAt: Int64
+    public var isDeleted: Bool
+
+    public init(
+        id: String, sourceID: String? = nil, position: Int = 0, kind: String = "article", title: String,
+        subtitle: String = "", kicker: String = "", byline: String = "", dateline: String = "", body: String,
+        createdAt: Int64, updatedAt: Int64? = nil, isDeleted: Bool = false
+    ) {
+        self.id = id
+        self.sourceID = sourceID
+        self.position = position
+        self.kind = kind
+        self.title = title
+        self.subtitle = subtitle
+        self.kicker = kicker
+        self.byline = byline
+        self.dateline = dateline
+        self.body = body
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt ?? createdAt
+        self.isDeleted = isDeleted
+    }
+
+    /// The fields a user can edit, and that sync carries one by one.
+    public static let textFields = ["title", "subtitle", "kicker", "byline", "dateline", "body"]
+
+    /// The value of a text field by name.
+    public func text(_ field: String) -> String? {
+        switch field {
+        case "title": title
+        case "subtitle": subtitle
+        case "kicker": kicker
+        case "byline": byline
+        case "dateline": dateline
+        case "body": body
+        default: nil
+        }
+    }
+
+    /// Sets a text field by name.
+    public mutating func setText(_ field: String, _ value: String) {
+        switch field {
+        case "title": title = value
+        case "subtitle": subtitle = value
+        case "kicker": kicker = value
+        case "byline": byline = value
+        case "dateline": dateline = value
+        case "body": body = value
+        default: preconditionFailure("Article has no text field '\(field)'")
+        }
+    }
+
+    /// Every text field, whitespace removed: what search exactness and "nothing lost" are measured on.
+    public var searchableText: String {
+        TextCleaner.removingWhitespace([kicker, title, subtitle, byline, dateline, body].joined())
+    }
+}
+
+// MARK: - Database
+
+extension Article: FetchableRecord {
+    public init(row: Row) throws {
+        self.init(
+            id: row["id"], sourceID: row["source_id"], position: row["position"], kind: row["kind"],
+            title: row["title"], subtitle: row["subtitle"], kicker: row["kicker"], byline: row["byline"],
+            dateline: row["dateline"], body: row["body"], createdAt: row["created_at"], updatedAt: row["updated_at"],
+            isDeleted: row["deleted"])
+    }
+
+    /// Inserts or replaces the row (the full-text index follows through triggers).
+    public func save(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO articles (id, source_id, position, kind, title, subtitle, kicker, byline, dateline, body,
+                                      created_at, updated_at, deleted)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET
+                    source_id = excluded.source_id, position = excluded.position, kind = excluded.kind,
+                    title = excluded.title, subtitle = excluded.subtitle, kicker = excluded.kicker,
+                    byline = excluded.byline, dateline = excluded.dateline, body = excluded.body,
+                    created_at = excluded.created_at, updated_at = excluded.updated_at, deleted = excluded.deleted
+                """,
+            arguments: [
+                id, sourceID, position, kind, title, subtitle, kicker, byline, dateline, body, createdAt, updatedAt,
+                isDeleted,
+            ])
+    }
+
+    /// The article with this exact id, deleted or not.
+    public static func fetch(_ db: Database, id: String) throws -> Article? {
+        try Article.fetchOne(db, sql: "SELECT * FROM articles WHERE id = ?", arguments: [id])
+    }
+}
+
+// MARK: - Creation value
+
+/// What a change that creates an article carries: every field at creation.
+public struct ArticleCreation: Codable, Sendable, Equatable {
+    public var kind: String
+    public var sourceID: String?
+    public var position: Int
+    public var title: String
+    public var subtitle: String
+    public var kicker: String
+    public var byline: String
+    public var dateline: String
+    public var body: String
+    public var createdAt: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case kind, position, title, subtitle, kicker, byline, dateline, body
+        case sourceID = "source_id"
+        case createdAt = "created_at"
+    }
+
+    public init(_ article: Article) {
+        kind = article.kind
+        sourceID = article.sourceID
+        position = article.position
+        title = article.title
+        subtitle = article.subtitle
+        kicker = article.kicker
+        byline = article.byline
+        dateline = article.dateline
+        body = article.body
+        createdAt = article.createdAt
+    }
+
+    public func article(id: String, updatedAt: Int64) -> Article {
+        Article(
+            id: id, sourceID: sourceID, position: position, kind: kind, title: title, subtitle: subtitle,
+            kicker: kicker, byline: byline, dateline: dateline, body: body, createdAt: createdAt,
+            updatedAt: updatedAt)
+    }
+
+    /// The value of a text field.
+    public func text(_ field: String) -> String? {
+        article(id: "", updatedAt: 0).text(field)
+    }
+}

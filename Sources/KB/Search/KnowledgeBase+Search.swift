@@ -1,0 +1,211 @@
+import Foundation
+import GRDB
+
+/// A passage of text with the hits marked.
+public struct Snippet: Sendable, Equatable {
+    /// The passage, on one line.
+    public var text: String
+    /// Code-point ranges of the hits within ``text``, in order, not overlapping.
+    public var highlights: [Range<Int>]
+
+    public init(text: String, highlights: [Range<Int>]) {
+        self.text = text
+        self.highlights = highlights
+    }
+
+    /// The passage with each hit wrapped in `open` and `close`.
+    public func rendered(open: String, close: String) -> String {
+        let points = CodePoints(text)
+        var out = ""
+        var cursor = 0
+        for range in highlights {
+            out += points.string(cursor..<range.lowerBound) + open + points.string(range) + close
+            cursor = range.upperBound
+        }
+        return out + points.string(cursor..<points.count)
+    }
+}
+
+/// One search result: an article, and where the best hit is.
+public struct SearchHit: Sendable, Equatable {
+    public var id: String
+    public var title: String
+    /// Higher is better.
+    public var score: Double
+    public var snippet: Snippet
+    /// Set when the hit is in an annotation's note or quote.
+    public var annotationID: String?
+    /// `title`, `body`, … or `annotation`.
+    public var field: String
+}
+
+extension KnowledgeBase {
+    /// Column weights of the ranking: the title above subtitle and kicker, above the body.
+    static let rankWeights = "10.0, 4.0, 3.0, 2.0, 1.0, 1.0"
+
+    /// Searches articles, notes and highlighted quotes. Best first.
+    ///
+    /// - Parameters:
+    ///   - query: See ``SearchQuery`` for the syntax.
+    ///   - limit: At most this many results (default 20).
+    /// - Throws: ``KBError`` `.querySyntax` for a query that cannot be parsed.
+    public func search(_ query: String, limit: Int = 20) throws -> [SearchHit] {
+        let parsed = try SearchQuery.parse(query)
+        let limit = max(1, limit)
+        return try read { db in try Self.search(db, parsed, limit: limit) }
+    }
+
+    static func search(_ db: Database, _ query: SearchQuery, limit: Int) throws -> [SearchHit] {
+        var tagFilter = ""
+        var tagArguments: [String] = []
+        for tag in query.requiredTags {
+            tagFilter += " AND a.id IN (SELECT entity_id FROM tags WHERE norm = ? AND present = 1)"
+            tagArguments.append(normalizeTag(tag))
+        }
+        for tag in query.excludedTags {
+            tagFilter += " AND a.id NOT IN (SELECT entity_id FROM tags WHERE norm = ? AND present = 1)"
+            tagArguments.append(normalizeTag(tag))
+        }
+        let terms = query.highlightTerms
+        guard let match = query.matchExpression() else {
+            // Tags only: newest first.
+            let articles = try Article.fetchAll(
+                db,
+                sql: "SELECT a.* FROM articles a WHERE a.deleted = 0\(tagFilter) ORDER BY a.created_at DESC LIMIT ?",
+                arguments: StatementArguments(tagArguments) + [limit])
+            return articles.map { article in
+                SearchHit(
+                    id: article.id, title: article.title, score: 0, snippet: snippet(of: article, terms: []).0,
+                    annotationID: nil, field: "body")
+            }
+        }
+
+        var hits: [SearchHit] = []
+        var seen: Set<String> = []
+        let filtered = !tagFilter.isEmpty
+        let articleRows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT a.*, r.rank FROM (
+                    SELECT rowid, bm25(articles_fts, \(rankWeights)) AS rank FROM articles_fts
+                    WHERE articles_fts MATCH ?\(filtered ? " AND rowid IN (SELECT a.rowid FROM articles a WHERE 1\(tagFilter))" : "")
+                    ORDER BY rank LIMIT ?
+                ) r JOIN articles a ON a.rowid = r.rowid ORDER BY r.rank
+                """, arguments: [match] + StatementArguments(tagArguments) + [limit])
+        for row in articleRows {
+            let article = try Article(row: row)
+            let rank: Double = row["rank"]
+            let (snippet, field) = snippet(of: article, terms: terms)
+            hits.append(
+                SearchHit(
+                    id: article.id, title: article.title, score: -rank, snippet: snippet, annotationID: nil,
+                    field: field))
+            seen.insert(article.id)
+        }
+        guard !query.usesColumns else { return hits }
+
+        let annotationRows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT n.id, n.article_id, n.quote, n.note, a.title, r.rank FROM (
+                    SELECT rowid, bm25(annotations_fts, 1.0, 2.0) AS rank FROM annotations_fts
+                    WHERE annotations_fts MATCH ? ORDER BY rank LIMIT ?
+                ) r JOIN annotations n ON n.rowid = r.rowid
+                JOIN articles a ON a.id = n.article_id AND a.deleted = 0
+                WHERE 1\(tagFilter) ORDER BY r.rank
+                """, arguments: [match, limit * 4] + StatementArguments(tagArguments))
+        for row in annotationRows {
+            let articleID: String = row["article_id"]
+            guard !seen.contains(articleID) else { continue }
+            seen.insert(articleID)
+            let note: String = row["note"]
+            let quote: String = row["quote"]
+            let rank: Double = row["rank"]
+            var snippet = snippetOf(note, terms: terms)
+            if snippet.highlights.isEmpty && !quote.isEmpty { snippet = snippetOf(quote, terms: terms) }
+            hits.append(
+                SearchHit(
+                    id: articleID, title: row["title"], score: -rank, snippet: snippet, annotationID: row["id"],
+                    field: "annotation"))
+        }
+        hits.sort { $0.score > $1.score }
+        return Array(hits.prefix(limit))
+    }
+
+    // MARK: - Snippets
+
+    /// Code points shown in a snippet.
+    static let snippetLength = 80
+
+    /// The snippet of an article: from the body when it has a hit, else from the field that does.
+    static func snippet(of article: Article, terms: [String]) -> (Snippet, String) {
+        let body = snippetOf(article.body, terms: terms)
+        if !body.highlights.isEmpty || terms.isEmpty { return (body, "body") }
+        for field in ["title", "subtitle", "kicker", "byline", "dateline"] {
+            let text = article.text(field) ?? ""
+            let candidate = snippetOf(text, terms: terms)
+            if !candidate.highlights.isEmpty { return (candidate, field) }
+        }
+        return (body, "body")
+    }
+
+    /// A window of the text around its hits, on one line.
+    static func snippetOf(_ text: String, terms: [String]) -> Snippet {
+        let flat = text.replacingOccurrences(of: "\n\n", with: " ").replacingOccurrences(of: "\n", with: " ")
+        let points = CodePoints(flat)
+        let ranges = hitRanges(in: points, terms: terms)
+        // Some context before the first hit.
+        let start = ranges.first.map { max(0, $0.lowerBound - snippetLength / 4) } ?? 0
+        let end = min(points.count, start + snippetLength)
+        let lead = start > 0 ? "…" : ""
+        let shift = lead.unicodeScalars.count - start
+        let highlights = ranges.compactMap { range -> Range<Int>? in
+            let lower = max(range.lowerBound, start)
+            let upper = min(range.upperBound, end)
+            return lower < upper ? (lower + shift)..<(upper + shift) : nil
+        }
+        return Snippet(
+            text: lead + points.string(start..<end) + (end < points.count ? "…" : ""), highlights: highlights)
+    }
+
+    /// Where the terms occur in a text, whitespace and case ignored, as sorted disjoint ranges.
+    static func hitRanges(in text: CodePoints, terms: [String]) -> [Range<Int>] {
+        var compact: [UInt32] = []
+        var positions: [Int] = []
+        compact.reserveCapacity(text.count)
+        for index in 0..<text.count {
+            let value = text[index]
+            if value == 0x20 || value == 0x0A || value == 0x09 || value == 0x0D || value == 0x3000 { continue }
+            compact.append(foldForMatching(value))
+            positions.append(index)
+        }
+        let haystack = CodePoints(scalars: compact)
+        var ranges: [Range<Int>] = []
+        for term in terms {
+            let needle = CodePoints(
+                scalars: TextCleaner.removingWhitespace(term).unicodeScalars.map { foldForMatching($0.value) })
+            guard !needle.isEmpty else { continue }
+            for start in Anchoring.occurrences(of: needle, in: haystack, limit: 200) {
+                ranges.append(positions[start]..<(positions[start + needle.count - 1] + 1))
+            }
+        }
+        ranges.sort { $0.lowerBound < $1.lowerBound }
+        var merged: [Range<Int>] = []
+        for range in ranges {
+            if let last = merged.last, range.lowerBound <= last.upperBound {
+                merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+            } else {
+                merged.append(range)
+            }
+        }
+        return merged
+    }
+
+    /// Full-width ASCII to ASCII, ASCII letters to lowercase.
+    static func foldForMatching(_ value: UInt32) -> UInt32 {
+        var value = value
+        if value >= 0xFF01 && value <= 0xFF5E { value -= 0xFEE0 }
+        if value >= 0x41 && value <= 0x5A { value += 0x20 }
+        return value
+    }
+}

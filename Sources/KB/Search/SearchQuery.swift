@@ -1,0 +1,328 @@
+import Foundation
+/// A parsed search query.
+///
+/// Syntax: terms separated by spaces are ANDed; `"a phrase"` keeps words together; `OR` between
+/// two parts; `-term` excludes; `title:term` searches titles only; `tag:name` keeps articles with
+/// that tag; parentheses group. Chinese needs no spaces: `市场开拓能力` is one term that matches the
+/// text wherever it stands, across line wraps and spurious spaces.
+///
+/// ```swift
+/// let query = try SearchQuery.parse("工会 title:非遗 -上海 tag:2025")
+/// ```
+public struct SearchQuery: Sendable, Equatable {
+    /// A node of the query.
+    public indirect enum Node: Sendable, Equatable {
+        /// Text to find: a term or a quoted phrase, optionally limited to a column.
+        case text(String, column: String?)
+        case and([Node])
+        case or([Node])
+        case not(Node)
+    }
+
+    /// The text part of the query, nil when the query only filters by tag.
+    public var root: Node?
+    /// Tags every result must have.
+    public var requiredTags: [String]
+    /// Tags no result may have.
+    public var excludedTags: [String]
+
+    /// Columns a `field:` prefix may name.
+    public static let columns: Set<String> = ["title", "subtitle", "kicker", "byline", "dateline", "body"]
+
+    /// Parses a query.
+    ///
+    /// - Throws: ``KBError`` of kind ``KBError/Kind/querySyntax`` naming what is wrong.
+    public static func parse(_ input: String) throws -> SearchQuery {
+        var parser = QueryParser(input)
+        return try parser.parse()
+    }
+
+    /// The text pieces that should be highlighted in results: every positive term.
+    public var highlightTerms: [String] {
+        var terms: [String] = []
+        func walk(_ node: Node, negated: Bool) {
+            switch node {
+            case .text(let text, _): if !negated { terms.append(text) }
+            case .and(let nodes), .or(let nodes): nodes.forEach { walk($0, negated: negated) }
+            case .not(let inner): walk(inner, negated: !negated)
+            }
+        }
+        if let root { walk(root, negated: false) }
+        return terms
+    }
+
+    /// True when some term is limited to a column (such queries do not search annotations).
+    public var usesColumns: Bool {
+        func walk(_ node: Node) -> Bool {
+            switch node {
+            case .text(_, let column): return column != nil
+            case .and(let nodes), .or(let nodes): return nodes.contains(where: walk)
+            case .not(let inner): return walk(inner)
+            }
+        }
+        return root.map(walk) ?? false
+    }
+
+    /// The FTS5 MATCH expression. Every term goes to FTS5 as a quoted string, never as raw syntax;
+    /// a term that ends in a lone CJK character becomes a prefix query, so it also matches where
+    /// the character is followed by others.
+    public func matchExpression() -> String? {
+        guard let root else { return nil }
+        var tokenizer = TextTokenizer()
+        func render(_ node: Node) -> String {
+            switch node {
+            case .text(let text, let column):
+                let tokens = tokenizer.tokens(in: text, mode: .query)
+                let quoted = "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+                let phrase = tokens.last?.isTrailingLoneCJK == true ? quoted + " *" : quoted
+                return column.map { "\($0) : \(phrase)" } ?? phrase
+            case .and(let nodes):
+                // FTS5's NOT is binary: put the excluded parts after the others.
+                let positive = nodes.filter { if case .not = $0 { false } else { true } }
+                let negative = nodes.compactMap { node -> Node? in if case .not(let inner) = node { inner } else { nil } }
+                var expression = positive.map(render).joined(separator: " AND ")
+                if positive.count > 1 { expression = "(" + expression + ")" }
+                for node in negative { expression = "(" + expression + " NOT " + render(node) + ")" }
+                return expression
+            case .or(let nodes):
+                return "(" + nodes.map(render).joined(separator: " OR ") + ")"
+            case .not(let inner):
+                // Only reached for a NOT that is not inside an AND; the parser prevents it.
+                return render(inner)
+            }
+        }
+        return render(root)
+    }
+}
+
+// MARK: - Parser
+
+/// A small recursive-descent parser for ``SearchQuery``.
+struct QueryParser {
+    private enum Token: Equatable {
+        case word(String)
+        case phrase(String)
+        case minus
+        case open
+        case close
+        case or
+    }
+
+    private let input: String
+    private var tokens: [Token] = []
+    private var position = 0
+    private var requiredTags: [String] = []
+    private var excludedTags: [String] = []
+
+    init(_ input: String) { self.input = input }
+
+    mutating func parse() throws -> SearchQuery {
+        tokens = try lex(input)
+        guard !tokens.isEmpty else { throw syntax("The query is empty; give words to search for.") }
+        let root = try parseOr(topLevel: true)
+        if position < tokens.count {
+            if tokens[position] == .close {
+                throw syntax("The query '\(input)' has a ')' without its '('; remove it or add the '('.")
+            }
+            throw syntax("The query '\(input)' could not be read past its word \(position + 1).")
+        }
+        if let root, !Self.hasPositive(root) {
+            throw syntax(
+                "The query '\(input)' only excludes words; add at least one word to search for.")
+        }
+        if root == nil && requiredTags.isEmpty {
+            throw syntax("The query '\(input)' only excludes tags; add a word or a tag: to search for.")
+        }
+        return SearchQuery(root: root, requiredTags: requiredTags, excludedTags: excludedTags)
+    }
+
+    private static func hasPositive(_ node: SearchQuery.Node) -> Bool {
+        switch node {
+        case .text: return true
+        case .and(let nodes): return nodes.contains(where: hasPositive)
+        case .or(let nodes): return nodes.allSatisfy(hasPositive)
+        case .not: return false
+        }
+    }
+
+    private func syntax(_ message: String) -> KBError { KBError(.querySyntax, message) }
+
+    // MARK: Lexing
+
+    private func lex(_ input: String) throws -> [Token] {
+        var tokens: [Token] = []
+        var index = input.startIndex
+        while index < input.endIndex {
+            let character = input[index]
+            if character.isWhitespace {
+                index = input.index(after: index)
+            } else if character == "\"" || character == "“" || character == "”" {
+                let close: Character = character == "“" ? "”" : "\""
+                var end = input.index(after: index)
+                while end < input.endIndex && input[end] != close && !(close == "\"" && input[end] == "”") {
+                    end = input.index(after: end)
+                }
+                guard end < input.endIndex else {
+                    throw syntax("The query '\(input)' has an opening quote without its closing quote; close it.")
+                }
+                let text = String(input[input.index(after: index)..<end])
+                guard !text.allSatisfy(\.isWhitespace) else {
+                    throw syntax("The query '\(input)' has an empty phrase \"\"; put words between the quotes.")
+                }
+                tokens.append(.phrase(text))
+                index = input.index(after: end)
+            } else if character == "(" || character == "（" {
+                tokens.append(.open)
+                index = input.index(after: index)
+            } else if character == ")" || character == "）" {
+                tokens.append(.close)
+                index = input.index(after: index)
+            } else if character == "-" && (tokens.isEmpty || input[input.index(before: index)].isWhitespace
+                || input[input.index(before: index)] == "(")
+            {
+                tokens.append(.minus)
+                index = input.index(after: index)
+            } else {
+                var end = index
+                while end < input.endIndex {
+                    let c = input[end]
+                    if c.isWhitespace || c == "(" || c == ")" || c == "（" || c == "）" { break }
+                    if c == "\"" || c == "“" || c == "”" {
+                        // A field prefix followed by a phrase: title:"a b".
+                        if input[index..<end].hasSuffix(":") { break }
+                        break
+                    }
+                    end = input.index(after: end)
+                }
+                let word = String(input[index..<end])
+                tokens.append(word == "OR" || word == "|" ? .or : .word(word))
+                index = end
+            }
+        }
+        return tokens
+    }
+
+    // MARK: Grammar
+
+    /// or := and ("OR" and)*
+    private mutating func parseOr(topLevel: Bool) throws -> SearchQuery.Node? {
+        var parts: [SearchQuery.Node?] = [try parseAnd(topLevel: topLevel)]
+        while position < tokens.count && tokens[position] == .or {
+            position += 1
+            guard position < tokens.count, tokens[position] != .or, tokens[position] != .close else {
+                throw syntax("The query '\(input)' ends an OR without a word after it; add one or remove the OR.")
+            }
+            parts.append(try parseAnd(topLevel: false))
+        }
+        if parts.count == 1 { return parts[0] }
+        let nodes = parts.compactMap { $0 }
+        guard nodes.count == parts.count else {
+            throw syntax("The query '\(input)' puts tag: inside an OR; tags can only be required or excluded.")
+        }
+        return .or(nodes)
+    }
+
+    /// and := unary+
+    private mutating func parseAnd(topLevel: Bool) throws -> SearchQuery.Node? {
+        var nodes: [SearchQuery.Node] = []
+        var sawTag = false
+        while position < tokens.count && tokens[position] != .or && tokens[position] != .close {
+            if let node = try parseUnary(topLevel: topLevel) { nodes.append(node) } else { sawTag = true }
+        }
+        if nodes.isEmpty && !sawTag {
+            if position < tokens.count && tokens[position] == .or {
+                throw syntax("The query '\(input)' starts an OR without a word before it; add one or remove the OR.")
+            }
+            throw syntax("The query '\(input)' has an empty group; put words between the parentheses.")
+        }
+        if nodes.isEmpty { return nil }
+        return nodes.count == 1 ? nodes[0] : .and(nodes)
+    }
+
+    /// unary := "-" atom | atom
+    private mutating func parseUnary(topLevel: Bool) throws -> SearchQuery.Node? {
+        if tokens[position] == .minus {
+            position += 1
+            guard position < tokens.count, tokens[position] != .close, tokens[position] != .or,
+                tokens[position] != .minus
+            else {
+                throw syntax("The query '\(input)' has a '-' with nothing after it; write -word to exclude a word.")
+            }
+            if case .word(let word) = tokens[position], let tag = Self.tagValue(word) {
+                guard topLevel else {
+                    throw syntax("The query '\(input)' puts tag: inside parentheses; use tags at the top level only.")
+                }
+                position += 1
+                excludedTags.append(try checkedTag(tag))
+                return nil
+            }
+            guard let inner = try parseAtom(topLevel: false) else { return nil }
+            return .not(inner)
+        }
+        return try parseAtom(topLevel: topLevel)
+    }
+
+    /// atom := "(" or ")" | field ":" value | phrase | word
+    private mutating func parseAtom(topLevel: Bool) throws -> SearchQuery.Node? {
+        let token = tokens[position]
+        position += 1
+        switch token {
+        case .open:
+            let inner = try parseOr(topLevel: false)
+            guard position < tokens.count, tokens[position] == .close else {
+                throw syntax("The query '\(input)' has a '(' without its ')'; close it.")
+            }
+            position += 1
+            return inner
+        case .phrase(let text):
+            return try textNode(text, column: nil)
+        case .word(let word):
+            if let tag = Self.tagValue(word) {
+                guard topLevel else {
+                    throw syntax("The query '\(input)' puts tag: inside parentheses or an OR; use tags at the top level.")
+                }
+                requiredTags.append(try checkedTag(tag))
+                return nil
+            }
+            if let colon = word.firstIndex(of: ":") {
+                let field = word[..<colon].lowercased()
+                if SearchQuery.columns.contains(field) {
+                    var value = String(word[word.index(after: colon)...])
+                    if value.isEmpty, position < tokens.count, case .phrase(let phrase) = tokens[position] {
+                        value = phrase
+                        position += 1
+                    }
+                    guard !value.isEmpty else {
+                        throw syntax("The query '\(input)' has '\(field):' with nothing after it; write \(field):word.")
+                    }
+                    return try textNode(value, column: field)
+                }
+            }
+            return try textNode(word, column: nil)
+        case .minus, .close, .or:
+            throw syntax("The query '\(input)' could not be read at word \(position).")
+        }
+    }
+
+    private static func tagValue(_ word: String) -> String? {
+        guard word.lowercased().hasPrefix("tag:") else { return nil }
+        return String(word.dropFirst(4))
+    }
+
+    private func checkedTag(_ tag: String) throws -> String {
+        guard !tag.isEmpty else {
+            throw syntax("The query '\(input)' has 'tag:' with no tag after it; write tag:name.")
+        }
+        return tag
+    }
+
+    private func textNode(_ text: String, column: String?) throws -> SearchQuery.Node {
+        var tokenizer = TextTokenizer()
+        guard !tokenizer.tokens(in: text, mode: .query).isEmpty else {
+            throw syntax(
+                "The query term '\(text)' has no searchable characters (punctuation is not searchable); "
+                    + "search for words instead.")
+        }
+        return .text(text, column: column)
+    }
+}

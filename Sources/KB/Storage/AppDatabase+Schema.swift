@@ -1,0 +1,192 @@
+import GRDB
+
+// MARK: - Migrations
+
+extension AppDatabase {
+    /// Every migration of the knowledge base file, in order. A shipped migration never changes.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try createSchemaV1(db)
+        }
+        return migrator
+    }
+
+    // swiftlint:disable:next function_body_length
+    private static func createSchemaV1(_ db: Database) throws {
+        // Replica identity, clock and other small state.
+        try db.execute(
+            sql: """
+                CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
+
+                -- Every imported file, as it was read: nothing of the input is thrown away.
+                CREATE TABLE sources (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    path TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    imported_at INTEGER NOT NULL
+                );
+                CREATE INDEX sources_path ON sources(path);
+
+                CREATE TABLE articles (
+                    rowid INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    source_id TEXT,
+                    position INTEGER NOT NULL DEFAULT 0,
+                    kind TEXT NOT NULL DEFAULT 'article',
+                    title TEXT NOT NULL DEFAULT '',
+                    subtitle TEXT NOT NULL DEFAULT '',
+                    kicker TEXT NOT NULL DEFAULT '',
+                    byline TEXT NOT NULL DEFAULT '',
+                    dateline TEXT NOT NULL DEFAULT '',
+                    body TEXT NOT NULL DEFAULT '',
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    deleted INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX articles_source ON articles(source_id, position);
+                CREATE INDEX articles_created ON articles(created_at);
+
+                CREATE VIRTUAL TABLE articles_fts USING fts5(
+                    title, subtitle, kicker, byline, dateline, body,
+                    content='articles', content_rowid='rowid', tokenize='kb_cjk'
+                );
+                CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles WHEN new.deleted = 0 BEGIN
+                    INSERT INTO articles_fts(rowid, title, subtitle, kicker, byline, dateline, body)
+                    VALUES (new.rowid, new.title, new.subtitle, new.kicker, new.byline, new.dateline, new.body);
+                END;
+                CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles WHEN old.deleted = 0 BEGIN
+                    INSERT INTO articles_fts(articles_fts, rowid, title, subtitle, kicker, byline, dateline, body)
+                    VALUES ('delete', old.rowid, old.title, old.subtitle, old.kicker, old.byline, old.dateline, old.body);
+                END;
+                CREATE TRIGGER articles_fts_update
+                AFTER UPDATE OF title, subtitle, kicker, byline, dateline, body, deleted ON articles BEGIN
+                    INSERT INTO articles_fts(articles_fts, rowid, title, subtitle, kicker, byline, dateline, body)
+                    SELECT 'delete', old.rowid, old.title, old.subtitle, old.kicker, old.byline, old.dateline, old.body
+                    WHERE old.deleted = 0;
+                    INSERT INTO articles_fts(rowid, title, subtitle, kicker, byline, dateline, body)
+                    SELECT new.rowid, new.title, new.subtitle, new.kicker, new.byline, new.dateline, new.body
+                    WHERE new.deleted = 0;
+                END;
+
+                -- Highlights and notes. quote/prefix/suffix/anchor_* are the anchor as made;
+                -- start/end/state are where it stands in the article's current text.
+                CREATE TABLE annotations (
+                    rowid INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    article_id TEXT NOT NULL,
+                    quote TEXT NOT NULL DEFAULT '',
+                    prefix TEXT NOT NULL DEFAULT '',
+                    suffix TEXT NOT NULL DEFAULT '',
+                    anchor_start INTEGER,
+                    anchor_end INTEGER,
+                    start INTEGER,
+                    "end" INTEGER,
+                    state TEXT NOT NULL DEFAULT 'anchored',
+                    note TEXT NOT NULL DEFAULT '',
+                    color TEXT NOT NULL DEFAULT '',
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    deleted INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX annotations_article ON annotations(article_id);
+                CREATE INDEX annotations_created ON annotations(created_at);
+
+                CREATE VIRTUAL TABLE annotations_fts USING fts5(
+                    quote, note, content='annotations', content_rowid='rowid', tokenize='kb_cjk'
+                );
+                CREATE TRIGGER annotations_fts_insert AFTER INSERT ON annotations WHEN new.deleted = 0 BEGIN
+                    INSERT INTO annotations_fts(rowid, quote, note) VALUES (new.rowid, new.quote, new.note);
+                END;
+                CREATE TRIGGER annotations_fts_delete AFTER DELETE ON annotations WHEN old.deleted = 0 BEGIN
+                    INSERT INTO annotations_fts(annotations_fts, rowid, quote, note)
+                    VALUES ('delete', old.rowid, old.quote, old.note);
+                END;
+                CREATE TRIGGER annotations_fts_update AFTER UPDATE OF quote, note, deleted ON annotations BEGIN
+                    INSERT INTO annotations_fts(annotations_fts, rowid, quote, note)
+                    SELECT 'delete', old.rowid, old.quote, old.note WHERE old.deleted = 0;
+                    INSERT INTO annotations_fts(rowid, quote, note)
+                    SELECT new.rowid, new.quote, new.note WHERE new.deleted = 0;
+                END;
+
+                -- Tag membership of an article or an annotation.
+                CREATE TABLE tags (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    entity TEXT NOT NULL,
+                    entity_id TEXT NOT NULL,
+                    tag TEXT NOT NULL,
+                    norm TEXT NOT NULL,
+                    present INTEGER NOT NULL DEFAULT 1,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE INDEX tags_entity ON tags(entity_id);
+                CREATE INDEX tags_norm ON tags(norm);
+
+                -- The history of changes, local and pulled, in the order they were applied here.
+                -- A change of this replica not yet acknowledged by the hub is pending.
+                CREATE TABLE changes (
+                    rowid INTEGER PRIMARY KEY,
+                    replica TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    hlc INTEGER NOT NULL,
+                    entity TEXT NOT NULL,
+                    entity_id TEXT NOT NULL,
+                    field TEXT NOT NULL,
+                    op TEXT NOT NULL,
+                    value TEXT,
+                    base TEXT NOT NULL DEFAULT '[]',
+                    UNIQUE (replica, seq)
+                );
+                CREATE INDEX changes_entity ON changes(entity_id);
+
+                -- The latest changes of each field: more than one when edits were concurrent.
+                CREATE TABLE heads (
+                    entity_id TEXT NOT NULL,
+                    field TEXT NOT NULL,
+                    change INTEGER NOT NULL,
+                    PRIMARY KEY (entity_id, field, change)
+                ) WITHOUT ROWID;
+
+                -- What a merge could not reconcile: kept until the user resolves it.
+                CREATE TABLE conflicts (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    entity TEXT NOT NULL,
+                    entity_id TEXT NOT NULL,
+                    field TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    winner TEXT NOT NULL,
+                    loser TEXT NOT NULL,
+                    winner_value TEXT,
+                    loser_value TEXT,
+                    base_value TEXT,
+                    created_at INTEGER NOT NULL,
+                    resolved_at INTEGER,
+                    resolution TEXT
+                );
+                CREATE INDEX conflicts_open ON conflicts(entity_id) WHERE resolved_at IS NULL;
+
+                CREATE TABLE remotes (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    url TEXT NOT NULL,
+                    token TEXT,
+                    epoch TEXT,
+                    cursor INTEGER NOT NULL DEFAULT 0,
+                    pushed INTEGER NOT NULL DEFAULT 0,
+                    last_sync INTEGER,
+                    created_at INTEGER NOT NULL
+                );
+
+                -- Pulled changes that could not be applied, set aside so the rest go on.
+                CREATE TABLE quarantine (
+                    replica TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    payload TEXT NOT NULL,
+                    error TEXT NOT NULL,
+                    received_at INTEGER NOT NULL,
+                    PRIMARY KEY (replica, seq)
+                ) WITHOUT ROWID;
+                """)
+    }
+}

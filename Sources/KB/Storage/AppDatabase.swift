@@ -1,0 +1,68 @@
+import Foundation
+public import GRDB
+
+/// The one entry point to a knowledge base file: it owns the connection and its migrations.
+///
+/// Every connection registers kb's search tokenizer, so the full-text tables can be read and
+/// written from any of them.
+///
+/// ```swift
+/// let database = try AppDatabase.open(path: "/tmp/kb.sqlite")
+/// let memory = try AppDatabase.inMemory()
+/// ```
+public struct AppDatabase: Sendable {
+    /// The connection. Reads and writes go through GRDB's serialized access.
+    public let writer: any DatabaseWriter
+
+    /// Wraps a connection and brings its schema up to date.
+    public init(_ writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Self.migrator.migrate(writer)
+    }
+
+    /// Opens (or creates) the knowledge base at `path`, in WAL mode.
+    ///
+    /// The parent directory is created when missing, and a new file is readable by its owner only.
+    /// - Throws: ``KBError`` of kind ``KBError/Kind/storage`` when the file cannot be opened.
+    public static func open(path: String) throws -> AppDatabase {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        let fileManager = FileManager.default
+        let isNew = !fileManager.fileExists(atPath: path)
+        do {
+            if isNew { try fileManager.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            var configuration = makeConfiguration()
+            configuration.journalMode = .wal
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            if isNew { try? fileManager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path) }
+            return try AppDatabase(queue)
+        } catch let error as KBError {
+            throw error
+        } catch let error as DatabaseError {
+            throw KBError(
+                .storage,
+                "Cannot open the knowledge base '\(path)': \(error.message ?? "SQLite error \(error.resultCode)"); "
+                    + "check the path or pass another with --db.")
+        } catch {
+            throw KBError(
+                .storage, "Cannot open the knowledge base '\(path)'; check that its folder is writable or pass --db.")
+        }
+    }
+
+    /// An empty knowledge base in memory, for tests and previews.
+    public static func inMemory() throws -> AppDatabase {
+        try AppDatabase(DatabaseQueue(configuration: makeConfiguration()))
+    }
+
+    /// The connection configuration shared by every kb database.
+    public static func makeConfiguration() -> Configuration {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.foreignKeysEnabled = true
+        configuration.prepareDatabase { db in
+            db.add(tokenizer: SearchTokenizer.self)
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        return configuration
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+
+@testable import KB
+
+struct PageSplitterTests {
+    /// What a reader sees on the seed page, item by item.
+    struct Expected: Sendable {
+        let kind: PageItem.Kind
+        let title: String
+        var kicker = ""
+        var subtitle = ""
+        var byline = ""
+        var dateline = ""
+        let bodyStart: String
+        let bodyEnd: String
+    }
+
+    static let seed: [Expected] = [
+        Expected(
+            kind: .article, title: "长三角三省一市共促职工文旅消费", subtitle: "首场举办职工非遗技艺交流活动",
+            byline: "（记者陈华）", dateline: "本报讯", bodyStart: "4月21日，“文脉薪传匠心共融”——长三角",
+            bodyEnd: "沉浸式感受匠心传承。"),
+        Expected(
+            kind: .article, title: "江苏：摸底困难职工需求开展送温暖慰问", kicker: "工会专项服务助力外贸企业和职工应对挑战",
+            byline: "（记者黄洪涛）", dateline: "本报讯", bodyStart: "近期，为帮助外贸企业", bodyEnd: "正确看待经济形势，坚定信心。"),
+        Expected(
+            kind: .article, title: "山东：“线上+线下”拓宽外贸产品内销渠道", byline: "（杨明清 记者张嫱 通讯员王哲）",
+            dateline: "本报讯", bodyStart: "“大家看一下这款面料", bodyEnd: "实现内外贸一体化发展。"),
+        Expected(
+            kind: .article, title: "泉州：劳模工匠入企送技助推“优品出海”", byline: "（记者李润钊 通讯员李亮）",
+            dateline: "本报讯", bodyStart: "4月23日，在福建晋工机械", bodyEnd: "推动“职企同心、共促发展”。"),
+        Expected(
+            kind: .caption, title: "赶制出口订单", byline: "本报通讯员徐浩儒摄", bodyStart: "日前，在江西德鑫纺织",
+            bodyEnd: "一批销往海外的订单。"),
+        Expected(
+            kind: .article, title: "这里的“大思政课”何以在年轻人中火起来？",
+            kicker: "上海杨浦区总多源、多媒、多形式开拓宣讲渠道，创新打造工会“大思政课”品牌——",
+            subtitle: "工会创新实践调研行", byline: "本报记者 裴龙翔", bodyStart: "沪剧舞台上，“七一勋章”获得者",
+            bodyEnd: "切实提升宣讲工作质效。"),
+        Expected(kind: .column, title: "开栏的话", bodyStart: "为扩大全国工会重点工作创新案例", bodyEnd: "敬请垂注。"),
+        Expected(
+            kind: .article, title: "东北三省一区工会就业协作专场招聘活动举行", byline: "（记者李玉波）", dateline: "本报讯",
+            bodyStart: "4月19日，由全国总工会指导", bodyEnd: "线上招聘活动将持续一个月。"),
+        Expected(
+            kind: .article, title: "共同续写爱我人民爱我军的时代新篇", dateline: "（新华社北京4月24日电）",
+            bodyStart: "（上接第1版）\n\n北京市海淀区", bodyEnd: "推动双拥工作不断取得新进步。"),
+    ]
+
+    @Test func seedPageHasNineItems() throws {
+        let items = PageSplitter.split(try Fixtures.seedPage)
+        #expect(items.count == 9)
+        #expect(items.filter { $0.kind == .caption }.count == 1)
+        #expect(items.filter { $0.kind == .article }.count == 7)
+    }
+
+    @Test(arguments: Array(seed.enumerated()))
+    func seedPageItem(_ position: Int, _ expected: Expected) throws {
+        let items = PageSplitter.split(try Fixtures.seedPage)
+        let item = try #require(items.count > position ? items[position] : nil)
+        #expect(item.kind == expected.kind)
+        #expect(item.title == expected.title)
+        #expect(item.kicker == expected.kicker)
+        #expect(item.subtitle == expected.subtitle)
+        #expect(item.byline == expected.byline)
+        #expect(item.dateline == expected.dateline)
+        #expect(item.body.hasPrefix(expected.bodyStart))
+        #expect(item.body.hasSuffix(expected.bodyEnd))
+    }
+
+    @Test func subheadsStayInTheirArticle() throws {
+        let items = PageSplitter.split(try Fixtures.seedPage)
+        let article = try #require(items.first { $0.title.hasPrefix("这里的") })
+        let paragraphs = article.body.components(separatedBy: "\n\n")
+        for subhead in ["将“大思政课”搬上舞台", "让UP主带动红色工运“大流量”", "把“家国事”演绎成“身边事”"] {
+            #expect(paragraphs.contains(subhead))
+        }
+    }
+
+    @Test func hardWrapsAreJoinedAndParagraphsKept() throws {
+        let items = PageSplitter.split(try Fixtures.seedPage)
+        let first = try #require(items.first)
+        #expect(first.body.contains("安徽省黄山市举行"))
+        #expect(first.body.components(separatedBy: "\n\n").count == 5)
+        #expect(!first.body.contains(" "))
+    }
+
+    /// Every non-whitespace character of the page is in exactly one field, except the second copy
+    /// of the repeated headline block.
+    @Test func nothingOfThePageIsLost() throws {
+        let page = try Fixtures.seedPage
+        let items = PageSplitter.split(page)
+        var pageCharacters = characterCounts(TextCleaner.removingWhitespace(page))
+        let repeated = "长三角三省一市共促职工文旅消费首场举办职工非遗技艺交流活动"
+        for character in repeated { pageCharacters[character, default: 0] -= 1 }
+        var itemCharacters: [Character: Int] = [:]
+        for item in items {
+            for field in item.fields {
+                for character in TextCleaner.removingWhitespace(field) { itemCharacters[character, default: 0] += 1 }
+            }
+        }
+        #expect(itemCharacters == pageCharacters.filter { $0.value != 0 })
+    }
+
+    func characterCounts(_ text: String) -> [Character: Int] {
+        var counts: [Character: Int] = [:]
+        for character in text { counts[character, default: 0] += 1 }
+        return counts
+    }
+
+    @Test func repeatedHeadlineWithGluedKicker() {
+        let (own, next) = SegmentReader.splitRepetition(["标题", "副题", "标题", "副题下一篇的引题"])
+        #expect(own == ["标题", "副题"])
+        #expect(next == ["下一篇的引题"])
+        #expect(SegmentReader.splitRepetition(["标题", "标题"]).own == ["标题"])
+        #expect(SegmentReader.splitRepetition(["引题——", "标题"]).own == ["引题——", "标题"])
+    }
+
+    @Test func markers() {
+        #expect(PageLine.marker(of: "本报讯（记者陈华）4月21日") == .newsflash)
+        #expect(PageLine.marker(of: "本报记者 裴龙翔") == .bylineLine)
+        #expect(PageLine.marker(of: "（上接第1版）") == .continued)
+        #expect(PageLine.marker(of: "新华社北京4月24日电（记者张三）") == .datelineStart)
+        #expect(PageLine.marker(of: "本报北京１２月３１日电 记者") == .datelineStart)
+        #expect(PageLine.marker(of: "（新华社北京4月24日电）") == .datelineEnd)
+        #expect(PageLine.marker(of: "本报通讯员 徐浩儒 摄") == .none)
+        #expect(PageLine.marker(of: "本报记者在现场看到，工人们") == .none)
+    }
+
+    @Test func emptyPageHasNoItems() {
+        #expect(PageSplitter.split("").isEmpty)
+        #expect(PageSplitter.split("\n\n   \n").isEmpty)
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+
+@testable import KB
+
+struct TokenizerTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        let input: String
+        let mode: TokenizationMode
+        let expected: [String]
+        var testDescription: String { "\(input) (\(mode))" }
+    }
+
+    @Test(arguments: [
+        // 1-char and 2-char runs.
+        Case(input: "华", mode: .document, expected: ["华"]),
+        Case(input: "华", mode: .query, expected: ["华"]),
+        Case(input: "记者", mode: .document, expected: ["记者", "者"]),
+        Case(input: "记者", mode: .query, expected: ["记者"]),
+        Case(input: "大模型", mode: .query, expected: ["大模", "模型"]),
+        // Whitespace between CJK characters does not end a run.
+        Case(input: "记 者 陈 华", mode: .document, expected: ["记者", "者陈", "陈华", "华"]),
+        Case(input: "中国工人大思\n\n政课", mode: .document, expected: ["中国", "国工", "工人", "人大", "大思", "思政", "政课", "课"]),
+        // Mixed Latin and digits.
+        Case(input: "AI 大模型", mode: .document, expected: ["ai", "大模", "模型", "型"]),
+        Case(input: "AI大模型", mode: .query, expected: ["ai", "大模", "模型"]),
+        Case(input: "500 万", mode: .document, expected: ["500", "万"]),
+        Case(input: "500万", mode: .query, expected: ["500", "万"]),
+        Case(input: "UP主", mode: .query, expected: ["up", "主"]),
+        Case(input: "2025年“工会帮就业”", mode: .document, expected: ["2025", "年", "工会", "会帮", "帮就", "就业", "业"]),
+        Case(input: "Hello, World! COVID-19", mode: .document, expected: ["hello", "world", "covid", "19"]),
+        // Full-width forms are their ASCII counterparts.
+        Case(input: "ＡＩ大模型", mode: .document, expected: ["ai", "大模", "模型", "型"]),
+        Case(input: "２０２５年", mode: .document, expected: ["2025", "年"]),
+        Case(input: "ＨＲ系统", mode: .query, expected: ["hr", "系统"]),
+        // Emoji are tokens of their own; characters outside the BMP work like any other.
+        Case(input: "😀你好", mode: .document, expected: ["😀", "你好", "好"]),
+        Case(input: "𠮷野家", mode: .document, expected: ["𠮷野", "野家", "家"]),
+        Case(input: "吃𠮷", mode: .query, expected: ["吃𠮷"]),
+        Case(input: "👍🏽好", mode: .document, expected: ["👍", "🏽", "好"]),
+        // Punctuation separates and is not searchable.
+        Case(input: "线上+线下", mode: .query, expected: ["线上", "上", "线下"]),
+        Case(input: "，。！？“”", mode: .document, expected: []),
+        // Compatibility characters fold (a Kangxi radical from a PDF, a circled number).
+        Case(input: "⼀", mode: .document, expected: ["一"]),
+        Case(input: "①号", mode: .document, expected: ["1", "号"]),
+        // Accented Latin stays a letter.
+        Case(input: "Café crème", mode: .document, expected: ["café", "crème"]),
+    ])
+    func tokens(_ item: Case) {
+        var tokenizer = TextTokenizer()
+        #expect(tokenizer.tokens(in: item.input, mode: item.mode).map(\.text) == item.expected)
+    }
+
+    @Test func offsetsAreUTF8ByteRangesOfTheOriginal() {
+        var tokenizer = TextTokenizer()
+        let tokens = tokenizer.tokens(in: "AI 大模型")
+        #expect(tokens.map(\.start) == [0, 3, 6, 9])
+        #expect(tokens.map(\.end) == [2, 9, 12, 12])
+    }
+
+    @Test func loneTrailingCharacterIsMarkedForPrefixMatching() {
+        var tokenizer = TextTokenizer()
+        #expect(tokenizer.tokens(in: "华", mode: .query).last?.isTrailingLoneCJK == true)
+        #expect(tokenizer.tokens(in: "AI大", mode: .query).last?.isTrailingLoneCJK == true)
+        #expect(tokenizer.tokens(in: "大模型", mode: .query).last?.isTrailingLoneCJK == false)
+        #expect(tokenizer.tokens(in: "华", mode: .document).last?.isTrailingLoneCJK == false)
+    }
+
+    @Test func invalidUTF8IsASeparatorNotACrash() {
+        var tokenizer = TextTokenizer()
+        let bytes: [UInt8] = [0xE4, 0xB8, 0xAD, 0xFF, 0xE5, 0x9B, 0xBD]  // 中 <bad> 国
+        var tokens: [String] = []
+        bytes.withUnsafeBufferPointer { buffer in
+            tokenizer.tokenize(buffer, mode: .document) { token, _, _, _ in
+                tokens.append(String(decoding: token, as: UTF8.self))
+                return true
+            }
+        }
+        #expect(tokens == ["中", "国"])
+    }
+
+    @Test func traditionalAndSimplifiedAreDifferentCharacters() {
+        // Search is exact: 國 does not find 国 (no conversion table is applied).
+        var tokenizer = TextTokenizer()
+        #expect(tokenizer.tokens(in: "中國").map(\.text) != tokenizer.tokens(in: "中国").map(\.text))
+    }
+}
