@@ -17,6 +17,7 @@ struct KBCommand: AsyncParsableCommand {
             ImportCommand.self, AddCommand.self, ListCommand.self, ShowCommand.self, EditCommand.self,
             RemoveCommand.self, TagCommand.self, UntagCommand.self, SearchCommand.self, AnnotateCommand.self,
             NotesCommand.self, AnnotationCommand.self, ExportCommand.self, StatusCommand.self,
+            RemoteCommand.self, SyncCommand.self, ConflictsCommand.self, ResolveCommand.self, ServeCommand.self,
         ]
     )
 

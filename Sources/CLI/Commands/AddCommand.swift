@@ -30,9 +30,13 @@ struct AddCommand: ParsableCommand {
 enum InputText {
     static func read(_ path: String?, what: String) throws -> String {
         if let path, path != "-" {
-            guard let data = FileManager.default.contents(atPath: path) else {
+            // A FileHandle reads pipes and process substitutions too.
+            guard let handle = FileHandle(forReadingAtPath: path) else {
                 throw CLIError("Cannot read '\(path)'; check the path and its permissions.")
             }
+            defer { try? handle.close() }
+            let data = handle.readDataToEndOfFile()
+            if data.isEmpty { throw CLIError("'\(path)' is empty; give text with at least one character.") }
             return try DocumentReader.decode([UInt8](data), path: path)
         }
         if isatty(STDIN_FILENO) == 1 {

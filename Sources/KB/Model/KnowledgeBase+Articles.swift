@@ -261,7 +261,7 @@ extension KnowledgeBase {
             if let replica {
                 pending =
                     try Int.fetchOne(
-                        db, sql: "SELECT COUNT(*) FROM changes WHERE replica = ? AND rowid > ?",
+                        db, sql: "SELECT COUNT(*) FROM changes WHERE replica = ? AND seq > ?",
                         arguments: [replica, pushed ?? 0]) ?? 0
             } else {
                 pending = 0

@@ -167,12 +167,15 @@ extension AppDatabase {
                 );
                 CREATE INDEX conflicts_open ON conflicts(entity_id) WHERE resolved_at IS NULL;
 
+                -- Hubs this replica syncs with: where it stands in each hub's log (cursor, and the id of
+                -- the change there), and the highest sequence number of its own the hub holds (pushed).
                 CREATE TABLE remotes (
                     name TEXT PRIMARY KEY NOT NULL,
                     url TEXT NOT NULL,
                     token TEXT,
                     epoch TEXT,
                     cursor INTEGER NOT NULL DEFAULT 0,
+                    cursor_id TEXT,
                     pushed INTEGER NOT NULL DEFAULT 0,
                     last_sync INTEGER,
                     created_at INTEGER NOT NULL

@@ -1,0 +1,126 @@
+import Foundation
+public import GRDB
+public import KB
+
+/// What applying a page of pulled changes did.
+public struct ApplyResult: Sendable, Equatable {
+    /// Changes stored and applied.
+    public var applied = 0
+    /// Changes already held (an echo, or a page fetched again).
+    public var known = 0
+    /// Changes that could not be applied and were set aside.
+    public var quarantined = 0
+}
+
+/// Applies changes pulled from a hub, in one transaction with the caller's cursor update.
+///
+/// Changes are stored as they are (never recorded again as local changes), the heads of their
+/// fields move, and every record they touch is recomputed by ``Materializer`` — the full-text
+/// index follows through triggers in the same transaction. A change that cannot be applied (an
+/// unknown kind, a malformed value) is set aside in the quarantine table and the rest go on.
+public enum ChangeApplier {
+    public static func apply(_ db: Database, _ changes: [WireChange], now: Int64) throws -> ApplyResult {
+        var result = ApplyResult()
+        var touched: [EntityKind: [String]] = [:]
+        var seen: [EntityKind: Set<String>] = [:]
+        var last = try Meta.lastTimestamp(db)
+        var resolutions: [Change] = []
+        for wire in changes {
+            let id = wire.changeID
+            if try ChangeStore.contains(db, id: id) {
+                result.known += 1
+                continue
+            }
+            let change: Change
+            do {
+                change = try validated(wire)
+            } catch {
+                try quarantine(db, wire, reason: "\(error)", now: now)
+                result.quarantined += 1
+                continue
+            }
+            if change.entity == .source, change.op == "create", let value = wire.value {
+                try Materializer.source(db, id: change.entityID, value: value.jsonText)
+            }
+            try ChangeStore.append(db, change)
+            result.applied += 1
+            if change.hlc > last { last = change.hlc }
+            if change.entity == .conflict {
+                resolutions.append(change)
+            } else if seen[change.entity, default: []].insert(change.entityID).inserted {
+                touched[change.entity, default: []].append(change.entityID)
+            }
+        }
+        try Meta.setLastTimestamp(db, last)
+        for id in touched[.article] ?? [] { try Materializer.article(db, id: id, now: now) }
+        for id in touched[.annotation] ?? [] { try Materializer.annotation(db, id: id, now: now) }
+        for id in touched[.tag] ?? [] { try Materializer.tag(db, id: id, now: now) }
+        for change in resolutions { try Materializer.resolution(db, conflictID: change.entityID, change: change) }
+        return result
+    }
+
+    /// Checks a pulled change and turns it into a stored change.
+    static func validated(_ wire: WireChange) throws -> Change {
+        guard let entity = EntityKind(rawValue: wire.entity) else { throw Invalid("unknown entity '\(wire.entity)'") }
+        guard !wire.replica.isEmpty, wire.seq > 0, !wire.id.isEmpty else { throw Invalid("missing id") }
+        let base = wire.base.compactMap(ChangeID.init)
+        guard base.count == wire.base.count else { throw Invalid("malformed base") }
+        let json = wire.value?.jsonText
+        switch (entity, wire.op) {
+        case (.source, "create"):
+            guard let json else { throw Invalid("source without value") }
+            _ = try JSONText.decode(Source.self, from: json)
+            return Change(
+                id: wire.changeID, hlc: HybridTimestamp(rawValue: wire.hlc), entity: entity, entityID: wire.id,
+                field: Change.createField, op: "create", value: nil, base: base)
+        case (.article, "create"):
+            _ = try JSONText.decode(ArticleCreation.self, from: json ?? "")
+        case (.annotation, "create"):
+            _ = try JSONText.decode(AnnotationCreation.self, from: json ?? "")
+        case (.tag, "create"):
+            _ = try JSONText.decode(TagCreation.self, from: json ?? "")
+        case (.article, "set"), (.annotation, "set"), (.tag, "set"):
+            let booleanFields: Set<String> = [Change.deletedField, "present"]
+            let textFields: Set<String> =
+                entity == .article ? Set(Article.textFields) : entity == .annotation ? ["note", "color"] : []
+            if booleanFields.contains(wire.field) && (entity == .tag) == (wire.field == "present") {
+                guard case .bool = wire.value else { throw Invalid("'\(wire.field)' must be true or false") }
+            } else if textFields.contains(wire.field) {
+                guard case .string = wire.value else { throw Invalid("'\(wire.field)' must be text") }
+            } else {
+                throw Invalid("unknown field '\(wire.field)' of \(entity.rawValue)")
+            }
+        case (.conflict, "resolve"):
+            guard case .string = wire.value else { throw Invalid("a resolution must be text") }
+        default:
+            throw Invalid("unknown operation '\(wire.op)' on \(entity.rawValue)")
+        }
+        guard wire.op != "create" || wire.field == Change.createField else { throw Invalid("creation of a field") }
+        return Change(
+            id: wire.changeID, hlc: HybridTimestamp(rawValue: wire.hlc), entity: entity, entityID: wire.id,
+            field: wire.field, op: wire.op, value: json, base: base)
+    }
+
+    struct Invalid: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    static func quarantine(_ db: Database, _ wire: WireChange, reason: String, now: Int64) throws {
+        let payload = (try? JSONText.encode(wire)) ?? "{}"
+        try db.execute(
+            sql: """
+                INSERT OR IGNORE INTO quarantine (replica, seq, payload, error, received_at) VALUES (?, ?, ?, ?, ?)
+                """, arguments: [wire.replica, wire.seq, payload, reason, now])
+    }
+
+    /// The wire form of a stored change (sources are stored without their value and are read back).
+    public static func wire(_ db: Database, _ change: Change) throws -> WireChange {
+        if change.entity == .source && change.op == "create" {
+            let source = try Source.fetchOne(db, sql: "SELECT * FROM sources WHERE id = ?", arguments: [change.entityID])
+            let value = try source.map { try JSONValue(jsonText: try JSONText.encode($0)) }
+            return WireChange(change, value: value)
+        }
+        return WireChange(change, value: try change.value.map { try JSONValue(jsonText: $0) })
+    }
+}

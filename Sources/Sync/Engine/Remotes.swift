@@ -1,0 +1,111 @@
+import Foundation
+import GRDB
+public import KB
+
+/// A hub this replica syncs with, and where it stands there.
+public struct Remote: Sendable, Equatable {
+    public var name: String
+    /// `http://HOST:PORT/KB`: the hub and the knowledge base on it.
+    public var url: String
+    public var token: String?
+    /// The hub's epoch when last seen.
+    public var epoch: String?
+    /// The last position of the hub's log applied here.
+    public var cursor: Int64
+    /// The id of the change at `cursor`, to tell whether the hub's log is still the one seen.
+    public var cursorID: String?
+    /// The highest sequence number of this replica the hub holds.
+    public var pushed: Int64
+    public var lastSync: Int64?
+
+    /// The hub's base URL and the knowledge base name.
+    public var endpoint: (base: String, knowledgeBase: String) {
+        get throws { try Self.parse(url) }
+    }
+
+    /// Splits `http://HOST:PORT/KB` into the hub and the knowledge base name.
+    ///
+    /// - Throws: ``SyncError`` of kind ``SyncError/Kind/configuration`` naming what is wrong.
+    public static func parse(_ url: String) throws -> (base: String, knowledgeBase: String) {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
+        else {
+            throw SyncError(
+                .configuration,
+                "The remote URL '\(url)' is not http://HOST:PORT/KB; give the hub's address and the knowledge base name.")
+        }
+        let parts = components.path.split(separator: "/")
+        guard parts.count == 1, let name = parts.first, Self.isValidName(String(name)) else {
+            throw SyncError(
+                .configuration,
+                "The remote URL '\(url)' must end with the knowledge base name, as in http://HOST:PORT/research.")
+        }
+        var base = "\(scheme)://\(host.contains(":") ? "[\(host)]" : host)"
+        if let port = components.port { base += ":\(port)" }
+        return (base, String(name))
+    }
+
+    /// Knowledge base names: letters, digits, `-`, `_` and `.`, 1 to 64 characters.
+    public static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 64 && name != "." && name != ".."
+            && name.unicodeScalars.allSatisfy {
+                CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_.".unicodeScalars.contains($0)
+            }
+    }
+}
+
+/// The remotes of a knowledge base, kept in its file.
+public enum RemoteStore {
+    public static func all(_ kb: KnowledgeBase) throws -> [Remote] {
+        try kb.database.writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM remotes ORDER BY created_at, name").map(remote) }
+    }
+
+    public static func get(_ kb: KnowledgeBase, name: String) throws -> Remote {
+        guard let remote = try kb.database.writer.read({ db in try fetch(db, name: name) }) else {
+            let names = try all(kb).map(\.name)
+            throw SyncError(
+                .configuration,
+                names.isEmpty
+                    ? "There is no remote '\(name)'; add one with 'kb remote add NAME http://HOST:PORT/KB'."
+                    : "There is no remote '\(name)'; the remotes are \(names.map { "'\($0)'" }.joined(separator: ", ")).")
+        }
+        return remote
+    }
+
+    static func fetch(_ db: Database, name: String) throws -> Remote? {
+        try Row.fetchOne(db, sql: "SELECT * FROM remotes WHERE name = ?", arguments: [name]).map(remote)
+    }
+
+    /// Adds a remote.
+    public static func add(_ kb: KnowledgeBase, name: String, url: String, token: String?) throws -> Remote {
+        guard Remote.isValidName(name) else {
+            throw SyncError(.configuration, "The remote name '\(name)' may hold only letters, digits, '-', '_' and '.'.")
+        }
+        _ = try Remote.parse(url)
+        return try kb.database.writer.write { db in
+            if try fetch(db, name: name) != nil {
+                throw SyncError(
+                    .configuration, "A remote named '\(name)' exists; remove it first with 'kb remote rm \(name)'.")
+            }
+            try db.execute(
+                sql: "INSERT INTO remotes (name, url, token, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [name, url, token, kb.clock.now()])
+            return try fetch(db, name: name)!
+        }
+    }
+
+    /// Removes a remote.
+    public static func remove(_ kb: KnowledgeBase, name: String) throws {
+        let removed = try kb.database.writer.write { db in
+            try db.execute(sql: "DELETE FROM remotes WHERE name = ?", arguments: [name])
+            return db.changesCount
+        }
+        if removed == 0 { _ = try get(kb, name: name) }
+    }
+
+    static func remote(_ row: Row) -> Remote {
+        Remote(
+            name: row["name"], url: row["url"], token: row["token"], epoch: row["epoch"], cursor: row["cursor"],
+            cursorID: row["cursor_id"], pushed: row["pushed"], lastSync: row["last_sync"])
+    }
+}

@@ -1,0 +1,302 @@
+import CompressNIO
+import Foundation
+import GRDB
+public import KB
+import NIOCore
+
+/// What one `kb sync` did.
+public struct SyncReport: Sendable, Equatable {
+    /// Changes the hub stored from this push.
+    public var pushed = 0
+    /// Changes pulled and applied here.
+    public var pulled = 0
+    /// Changes sent that the hub already had, and changes pulled that were already here.
+    public var duplicates = 0
+    /// Pulled changes that could not be applied and were set aside.
+    public var quarantined = 0
+    /// Open conflicts after the sync.
+    public var conflicts = 0
+    /// Requests made.
+    public var requests = 0
+    /// True when the hub's log was not the one seen before (restored or replaced) and this
+    /// replica reconciled from the start.
+    public var reconciled = false
+
+    public init() {}
+}
+
+/// Progress of a sync, for a progress line.
+public enum SyncProgress: Sendable {
+    case pushing(done: Int, total: Int)
+    case pulling(position: Int64, head: Int64)
+}
+
+/// Pushes this replica's changes to a hub and pulls everyone else's.
+///
+/// Every step can be repeated: pushes are idempotent by change id, a pulled page and the cursor
+/// are committed together, and what the hub lacks is computed from what it reports holding. So a
+/// sync cut off anywhere is repaired by running it again, and a hub restored from an older backup
+/// gets back what it lost from the replicas that have it.
+public struct SyncEngine: Sendable {
+    public let kb: KnowledgeBase
+    public let transport: any HubTransport
+    /// Changes per pull request. Default 1000.
+    public var pageSize = 1000
+
+    public init(kb: KnowledgeBase, transport: any HubTransport = RetryingTransport(CurlTransport())) {
+        self.kb = kb
+        self.transport = transport
+    }
+
+    /// Syncs with one remote.
+    ///
+    /// - Throws: ``SyncError`` when the hub cannot be reached or refuses the request; what was
+    ///   pushed and pulled before the failure stays done.
+    public func sync(remote name: String, progress: (@Sendable (SyncProgress) -> Void)? = nil) async throws
+        -> SyncReport
+    {
+        var remote = try RemoteStore.get(kb, name: name)
+        let endpoint = try remote.endpoint
+        guard let token = remote.token ?? ProcessInfo.processInfo.environment["KB_TOKEN"], !token.isEmpty else {
+            throw SyncError(
+                .configuration,
+                "The remote '\(name)' has no token; add it again with --token-file, or set KB_TOKEN.")
+        }
+        let client = HubClient(
+            transport: transport, base: endpoint.base, knowledgeBase: endpoint.knowledgeBase, token: token)
+        var report = SyncReport()
+        let me = try database { db in try Meta.replicaID(db) }
+
+        // 1. What the hub holds.
+        let holdings = try await client.replicas()
+        report.requests += 1
+        if remote.epoch != nil && remote.epoch != holdings.epoch || remote.cursor > holdings.head {
+            // Another hub, or this one restored from an older backup: read its log from the start.
+            remote.cursor = 0
+            remote.cursorID = nil
+            report.reconciled = true
+        }
+
+        // 2. Push what it lacks, in the order the changes were applied here.
+        let localMaxima = try database { db in
+            Dictionary(
+                uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT replica, MAX(seq) FROM changes GROUP BY replica")
+                    .map { ($0[0] as String, $0[1] as Int64) })
+        }
+        let lacking = localMaxima.filter { $0.value > holdings.replicas[$0.key] ?? 0 }
+        if !lacking.isEmpty {
+            try await push(client, lacking: lacking, hubHolds: holdings.replicas, me: me, remote: name, report: &report,
+                progress: progress)
+        } else if let held = holdings.replicas[me] {
+            try database { db in
+                try db.execute(sql: "UPDATE remotes SET pushed = ? WHERE name = ?", arguments: [held, name])
+            }
+        }
+
+        // 3. Pull until the head. Own changes are skipped unless the hub holds some this file lacks
+        //    (the file was restored from an older copy).
+        let excludeOwn = (holdings.replicas[me] ?? 0) <= (localMaxima[me] ?? 0)
+        var cursor = remote.cursor
+        var cursorID = remote.cursorID
+        var rounds = 0
+        var maxRounds = Int((max(0, holdings.head - cursor)) / Int64(pageSize)) + 20
+        while rounds < maxRounds {
+            rounds += 1
+            let page: PullResponse
+            do {
+                page = try await client.pull(
+                    after: cursor, limit: pageSize, exclude: excludeOwn ? me : nil, expect: cursorID)
+                report.requests += 1
+            } catch let error as SyncError where error.code == HubErrorCode.historyChanged {
+                report.requests += 1
+                cursor = 0
+                cursorID = nil
+                report.reconciled = true
+                maxRounds += Int(holdings.head / Int64(pageSize)) + 1
+                continue
+            }
+            let now = kb.clock.now()
+            let applied = try database { db -> ApplyResult in
+                let result = try ChangeApplier.apply(db, page.changes.map(\.change), now: now)
+                try db.execute(
+                    sql: "UPDATE remotes SET cursor = ?, cursor_id = ?, epoch = ? WHERE name = ?",
+                    arguments: [page.next, page.nextID, page.epoch, name])
+                return result
+            }
+            report.pulled += applied.applied
+            report.duplicates += applied.known
+            report.quarantined += applied.quarantined
+            progress?(.pulling(position: page.next, head: page.head))
+            let moved = page.next != cursor
+            cursor = page.next
+            cursorID = page.nextID
+            if page.next >= page.head || !moved { break }
+        }
+
+        // 4. Done: note the time and count what is left to the user.
+        let finished = kb.clock.now()
+        report.conflicts = try database { db in
+            try db.execute(
+                sql: "UPDATE remotes SET last_sync = ?, epoch = ? WHERE name = ?",
+                arguments: [finished, holdings.epoch, name])
+            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conflicts WHERE resolved_at IS NULL") ?? 0
+        }
+        return report
+    }
+
+    /// Sends the changes the hub lacks in bounded batches; records after each batch how far the hub has this
+    /// replica's changes.
+    private func push(
+        _ client: HubClient, lacking: [String: Int64], hubHolds: [String: Int64], me: String, remote: String,
+        report: inout SyncReport, progress: (@Sendable (SyncProgress) -> Void)?
+    ) async throws {
+        // Replicas and sequence numbers go into the SQL as literals: they come from this file and the hub's
+        // answer, and are checked first (hex replica ids, integers).
+        let conditions = lacking.keys.sorted().filter { $0.allSatisfy(\.isHexDigit) }.map {
+            "(replica = '\($0)' AND seq > \(hubHolds[$0] ?? 0))"
+        }
+        guard !conditions.isEmpty else { return }
+        let filter = conditions.joined(separator: " OR ")
+        let total = try database { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM changes WHERE \(filter)") ?? 0
+        }
+        var lastRowid: Int64 = 0
+        var done = 0
+        while true {
+            let after = lastRowid
+            let (batch, last) = try database { db -> ([WireChange], Int64) in
+                let rows = try Row.fetchCursor(
+                    db, sql: "SELECT * FROM changes WHERE rowid > ? AND (\(filter)) ORDER BY rowid",
+                    arguments: [after])
+                var batch: [WireChange] = []
+                var bytes = 0
+                var last = after
+                while let row = try rows.next() {
+                    let change = try ChangeStore.change(from: row)
+                    let wire = try ChangeApplier.wire(db, change)
+                    batch.append(wire)
+                    last = row["rowid"]
+                    bytes += (change.value?.utf8.count ?? 4096) + 200
+                    if bytes >= SyncLimits.batchBytes || batch.count >= SyncLimits.batchChanges { break }
+                }
+                return (batch, last)
+            }
+            guard !batch.isEmpty else { break }
+            let response = try await client.push(PushRequest(replica: me, changes: batch))
+            report.requests += 1
+            report.pushed += response.accepted
+            report.duplicates += response.duplicates
+            lastRowid = last
+            done += batch.count
+            if let ownSeq = batch.filter({ $0.replica == me }).map(\.seq).max() {
+                try database { db in
+                    try db.execute(
+                        sql: "UPDATE remotes SET pushed = MAX(pushed, ?) WHERE name = ?", arguments: [ownSeq, remote])
+                }
+            }
+            progress?(.pushing(done: done, total: total))
+        }
+    }
+}
+
+extension SyncEngine {
+    /// Runs a write transaction synchronously: SQLite work is short, and a sync is a CLI process.
+    func database<T>(_ body: (Database) throws -> T) throws -> T {
+        try kb.database.writer.write(body)
+    }
+}
+
+/// The hub's HTTP API, over a transport.
+struct HubClient: Sendable {
+    let transport: any HubTransport
+    let base: String
+    let knowledgeBase: String
+    let token: String
+
+    var prefix: String { "\(base)/v1/kb/\(knowledgeBase)" }
+
+    func replicas() async throws -> ReplicasResponse {
+        try await call(HubRequest(method: .get, url: "\(prefix)/replicas", headers: headers()))
+    }
+
+    func push(_ request: PushRequest) async throws -> PushResponse {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        var body = [UInt8](try encoder.encode(request))
+        var headers = headers()
+        headers.append(("Content-Type", "application/json"))
+        if body.count > 8192 {
+            body = try Gzip.compress(body)
+            headers.append(("Content-Encoding", "gzip"))
+        }
+        return try await call(HubRequest(method: .post, url: "\(prefix)/changes", headers: headers, body: body))
+    }
+
+    func pull(after: Int64, limit: Int, exclude: String?, expect: String?) async throws -> PullResponse {
+        var url = "\(prefix)/changes?after=\(after)&limit=\(limit)"
+        if let exclude { url += "&exclude=\(exclude)" }
+        if let expect, let encoded = expect.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) {
+            url += "&expect=\(encoded)"
+        }
+        return try await call(HubRequest(method: .get, url: url, headers: headers()))
+    }
+
+    func headers() -> [(String, String)] {
+        [("Authorization", "Bearer \(token)"), ("Accept", "application/json")]
+    }
+
+    func call<T: Decodable>(_ request: HubRequest) async throws -> T {
+        let response: HubResponse
+        do {
+            response = try await transport.send(request)
+        } catch let error as SyncError where error.kind == .unreachable {
+            throw SyncError(
+                .unreachable,
+                "Cannot reach the hub at '\(base)' (\(error.message)); check that 'kb serve' runs there and try again.",
+                code: error.code)
+        }
+        let decoder = JSONDecoder()
+        guard response.status == 200 else {
+            let body = try? decoder.decode(HubErrorBody.self, from: Data(response.body))
+            let message = body?.message ?? "the hub answered HTTP \(response.status)"
+            switch response.status {
+            case 401:
+                throw SyncError(
+                    .unauthorized,
+                    "The hub refused the token for '\(knowledgeBase)' (\(message)); check the token of this remote.",
+                    status: 401, code: body?.error)
+            case 403:
+                throw SyncError(
+                    .unauthorized,
+                    "The token is not for the knowledge base '\(knowledgeBase)' on this hub; use the token made for it.",
+                    status: 403, code: body?.error)
+            default:
+                if body?.error == HubErrorCode.clockAhead {
+                    throw SyncError(.clockAhead, message, status: response.status, code: body?.error)
+                }
+                throw SyncError(.hub, "The hub refused the request: \(message)", status: response.status, code: body?.error)
+            }
+        }
+        do {
+            return try decoder.decode(T.self, from: Data(response.body))
+        } catch {
+            throw SyncError(
+                .protocolMismatch, "The hub at '\(base)' sent an answer kb cannot read; is it a kb hub of the same version?")
+        }
+    }
+}
+
+/// gzip for request bodies.
+enum Gzip {
+    static func compress(_ bytes: [UInt8]) throws -> [UInt8] {
+        var buffer = ByteBuffer(bytes: bytes)
+        let compressed = try buffer.compress(with: .gzip())
+        return Array(compressed.readableBytesView)
+    }
+
+    static func decompress(_ bytes: [UInt8], limit: Int) throws -> [UInt8] {
+        var buffer = ByteBuffer(bytes: bytes)
+        let output = try buffer.decompress(with: .gzip(), maxSize: limit)
+        return Array(output.readableBytesView)
+    }
+}

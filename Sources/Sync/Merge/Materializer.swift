@@ -1,0 +1,283 @@
+import Foundation
+public import GRDB
+public import KB
+
+/// Computes records from the heads of their fields and writes them, recording conflicts.
+///
+/// The result depends only on the set of changes held, never on the order they arrived in, so
+/// every replica that holds the same changes holds the same records and the same conflicts:
+/// - scalar fields: last writer wins by (hlc, replica); a different losing value is a conflict;
+/// - long text (article bodies, notes): three-way merge against the common ancestor; overlapping
+///   edits keep the winner's text and record a conflict with the other;
+/// - `deleted`: a delete wins over a concurrent undelete, and an edit made without knowledge of a
+///   delete is kept in a conflict from which it can be restored;
+/// - tag membership: last writer wins, no conflict.
+public enum Materializer {
+    /// One head with its value for the field asked.
+    struct HeadValue {
+        var head: FieldHead
+        /// JSON text, nil when the head is a creation that does not set this field.
+        var json: String?
+        var isCreation: Bool
+    }
+
+    /// A head orders before another when it is older by (hlc, replica).
+    static func isOlder(_ a: FieldHead, _ b: FieldHead) -> Bool {
+        (a.hlc, a.id.replica, a.id.seq) < (b.hlc, b.id.replica, b.id.seq)
+    }
+
+    // MARK: - Articles
+
+    /// Recomputes an article. Returns true when its body changed.
+    @discardableResult
+    public static func article(_ db: Database, id: String, now: Int64) throws -> Bool {
+        let creations = try creationHeads(db, id: id, as: ArticleCreation.self)
+        guard let creation = creations.last?.value else { return false }
+        let existing = try Article.fetch(db, id: id)
+        var article = creation.article(id: id, updatedAt: existing?.updatedAt ?? now)
+        if let existing { article.createdAt = min(existing.createdAt, creation.createdAt) }
+
+        for field in Article.textFields {
+            let values = try headValues(db, id: id, field: field, entity: .article) { json in
+                try JSONText.decode(ArticleCreation.self, from: json).text(field).map(JSONText.string)
+            }
+            let isLongText = field == "body"
+            if let value = try resolve(db, entity: .article, id: id, field: field, values, isLongText: isLongText, now: now)
+            {
+                article.setText(field, value)
+            }
+        }
+        article.isDeleted = try resolveDeleted(db, entity: .article, id: id, now: now)
+        guard article != existing else { return false }
+        if existing != nil { article.updatedAt = now }
+        try article.save(db)
+        let bodyChanged = existing?.body != article.body
+        if bodyChanged || existing == nil {
+            try KnowledgeBase.reanchorAnnotations(db, articleID: id, body: article.body)
+        }
+        return bodyChanged
+    }
+
+    // MARK: - Annotations
+
+    /// Recomputes an annotation, anchoring it in its article when the article is here.
+    public static func annotation(_ db: Database, id: String, now: Int64) throws {
+        let creations = try creationHeads(db, id: id, as: AnnotationCreation.self)
+        guard let creation = creations.last?.value else { return }
+        let existing = try Annotation.fetch(db, id: id)
+        var annotation = creation.annotation(id: id, updatedAt: existing?.updatedAt ?? now)
+        for (field, isLongText) in [("note", true), ("color", false)] {
+            let values = try headValues(db, id: id, field: field, entity: .annotation) { json in
+                let created = try JSONText.decode(AnnotationCreation.self, from: json)
+                return JSONText.string(field == "note" ? created.note : created.color)
+            }
+            if let value = try resolve(
+                db, entity: .annotation, id: id, field: field, values, isLongText: isLongText, now: now)
+            {
+                if field == "note" { annotation.note = value } else { annotation.color = value }
+            }
+        }
+        annotation.isDeleted = try resolveDeleted(db, entity: .annotation, id: id, now: now)
+        if let article = try Article.fetch(db, id: annotation.articleID), !annotation.quote.isEmpty {
+            let result = Anchoring.anchor(annotation.selector, in: CodePoints(article.body))
+            annotation.state = result.state
+            annotation.start = result.range?.lowerBound
+            annotation.end = result.range?.upperBound
+        } else if let existing {
+            annotation.state = existing.state
+            annotation.start = existing.start
+            annotation.end = existing.end
+        }
+        guard annotation != existing else { return }
+        if existing != nil { annotation.updatedAt = now }
+        try annotation.save(db)
+    }
+
+    // MARK: - Tags
+
+    /// Recomputes a tag membership: last writer wins.
+    public static func tag(_ db: Database, id: String, now: Int64) throws {
+        let creations = try creationHeads(db, id: id, as: TagCreation.self)
+        guard let creation = creations.last?.value else { return }
+        let values = try headValues(db, id: id, field: "present", entity: .tag) { json in
+            try JSONText.decode(TagCreation.self, from: json).present ? "true" : "false"
+        }
+        let winner = values.max { isOlder($0.head, $1.head) }
+        let present = try winner?.json.map(JSONText.decodeBool) ?? creation.present
+        try db.execute(
+            sql: """
+                INSERT INTO tags (id, entity, entity_id, tag, norm, present, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET present = excluded.present, tag = excluded.tag,
+                    updated_at = CASE WHEN tags.present = excluded.present THEN tags.updated_at ELSE excluded.updated_at END
+                """,
+            arguments: [
+                id, creation.entity, creation.entityID, creation.tag, KnowledgeBase.normalizeTag(creation.tag), present,
+                now,
+            ])
+    }
+
+    // MARK: - Sources
+
+    /// Stores a pulled source file.
+    public static func source(_ db: Database, id: String, value: String) throws {
+        let source = try JSONText.decode(Source.self, from: value)
+        try source.insert(db)
+    }
+
+    // MARK: - Fields
+
+    /// The creation changes of a record (more than one when it was created on several replicas,
+    /// as when the same page is imported twice), oldest first, with their decoded values.
+    static func creationHeads<T: Decodable>(_ db: Database, id: String, as type: T.Type) throws -> [(
+        head: FieldHead, value: T
+    )] {
+        let heads = try ChangeStore.heads(db, entityID: id, field: Change.createField).sorted(by: isOlder)
+        return try heads.compactMap { head in
+            guard let change = try ChangeStore.change(db, rowid: head.rowid), let value = change.value else { return nil }
+            return (head, try JSONText.decode(type, from: value))
+        }
+    }
+
+    /// The heads of a field with their values.
+    static func headValues(
+        _ db: Database, id: String, field: String, entity: EntityKind, fromCreation: (String) throws -> String?
+    ) throws -> [HeadValue] {
+        try ChangeStore.heads(db, entityID: id, field: field).compactMap { head in
+            guard let change = try ChangeStore.change(db, rowid: head.rowid) else { return nil }
+            if change.field == Change.createField {
+                return HeadValue(head: head, json: try change.value.flatMap(fromCreation), isCreation: true)
+            }
+            return HeadValue(head: head, json: change.value, isCreation: false)
+        }
+    }
+
+    /// The value of a text field from its heads; records a conflict for each value that could not be kept.
+    static func resolve(
+        _ db: Database, entity: EntityKind, id: String, field: String, _ values: [HeadValue], isLongText: Bool,
+        now: Int64
+    ) throws -> String? {
+        let ordered = try values.compactMap { value -> (HeadValue, String)? in
+            guard let json = value.json else { return nil }
+            return (value, try JSONText.decodeString(json))
+        }.sorted { isOlder($1.0.head, $0.0.head) }  // newest first
+        guard let (winner, winnerText) = ordered.first else { return nil }
+        var result = winnerText
+        for (other, otherText) in ordered.dropFirst() where otherText != winnerText {
+            // Two creations of the same record (the same page imported twice) are not edits.
+            if winner.isCreation && other.isCreation { continue }
+            let baseValue = try commonAncestorValue(db, winner.head, other.head, field: field, entity: entity)
+            var isConflict = true
+            if isLongText {
+                let merged = TextMerge.merge(
+                    base: try baseValue.map(JSONText.decodeString), winner: result, other: otherText)
+                result = merged.text
+                isConflict = merged.hasConflict
+            }
+            if isConflict {
+                try recordConflict(
+                    db, entity: entity, id: id, field: field, kind: "edit", winner: winner.head.id,
+                    loser: other.head.id, winnerValue: winner.json, loserValue: other.json, baseValue: baseValue,
+                    now: now)
+            }
+        }
+        return result
+    }
+
+    /// Whether the record is deleted: any head of `deleted` saying so wins. An edit that the delete
+    /// did not know about is kept in a conflict so that it can be restored.
+    static func resolveDeleted(_ db: Database, entity: EntityKind, id: String, now: Int64) throws -> Bool {
+        var deletes: [Change] = []
+        for head in try ChangeStore.heads(db, entityID: id, field: Change.deletedField) {
+            guard let change = try ChangeStore.change(db, rowid: head.rowid), change.field == Change.deletedField,
+                let value = change.value, try JSONText.decodeBool(value)
+            else { continue }
+            deletes.append(change)
+        }
+        guard !deletes.isEmpty else { return false }
+        for delete in deletes {
+            let known = Set(delete.base)
+            for head in try ChangeStore.allHeads(db, entityID: id) where head.field != Change.deletedField {
+                guard head.field != Change.createField, !known.contains(head.id) else { continue }
+                guard let edit = try ChangeStore.change(db, rowid: head.rowid), edit.op == "set" else { continue }
+                try recordConflict(
+                    db, entity: entity, id: id, field: head.field, kind: "delete", winner: delete.id, loser: edit.id,
+                    winnerValue: "true", loserValue: edit.value, baseValue: nil, now: now)
+            }
+        }
+        return true
+    }
+
+    /// The value of the newest change that both heads were made on, if any.
+    static func commonAncestorValue(
+        _ db: Database, _ a: FieldHead, _ b: FieldHead, field: String, entity: EntityKind
+    ) throws -> String? {
+        let ancestorsOfA = try ancestors(db, of: a.id)
+        var best: Change?
+        var queue = [b.id]
+        var seen: Set<ChangeID> = [b.id]
+        while let current = queue.popLast() {
+            guard let (_, change) = try ChangeStore.change(db, id: current) else { continue }
+            if ancestorsOfA.contains(current) {
+                if best == nil || (best!.hlc, best!.id.replica) < (change.hlc, change.id.replica) { best = change }
+                continue
+            }
+            for parent in change.base where seen.insert(parent).inserted { queue.append(parent) }
+            if seen.count > 10_000 { break }
+        }
+        guard let best, let value = best.value else { return nil }
+        if best.field == Change.createField {
+            let object = try JSONValue(jsonText: value)
+            if case .object(let fields) = object, let fieldValue = fields[field] { return fieldValue.jsonText }
+            return nil
+        }
+        return value
+    }
+
+    /// A change and every change it was made on, transitively.
+    static func ancestors(_ db: Database, of id: ChangeID) throws -> Set<ChangeID> {
+        var result: Set<ChangeID> = [id]
+        var queue = [id]
+        while let current = queue.popLast(), result.count < 10_000 {
+            guard let (_, change) = try ChangeStore.change(db, id: current) else { continue }
+            for parent in change.base where result.insert(parent).inserted { queue.append(parent) }
+        }
+        return result
+    }
+
+    // MARK: - Conflicts
+
+    /// The id of the conflict between two changes of a field: the same on every replica.
+    public static func conflictID(winner: ChangeID, loser: ChangeID, field: String) -> String {
+        Identifier.contentID([winner.description, loser.description, field])
+    }
+
+    static func recordConflict(
+        _ db: Database, entity: EntityKind, id: String, field: String, kind: String, winner: ChangeID,
+        loser: ChangeID, winnerValue: String?, loserValue: String?, baseValue: String?, now: Int64
+    ) throws {
+        let conflictID = conflictID(winner: winner, loser: loser, field: field)
+        // A resolution may already be here (it travels as a change of its own).
+        let resolution = try Row.fetchOne(
+            db,
+            sql: "SELECT hlc, value FROM changes WHERE entity = 'conflict' AND entity_id = ? ORDER BY hlc DESC LIMIT 1",
+            arguments: [conflictID])
+        try db.execute(
+            sql: """
+                INSERT OR IGNORE INTO conflicts (id, entity, entity_id, field, kind, winner, loser, winner_value,
+                    loser_value, base_value, created_at, resolved_at, resolution)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                conflictID, entity.rawValue, id, field, kind, winner.description, loser.description, winnerValue,
+                loserValue, baseValue, now, resolution.map { HybridTimestamp(rawValue: $0["hlc"]).milliseconds },
+                resolution?["value"] as String?,
+            ])
+    }
+
+    /// Applies a resolution that arrived as a change.
+    public static func resolution(_ db: Database, conflictID: String, change: Change) throws {
+        try db.execute(
+            sql: "UPDATE conflicts SET resolved_at = ?, resolution = ? WHERE id = ? AND resolved_at IS NULL",
+            arguments: [change.hlc.milliseconds, change.value, conflictID])
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+public import KB
+
+/// A change as it travels between replicas and the hub.
+///
+/// ```json
+/// {"replica":"9f2c…","seq":12,"hlc":115605411840000,"entity":"article","id":"dd76…",
+///  "field":"title","op":"set","value":"新标题","base":["9f2c…:11"]}
+/// ```
+public struct WireChange: Sendable, Equatable, Codable {
+    public var replica: String
+    public var seq: Int64
+    /// Hybrid logical clock: milliseconds << 16 | counter.
+    public var hlc: Int64
+    public var entity: String
+    public var id: String
+    public var field: String
+    public var op: String
+    public var value: JSONValue?
+    public var base: [String]
+
+    public init(
+        replica: String, seq: Int64, hlc: Int64, entity: String, id: String, field: String, op: String,
+        value: JSONValue?, base: [String]
+    ) {
+        self.replica = replica
+        self.seq = seq
+        self.hlc = hlc
+        self.entity = entity
+        self.id = id
+        self.field = field
+        self.op = op
+        self.value = value
+        self.base = base
+    }
+
+    public var changeID: ChangeID { ChangeID(replica: replica, seq: seq) }
+
+    /// The wire form of a stored change; `value` is given for changes stored without one (sources).
+    public init(_ change: Change, value: JSONValue?) {
+        self.init(
+            replica: change.id.replica, seq: change.id.seq, hlc: change.hlc.rawValue, entity: change.entity.rawValue,
+            id: change.entityID, field: change.field, op: change.op, value: value,
+            base: change.base.map(\.description))
+    }
+}
+
+/// `POST /v1/kb/{kb}/changes`
+public struct PushRequest: Sendable, Codable {
+    public var replica: String
+    public var changes: [WireChange]
+
+    public init(replica: String, changes: [WireChange]) {
+        self.replica = replica
+        self.changes = changes
+    }
+}
+
+/// The hub's answer to a push.
+public struct PushResponse: Sendable, Codable, Equatable {
+    /// Changes stored now.
+    public var accepted: Int
+    /// Changes the hub already had (a repeated request).
+    public var duplicates: Int
+    /// The hub's highest sequence number after the push.
+    public var head: Int64
+    public var epoch: String
+
+    public init(accepted: Int, duplicates: Int, head: Int64, epoch: String) {
+        self.accepted = accepted
+        self.duplicates = duplicates
+        self.head = head
+        self.epoch = epoch
+    }
+}
+
+/// One change in a pull page, with its place in the hub's log.
+public struct PulledChange: Sendable, Codable, Equatable {
+    public var hubSeq: Int64
+    public var change: WireChange
+
+    enum CodingKeys: String, CodingKey {
+        case hubSeq = "hub_seq"
+        case change
+    }
+
+    public init(hubSeq: Int64, change: WireChange) {
+        self.hubSeq = hubSeq
+        self.change = change
+    }
+}
+
+/// `GET /v1/kb/{kb}/changes?after=N&limit=M[&exclude=REPLICA][&expect=ID]`
+public struct PullResponse: Sendable, Codable, Equatable {
+    public var epoch: String
+    public var changes: [PulledChange]
+    /// The cursor to ask from next time: the last log position this page covered.
+    public var next: Int64
+    /// The id of the change at `next`, so the client can tell later whether the log it saw is still there.
+    public var nextID: String?
+    /// The hub's highest sequence number.
+    public var head: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case epoch, changes, next, head
+        case nextID = "next_id"
+    }
+
+    public init(epoch: String, changes: [PulledChange], next: Int64, nextID: String?, head: Int64) {
+        self.epoch = epoch
+        self.changes = changes
+        self.next = next
+        self.nextID = nextID
+        self.head = head
+    }
+}
+
+/// `GET /v1/kb/{kb}/replicas`: what the hub holds of each replica.
+public struct ReplicasResponse: Sendable, Codable, Equatable {
+    public var epoch: String
+    public var head: Int64
+    /// Highest sequence number stored per replica.
+    public var replicas: [String: Int64]
+
+    public init(epoch: String, head: Int64, replicas: [String: Int64]) {
+        self.epoch = epoch
+        self.head = head
+        self.replicas = replicas
+    }
+}
+
+/// The body of every error response: a stable code and one sentence.
+public struct HubErrorBody: Sendable, Codable, Equatable {
+    public var error: String
+    public var message: String
+
+    public init(error: String, message: String) {
+        self.error = error
+        self.message = message
+    }
+}
+
+/// Error codes the hub returns.
+public enum HubErrorCode {
+    public static let unauthorized = "unauthorized"
+    public static let forbidden = "forbidden"
+    public static let malformedBody = "malformed_body"
+    public static let bodyTooLarge = "body_too_large"
+    public static let clockAhead = "clock_ahead"
+    public static let sequenceGap = "sequence_gap"
+    public static let historyChanged = "history_changed"
+    public static let notFound = "not_found"
+    public static let invalidChange = "invalid_change"
+    public static let badRequest = "bad_request"
+    public static let internalError = "internal_error"
+}
+
+/// Limits both sides agree on.
+public enum SyncLimits {
+    /// The hub refuses changes stamped further ahead of its clock than this.
+    public static let maxClockAheadMilliseconds: Int64 = 5 * 60 * 1000
+    /// Push and pull batches aim at this many bytes of JSON.
+    public static let batchBytes = 1_000_000
+    /// And at most this many changes.
+    public static let batchChanges = 2000
+    /// The hub refuses request bodies larger than this (after decompression).
+    public static let maxBodyBytes = 16 * 1024 * 1024
+}

@@ -1,0 +1,96 @@
+internal import CCurl
+import Foundation
+
+/// Sends hub requests through libcurl.
+///
+/// One easy handle is kept and reused, so connections stay open between requests. Transfers run
+/// on the transport's own serial queue behind a checked continuation: the cooperative thread
+/// pool never blocks on network I/O. Bodies are gzip-compressed by the caller when large;
+/// responses may come compressed (libcurl decodes them). `Expect: 100-continue` is suppressed,
+/// proxies from the environment are honoured, and https certificates are verified.
+public final class CurlTransport: HubTransport, @unchecked Sendable {
+    // @unchecked Sendable: `handle` is only touched on `queue`, a serial queue.
+    private let queue = DispatchQueue(label: "kb.curl")
+    private var handle: CurlEasyHandle?
+
+    /// Seconds allowed to connect. Default 10.
+    public let connectTimeout: Int
+    /// Seconds allowed for a whole request. Default 120.
+    public let timeout: Int
+
+    public init(connectTimeout: Int = 10, timeout: Int = 120) {
+        self.connectTimeout = connectTimeout
+        self.timeout = timeout
+    }
+
+    public func send(_ request: HubRequest) async throws -> HubResponse {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HubResponse, any Error>) in
+            queue.async {
+                continuation.resume(with: Result { try self.perform(request) })
+            }
+        }
+    }
+
+    /// Collects response bytes; passed to libcurl through `Unmanaged`.
+    private final class Sink {
+        var bytes: [UInt8] = []
+    }
+
+    private func perform(_ request: HubRequest) throws -> HubResponse {
+        let easy: CurlEasyHandle
+        if let existing = handle {
+            existing.reset()
+            easy = existing
+        } else {
+            easy = try CurlEasyHandle()
+            handle = easy
+        }
+        try easy.set(CURLOPT_URL, request.url)
+        try easy.set(CURLOPT_NOSIGNAL, 1)
+        try easy.set(CURLOPT_CONNECTTIMEOUT, connectTimeout)
+        try easy.set(CURLOPT_TIMEOUT, timeout)
+        try easy.set(CURLOPT_SSL_VERIFYPEER, 1)
+        try easy.set(CURLOPT_SSL_VERIFYHOST, 2)
+        try easy.set(CURLOPT_ACCEPT_ENCODING, "")  // every encoding libcurl can decode
+        try easy.set(CURLOPT_FOLLOWLOCATION, 0)
+        try easy.set(CURLOPT_USERAGENT, "kb/0.1")
+        switch request.method {
+        case .get:
+            try easy.set(CURLOPT_HTTPGET, 1)
+        case .post:
+            try easy.set(CURLOPT_POST, 1)
+            try easy.setBody(request.body ?? [])
+        }
+        var list: UnsafeMutablePointer<curl_slist>?
+        for (name, value) in request.headers { list = curl_slist_append(list, "\(name): \(value)") }
+        list = curl_slist_append(list, "Expect:")
+        defer { curl_slist_free_all(list) }
+        try easy.set(headers: list)
+
+        let sink = Sink()
+        let unmanaged = Unmanaged.passRetained(sink)
+        defer { unmanaged.release() }
+        try easy.set(CURLOPT_WRITEDATA, pointer: unmanaged.toOpaque())
+        try easy.setWriteFunction { data, size, count, context in
+            guard let data, let context else { return 0 }
+            let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
+            let length = size * count
+            data.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
+                sink.bytes.append(contentsOf: UnsafeBufferPointer(start: bytes, count: length))
+            }
+            return length
+        }
+        let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        defer { errorBuffer.deallocate() }
+        try easy.set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer))
+
+        let (code, detail) = easy.perform(errorBuffer: errorBuffer)
+        if code != CURLE_OK {
+            // A failed transfer may leave the connection in a bad state: start afresh next time.
+            handle = nil
+            throw SyncError(.unreachable, detail ?? "the request failed", code: "curl_\(code.rawValue)")
+        }
+        return HubResponse(status: easy.responseCode(), body: sink.bytes)
+    }
+}
