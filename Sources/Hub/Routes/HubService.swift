@@ -1,0 +1,299 @@
+import CompressNIO
+import Foundation
+public import KB
+public import Logging
+import NIOCore
+import Sync
+
+/// A request to the hub, independent of the HTTP server that carries it.
+public struct HubServiceRequest: Sendable {
+    public var method: String
+    /// The path, without the query.
+    public var path: String
+    public var query: [String: String]
+    /// Header names in lowercase.
+    public var headers: [String: String]
+    public var body: [UInt8]
+
+    public init(method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:], body: [UInt8] = []) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// The hub's answer.
+public struct HubServiceResponse: Sendable {
+    public var status: Int
+    public var headers: [String: String]
+    public var body: [UInt8]
+}
+
+/// The hub's HTTP API as a function from requests to responses: the routes of `kb serve`,
+/// usable in-process by tests and by anything that carries HTTP.
+///
+/// ```
+/// GET  /health
+/// GET  /v1/kb/{kb}/replicas
+/// GET  /v1/kb/{kb}/changes?after=N&limit=M[&exclude=REPLICA][&expect=REPLICA:SEQ]
+/// POST /v1/kb/{kb}/changes        {"replica": …, "changes": [ … ]}
+/// ```
+/// Every route but `/health` needs `Authorization: Bearer TOKEN` for that knowledge base: no
+/// token or an unknown one is 401, a token of another knowledge base is 403. Errors are JSON
+/// `{"error": CODE, "message": SENTENCE}`. See docs/sync-protocol.md.
+public struct HubService: Sendable {
+    public let store: any HubStore
+    public let clock: Clock
+    public let logger: Logger
+
+    public init(store: any HubStore, clock: Clock = .system, logger: Logger = Logger(label: "kb.hub")) {
+        self.store = store
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Answers a request.
+    public func respond(_ request: HubServiceRequest) async -> HubServiceResponse {
+        let parts = request.path.split(separator: "/").map(String.init)
+        if parts == ["health"] && request.method == "GET" {
+            return Self.json(200, Array(#"{"status":"ok"}"#.utf8))
+        }
+        guard parts.count == 4, parts[0] == "v1", parts[1] == "kb" else {
+            return Self.error(404, HubErrorCode.notFound, "There is no such route; see docs/sync-protocol.md.")
+        }
+        let name = parts[2]
+        switch (request.method, parts[3]) {
+        case ("GET", "replicas"):
+            return await handle(request, name, route: "replicas") { try await self.replicas(name) }
+        case ("GET", "changes"):
+            return await handle(request, name, route: "pull") { try await self.pull(name, request) }
+        case ("POST", "changes"):
+            return await handle(request, name, route: "push") { try await self.push(name, request) }
+        default:
+            return Self.error(404, HubErrorCode.notFound, "There is no such route; see docs/sync-protocol.md.")
+        }
+    }
+
+    /// The answer to a body larger than the hub accepts.
+    public static func bodyTooLarge() -> HubServiceResponse {
+        error(
+            413, HubErrorCode.bodyTooLarge,
+            "The request body is larger than \(SyncLimits.maxBodyBytes) bytes; send fewer changes at once.")
+    }
+
+    // MARK: - Routes
+
+    /// A failure with its HTTP answer.
+    struct Failure: Error {
+        let status: Int
+        let code: String
+        let message: String
+    }
+
+    /// Authenticates, runs a route, and turns failures into JSON errors; logs one line per request.
+    private func handle(
+        _ request: HubServiceRequest, _ name: String, route: String, _ body: () async throws -> [UInt8]
+    ) async -> HubServiceResponse {
+        let started = ContinuousClock.now
+        var status = 200
+        var errorCode = ""
+        let response: HubServiceResponse
+        do {
+            try await authorize(request, knowledgeBase: name)
+            response = Self.json(200, try await body(), compress: Self.acceptsGzip(request))
+        } catch let failure as Failure {
+            status = failure.status
+            errorCode = failure.code
+            response = Self.error(failure.status, failure.code, failure.message)
+        } catch {
+            status = 500
+            errorCode = HubErrorCode.internalError
+            logger.error("request failed", metadata: ["route": .string(route), "error": .string("\(error)")])
+            response = Self.error(500, HubErrorCode.internalError, "The hub could not complete the request; try again.")
+        }
+        let elapsed = ContinuousClock.now - started
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        logger.info(
+            "request",
+            metadata: [
+                "route": .string(route), "kb": .string(name), "status": .stringConvertible(status),
+                "error": .string(errorCode), "ms": .string(String(format: "%.1f", milliseconds)),
+            ])
+        return response
+    }
+
+    private func authorize(_ request: HubServiceRequest, knowledgeBase name: String) async throws {
+        guard let header = request.headers["authorization"], header.lowercased().hasPrefix("bearer "),
+            case let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces), !token.isEmpty
+        else {
+            throw Failure(
+                status: 401, code: HubErrorCode.unauthorized,
+                message: "A bearer token is needed; create one with 'kb serve token create'.")
+        }
+        guard let owner = try await store.knowledgeBase(forTokenHash: TokenHash.hash(token)) else {
+            throw Failure(
+                status: 401, code: HubErrorCode.unauthorized, message: "The token is not known to this hub.")
+        }
+        guard owner == name else {
+            throw Failure(
+                status: 403, code: HubErrorCode.forbidden,
+                message: "The token is for another knowledge base than '\(name)'.")
+        }
+    }
+
+    private func replicas(_ name: String) async throws -> [UInt8] {
+        let knowledgeBase = try await existing(name)
+        let replicas = try await store.replicas(in: name)
+        return try Self.encode(ReplicasResponse(epoch: knowledgeBase.epoch, head: knowledgeBase.head, replicas: replicas))
+    }
+
+    private func pull(_ name: String, _ request: HubServiceRequest) async throws -> [UInt8] {
+        let knowledgeBase = try await existing(name)
+        let query = request.query
+        guard let after = Int64(query["after"] ?? "0"), after >= 0 else {
+            throw Failure(status: 400, code: HubErrorCode.badRequest, message: "'after' must be a whole number of 0 or more.")
+        }
+        guard let limit = Int(query["limit"] ?? "1000"), (1...10_000).contains(limit) else {
+            throw Failure(status: 400, code: HubErrorCode.badRequest, message: "'limit' must be between 1 and 10000.")
+        }
+        if after > knowledgeBase.head {
+            throw Failure(
+                status: 409, code: HubErrorCode.historyChanged,
+                message: "The hub's log ends at \(knowledgeBase.head), before \(after); reconcile from the start.")
+        }
+        if let expected = query["expect"], after > 0 {
+            let actual = try await store.changeID(in: name, at: after)
+            guard actual == expected else {
+                throw Failure(
+                    status: 409, code: HubErrorCode.historyChanged,
+                    message: "The hub's log at \(after) is not the one this replica saw; reconcile from the start.")
+            }
+        }
+        let page = try await store.changes(
+            in: name, after: after, limit: limit, maxBytes: SyncLimits.batchBytes,
+            excluding: query["exclude"])
+        // The stored JSON of each change goes out as it is.
+        var out = Array(#"{"epoch":"#.utf8) + Array(Self.jsonString(knowledgeBase.epoch).utf8)
+        out += Array(#","head":\#(page.head),"next":\#(page.next),"next_id":"#.utf8)
+        out += Array((page.nextID.map(Self.jsonString) ?? "null").utf8)
+        out += Array(#","changes":["#.utf8)
+        for (index, change) in page.changes.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out += Array(#"{"hub_seq":\#(change.hubSeq),"change":"#.utf8)
+            out += change.payload
+            out.append(UInt8(ascii: "}"))
+        }
+        out += Array("]}".utf8)
+        return out
+    }
+
+    private func push(_ name: String, _ request: HubServiceRequest) async throws -> [UInt8] {
+        let knowledgeBase = try await existing(name)
+        var bytes = request.body
+        if bytes.count > SyncLimits.maxBodyBytes {
+            throw Failure(
+                status: 413, code: HubErrorCode.bodyTooLarge,
+                message: "The request body is larger than \(SyncLimits.maxBodyBytes) bytes; send fewer changes at once.")
+        }
+        if request.headers["content-encoding"]?.lowercased() == "gzip" {
+            do {
+                var buffer = ByteBuffer(bytes: bytes)
+                let output = try buffer.decompress(with: .gzip(), maxSize: SyncLimits.maxBodyBytes * 4)
+                bytes = Array(output.readableBytesView)
+            } catch {
+                throw Failure(
+                    status: 400, code: HubErrorCode.malformedBody,
+                    message: "The gzip body could not be decompressed, or is larger than allowed.")
+            }
+        }
+        let pushed: PushRequest
+        do {
+            pushed = try JSONDecoder().decode(PushRequest.self, from: Data(bytes))
+        } catch {
+            throw Failure(
+                status: 400, code: HubErrorCode.malformedBody,
+                message: "The body is not a push of changes: {\"replica\": …, \"changes\": [ … ]}.")
+        }
+        let limit = clock.now() + SyncLimits.maxClockAheadMilliseconds
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        var incoming: [IncomingChange] = []
+        incoming.reserveCapacity(pushed.changes.count)
+        for change in pushed.changes {
+            guard !change.replica.isEmpty, change.replica.count <= 64, change.seq > 0, !change.entity.isEmpty,
+                !change.id.isEmpty
+            else {
+                throw Failure(
+                    status: 422, code: HubErrorCode.invalidChange,
+                    message: "A change lacks its replica, sequence number, entity or id.")
+            }
+            let stamped = HybridTimestamp(rawValue: change.hlc).milliseconds
+            if stamped > limit {
+                let minutes = (stamped - clock.now()) / 60_000
+                throw Failure(
+                    status: 422, code: HubErrorCode.clockAhead,
+                    message: "The hub refused changes stamped \(minutes) minutes ahead of its clock (more than 5); "
+                        + "set this machine's clock right and run kb sync again.")
+            }
+            incoming.append(
+                IncomingChange(
+                    replica: change.replica, seq: change.seq, hlc: change.hlc, payload: Array(try encoder.encode(change))))
+        }
+        do {
+            let outcome = try await store.append(incoming, to: name, receivedAt: clock.now())
+            return try Self.encode(
+                PushResponse(
+                    accepted: outcome.accepted, duplicates: outcome.duplicates, head: outcome.head,
+                    epoch: knowledgeBase.epoch))
+        } catch let error as HubStoreError {
+            if case .sequenceGap(let replica, let expected, let got) = error.code {
+                throw Failure(
+                    status: 409, code: HubErrorCode.sequenceGap,
+                    message: "Changes of replica \(replica) must arrive in order: expected \(expected), got \(got).")
+            }
+            throw error
+        }
+    }
+
+    private func existing(_ name: String) async throws -> HubKnowledgeBase {
+        guard let knowledgeBase = try await store.knowledgeBase(name) else {
+            throw Failure(status: 404, code: HubErrorCode.notFound, message: "There is no knowledge base '\(name)'.")
+        }
+        return knowledgeBase
+    }
+
+    // MARK: - Responses
+
+    static func encode(_ value: some Encodable) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(value))
+    }
+
+    static func jsonString(_ text: String) -> String {
+        JSONText.string(text)
+    }
+
+    static func acceptsGzip(_ request: HubServiceRequest) -> Bool {
+        request.headers["accept-encoding"]?.lowercased().contains("gzip") ?? false
+    }
+
+    static func json(_ status: Int, _ bytes: [UInt8], compress: Bool = false) -> HubServiceResponse {
+        var headers = ["content-type": "application/json"]
+        var body = bytes
+        if compress && bytes.count > 1024 {
+            var buffer = ByteBuffer(bytes: bytes)
+            if let compressed = try? buffer.compress(with: .gzip()) {
+                body = Array(compressed.readableBytesView)
+                headers["content-encoding"] = "gzip"
+            }
+        }
+        return HubServiceResponse(status: status, headers: headers, body: body)
+    }
+
+    static func error(_ status: Int, _ code: String, _ message: String) -> HubServiceResponse {
+        json(status, (try? encode(HubErrorBody(error: code, message: message))) ?? [])
+    }
+}
