@@ -109,6 +109,7 @@ let package = Package(
                 "Sync",
                 "Hub",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

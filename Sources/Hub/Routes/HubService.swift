@@ -217,8 +217,6 @@ public struct HubService: Sendable {
                 message: "The body is not a push of changes: {\"replica\": …, \"changes\": [ … ]}.")
         }
         let limit = clock.now() + SyncLimits.maxClockAheadMilliseconds
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
         var incoming: [IncomingChange] = []
         incoming.reserveCapacity(pushed.changes.count)
         for change in pushed.changes {
@@ -239,7 +237,7 @@ public struct HubService: Sendable {
             }
             incoming.append(
                 IncomingChange(
-                    replica: change.replica, seq: change.seq, hlc: change.hlc, payload: Array(try encoder.encode(change))))
+                    replica: change.replica, seq: change.seq, hlc: change.hlc, payload: change.jsonBytes))
         }
         do {
             let outcome = try await store.append(incoming, to: name, receivedAt: clock.now())

@@ -166,9 +166,26 @@ public enum ChangeStore {
                         """, arguments: [change.entityID, change.field, baseID.replica, baseID.seq])
             }
         }
+        // A change that arrives after a change made on it (out of causal order) is not a head.
+        let newer = try fetchHeads(db, entityID: change.entityID, field: change.field).filter { $0.hlc > change.hlc }
+        for head in newer where try isAncestor(db, change.id, of: head.id) { return rowid }
         try db.execute(
             sql: "INSERT OR IGNORE INTO heads (entity_id, field, change) VALUES (?, ?, ?)",
             arguments: [change.entityID, change.field, rowid])
         return rowid
+    }
+
+    /// True when `candidate` is among the changes `descendant` was made on, transitively.
+    public static func isAncestor(_ db: Database, _ candidate: ChangeID, of descendant: ChangeID) throws -> Bool {
+        var queue = [descendant]
+        var seen: Set<ChangeID> = [descendant]
+        while let current = queue.popLast(), seen.count < 10_000 {
+            guard let (_, change) = try change(db, id: current) else { continue }
+            for parent in change.base where seen.insert(parent).inserted {
+                if parent == candidate { return true }
+                queue.append(parent)
+            }
+        }
+        return false
     }
 }

@@ -40,7 +40,7 @@ public enum ChangeApplier {
                 continue
             }
             if change.entity == .source, change.op == "create", let value = wire.value {
-                try Materializer.source(db, id: change.entityID, value: value.jsonText)
+                try Materializer.source(db, id: change.entityID, value: value)
             }
             try ChangeStore.append(db, change)
             result.applied += 1
@@ -65,7 +65,7 @@ public enum ChangeApplier {
         guard !wire.replica.isEmpty, wire.seq > 0, !wire.id.isEmpty else { throw Invalid("missing id") }
         let base = wire.base.compactMap(ChangeID.init)
         guard base.count == wire.base.count else { throw Invalid("malformed base") }
-        let json = wire.value?.jsonText
+        let json = wire.value
         switch (entity, wire.op) {
         case (.source, "create"):
             guard let json else { throw Invalid("source without value") }
@@ -84,14 +84,16 @@ public enum ChangeApplier {
             let textFields: Set<String> =
                 entity == .article ? Set(Article.textFields) : entity == .annotation ? ["note", "color"] : []
             if booleanFields.contains(wire.field) && (entity == .tag) == (wire.field == "present") {
-                guard case .bool = wire.value else { throw Invalid("'\(wire.field)' must be true or false") }
+                guard json == "true" || json == "false" else { throw Invalid("'\(wire.field)' must be true or false") }
             } else if textFields.contains(wire.field) {
-                guard case .string = wire.value else { throw Invalid("'\(wire.field)' must be text") }
+                guard let json, (try? JSONText.decodeString(json)) != nil else {
+                    throw Invalid("'\(wire.field)' must be text")
+                }
             } else {
                 throw Invalid("unknown field '\(wire.field)' of \(entity.rawValue)")
             }
         case (.conflict, "resolve"):
-            guard case .string = wire.value else { throw Invalid("a resolution must be text") }
+            guard let json, (try? JSONText.decodeString(json)) != nil else { throw Invalid("a resolution must be text") }
         default:
             throw Invalid("unknown operation '\(wire.op)' on \(entity.rawValue)")
         }
@@ -118,9 +120,8 @@ public enum ChangeApplier {
     public static func wire(_ db: Database, _ change: Change) throws -> WireChange {
         if change.entity == .source && change.op == "create" {
             let source = try Source.fetchOne(db, sql: "SELECT * FROM sources WHERE id = ?", arguments: [change.entityID])
-            let value = try source.map { try JSONValue(jsonText: try JSONText.encode($0)) }
-            return WireChange(change, value: value)
+            return WireChange(change, value: try source.map { try JSONText.encode($0) })
         }
-        return WireChange(change, value: try change.value.map { try JSONValue(jsonText: $0) })
+        return WireChange(change, value: change.value)
     }
 }

@@ -77,6 +77,14 @@ public struct SyncEngine: Sendable {
             report.reconciled = true
         }
 
+        // A hole in the history (a change of another replica missing here) is healed by reading the
+        // log again from the start: what is here already is skipped.
+        if try database({ db in try KnowledgeBase.historyGaps(db) }) > 0 {
+            remote.cursor = 0
+            remote.cursorID = nil
+            report.reconciled = true
+        }
+
         // 2. Push what it lacks, in the order the changes were applied here.
         let localMaxima = try database { db in
             Dictionary(
@@ -220,9 +228,7 @@ struct HubClient: Sendable {
     }
 
     func push(_ request: PushRequest) async throws -> PushResponse {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        var body = [UInt8](try encoder.encode(request))
+        var body = request.jsonBytes
         var headers = headers()
         headers.append(("Content-Type", "application/json"))
         if body.count > 8192 {

@@ -226,9 +226,9 @@ public enum Materializer {
         }
         guard let best, let value = best.value else { return nil }
         if best.field == Change.createField {
-            let object = try JSONValue(jsonText: value)
-            if case .object(let fields) = object, let fieldValue = fields[field] { return fieldValue.jsonText }
-            return nil
+            // The field's value in the creation.
+            let object = try JSONSerialization.jsonObject(with: Data(value.utf8)) as? [String: Any]
+            return (object?[field] as? String).map(JSONText.string)
         }
         return value
     }

@@ -3,9 +3,12 @@ public import KB
 
 /// A change as it travels between replicas and the hub.
 ///
+/// `value` is the new value as JSON text (a JSON string inside the JSON document), so that it
+/// travels and is stored exactly as it was written, without being parsed on the way.
+///
 /// ```json
 /// {"replica":"9f2c…","seq":12,"hlc":115605411840000,"entity":"article","id":"dd76…",
-///  "field":"title","op":"set","value":"新标题","base":["9f2c…:11"]}
+///  "field":"title","op":"set","value":"\"新标题\"","base":["9f2c…:11"]}
 /// ```
 public struct WireChange: Sendable, Equatable, Codable {
     public var replica: String
@@ -16,12 +19,13 @@ public struct WireChange: Sendable, Equatable, Codable {
     public var id: String
     public var field: String
     public var op: String
-    public var value: JSONValue?
+    /// JSON text, or nil.
+    public var value: String?
     public var base: [String]
 
     public init(
         replica: String, seq: Int64, hlc: Int64, entity: String, id: String, field: String, op: String,
-        value: JSONValue?, base: [String]
+        value: String?, base: [String]
     ) {
         self.replica = replica
         self.seq = seq
@@ -37,11 +41,35 @@ public struct WireChange: Sendable, Equatable, Codable {
     public var changeID: ChangeID { ChangeID(replica: replica, seq: seq) }
 
     /// The wire form of a stored change; `value` is given for changes stored without one (sources).
-    public init(_ change: Change, value: JSONValue?) {
+    public init(_ change: Change, value: String?) {
         self.init(
             replica: change.id.replica, seq: change.id.seq, hlc: change.hlc.rawValue, entity: change.entity.rawValue,
             id: change.entityID, field: change.field, op: change.op, value: value,
             base: change.base.map(\.description))
+    }
+}
+
+extension WireChange {
+    /// The change as compact JSON, written directly (the hot path of pushes and of the hub's log).
+    public var jsonBytes: [UInt8] {
+        var out = "{\"replica\":" + JSONText.string(replica) + ",\"seq\":\(seq),\"hlc\":\(hlc),\"entity\":"
+        out += JSONText.string(entity) + ",\"id\":" + JSONText.string(id) + ",\"field\":" + JSONText.string(field)
+        out += ",\"op\":" + JSONText.string(op) + ",\"value\":" + (value.map(JSONText.string) ?? "null")
+        out += ",\"base\":[" + base.map(JSONText.string).joined(separator: ",") + "]}"
+        return Array(out.utf8)
+    }
+}
+
+extension PushRequest {
+    /// The request as JSON.
+    public var jsonBytes: [UInt8] {
+        var out = Array("{\"replica\":\(JSONText.string(replica)),\"changes\":[".utf8)
+        for (index, change) in changes.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out += change.jsonBytes
+        }
+        out += Array("]}".utf8)
+        return out
     }
 }
 
