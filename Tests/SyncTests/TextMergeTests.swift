@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Sync
+@testable import KB
 
 struct TextMergeTests {
     let base = "第一句。第二句。第三句。"

@@ -225,14 +225,12 @@ extension KnowledgeBase {
             }
             if let note, note != annotation.note {
                 try changes.set(.annotation, id: id, field: "note", json: JSONText.string(note))
-                annotation.note = note
             }
             if let color, color != annotation.color {
                 try changes.set(.annotation, id: id, field: "color", json: JSONText.string(color))
-                annotation.color = color
             }
-            annotation.updatedAt = changes.timestamp
-            try annotation.save(db)
+            try Materializer.annotation(db, id: id, now: changes.timestamp)
+            annotation = try Annotation.fetch(db, id: id) ?? annotation
             for tag in addTags {
                 try Self.setTag(db, &changes, entity: .annotation, entityID: id, tag: tag, present: true)
             }
@@ -249,9 +247,7 @@ extension KnowledgeBase {
         let id = try resolveAnnotationID(idOrPrefix)
         try write { db, changes in
             try changes.set(.annotation, id: id, field: Change.deletedField, json: "true")
-            try db.execute(
-                sql: "UPDATE annotations SET deleted = 1, updated_at = ? WHERE id = ?",
-                arguments: [changes.timestamp, id])
+            try Materializer.annotation(db, id: id, now: changes.timestamp)
         }
         return id
     }
@@ -263,17 +259,20 @@ extension KnowledgeBase {
     /// Public for the sync engine, which calls it in the transaction that applies a pulled body.
     @discardableResult
     public static func reanchorAnnotations(_ db: Database, articleID: String, body: String) throws -> ReanchorCounts {
+        // Deleted annotations move too: one may be restored, and every replica must hold the same.
         let annotations = try Annotation.fetchAll(
-            db, sql: "SELECT * FROM annotations WHERE article_id = ? AND deleted = 0", arguments: [articleID])
+            db, sql: "SELECT * FROM annotations WHERE article_id = ?", arguments: [articleID])
         var counts = ReanchorCounts()
         guard !annotations.isEmpty else { return counts }
         let text = CodePoints(body)
         for annotation in annotations {
             let result = Anchoring.anchor(annotation.selector, in: text)
-            switch result.state {
-            case .anchored: counts.reanchored += 1
-            case .fuzzy: counts.fuzzy += 1
-            case .orphaned: counts.orphaned += 1
+            if !annotation.isDeleted {
+                switch result.state {
+                case .anchored: counts.reanchored += 1
+                case .fuzzy: counts.fuzzy += 1
+                case .orphaned: counts.orphaned += 1
+                }
             }
             if result.state != annotation.state || result.range?.lowerBound != annotation.start
                 || result.range?.upperBound != annotation.end

@@ -64,8 +64,8 @@ extension KnowledgeBase {
             hasher.add("tag")
             for index in 0..<row.count { hasher.add(row[index] as DatabaseValue) }
         }
-        let conflicts = try Row.fetchCursor(
-            db, sql: "SELECT id, resolved_at IS NULL FROM conflicts ORDER BY id")
+        // Open conflicts only: which conflicts a replica saw on the way depends on the order changes came in.
+        let conflicts = try Row.fetchCursor(db, sql: "SELECT id FROM conflicts WHERE resolved_at IS NULL ORDER BY id")
         while let row = try conflicts.next() {
             hasher.add("conflict")
             for index in 0..<row.count { hasher.add(row[index] as DatabaseValue) }

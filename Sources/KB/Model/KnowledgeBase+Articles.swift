@@ -142,7 +142,8 @@ extension KnowledgeBase {
         }
     }
 
-    /// Records the changed fields of an article, saves it and re-anchors its annotations.
+    /// Records the changed fields of an article, then computes it from its changes like a pulled one
+    /// (the same code, so every replica holds the same), re-anchoring its annotations.
     @discardableResult
     func applyArticleEdit(_ db: Database, _ changes: inout ChangeWriter, from old: Article, to new: Article) throws
         -> ReanchorCounts
@@ -150,8 +151,26 @@ extension KnowledgeBase {
         for field in Article.textFields where old.text(field) != new.text(field) {
             try changes.set(.article, id: new.id, field: field, json: JSONText.string(new.text(field) ?? ""))
         }
-        try new.save(db)
-        return try Self.reanchorAnnotations(db, articleID: new.id, body: new.body)
+        try Materializer.article(db, id: new.id, now: changes.timestamp)
+        return try Self.anchorCounts(db, articleID: new.id)
+    }
+
+    /// How the live annotations of an article stand.
+    static func anchorCounts(_ db: Database, articleID: String) throws -> ReanchorCounts {
+        var counts = ReanchorCounts()
+        for row in try Row.fetchAll(
+            db, sql: "SELECT state, COUNT(*) FROM annotations WHERE article_id = ? AND deleted = 0 GROUP BY state",
+            arguments: [articleID])
+        {
+            let count: Int = row[1]
+            switch AnchorState(rawValue: row[0]) {
+            case .anchored: counts.reanchored = count
+            case .fuzzy: counts.fuzzy = count
+            case .orphaned: counts.orphaned = count
+            case nil: break
+            }
+        }
+        return counts
     }
 
     /// Deletes an article (it can be restored from a sync conflict if another machine edited it).
@@ -159,8 +178,7 @@ extension KnowledgeBase {
         let id = try resolveArticleID(idOrPrefix)
         try write { db, changes in
             try changes.set(.article, id: id, field: Change.deletedField, json: "true")
-            try db.execute(
-                sql: "UPDATE articles SET deleted = 1, updated_at = ? WHERE id = ?", arguments: [changes.timestamp, id])
+            try Materializer.article(db, id: id, now: changes.timestamp)
         }
         return id
     }
@@ -219,9 +237,7 @@ extension KnowledgeBase {
             let isPresent: Bool = current["present"]
             if isPresent == present { return }
             try changes.set(.tag, id: membershipID, field: "present", json: present ? "true" : "false")
-            try db.execute(
-                sql: "UPDATE tags SET present = ?, tag = CASE WHEN ? THEN ? ELSE tag END, updated_at = ? WHERE id = ?",
-                arguments: [present, present, tag, changes.timestamp, membershipID])
+            try Materializer.tag(db, id: membershipID, now: changes.timestamp)
         } else {
             guard present else { return }
             let creation = TagCreation(entity: entity.rawValue, entityID: entityID, tag: tag, present: true)

@@ -1,6 +1,5 @@
 import Foundation
 public import GRDB
-public import KB
 
 /// Computes records from the heads of their fields and writes them, recording conflicts.
 ///
@@ -37,17 +36,21 @@ public enum Materializer {
         var article = creation.article(id: id, updatedAt: existing?.updatedAt ?? now)
         if let existing { article.createdAt = min(existing.createdAt, creation.createdAt) }
 
+        var conflicts: Set<String> = []
         for field in Article.textFields {
             let values = try headValues(db, id: id, field: field, entity: .article) { json in
                 try JSONText.decode(ArticleCreation.self, from: json).text(field).map(JSONText.string)
             }
             let isLongText = field == "body"
-            if let value = try resolve(db, entity: .article, id: id, field: field, values, isLongText: isLongText, now: now)
+            if let value = try resolve(
+                db, entity: .article, id: id, field: field, values, isLongText: isLongText, now: now,
+                conflicts: &conflicts)
             {
                 article.setText(field, value)
             }
         }
-        article.isDeleted = try resolveDeleted(db, entity: .article, id: id, now: now)
+        article.isDeleted = try resolveDeleted(db, entity: .article, id: id, now: now, conflicts: &conflicts)
+        try settleConflicts(db, entityID: id, derived: conflicts, now: now)
         guard article != existing else { return false }
         if existing != nil { article.updatedAt = now }
         try article.save(db)
@@ -66,18 +69,21 @@ public enum Materializer {
         guard let creation = creations.last?.value else { return }
         let existing = try Annotation.fetch(db, id: id)
         var annotation = creation.annotation(id: id, updatedAt: existing?.updatedAt ?? now)
+        var conflicts: Set<String> = []
         for (field, isLongText) in [("note", true), ("color", false)] {
             let values = try headValues(db, id: id, field: field, entity: .annotation) { json in
                 let created = try JSONText.decode(AnnotationCreation.self, from: json)
                 return JSONText.string(field == "note" ? created.note : created.color)
             }
             if let value = try resolve(
-                db, entity: .annotation, id: id, field: field, values, isLongText: isLongText, now: now)
+                db, entity: .annotation, id: id, field: field, values, isLongText: isLongText, now: now,
+                conflicts: &conflicts)
             {
                 if field == "note" { annotation.note = value } else { annotation.color = value }
             }
         }
-        annotation.isDeleted = try resolveDeleted(db, entity: .annotation, id: id, now: now)
+        annotation.isDeleted = try resolveDeleted(db, entity: .annotation, id: id, now: now, conflicts: &conflicts)
+        try settleConflicts(db, entityID: id, derived: conflicts, now: now)
         if let article = try Article.fetch(db, id: annotation.articleID), !annotation.quote.isEmpty {
             let result = Anchoring.anchor(annotation.selector, in: CodePoints(article.body))
             annotation.state = result.state
@@ -154,7 +160,7 @@ public enum Materializer {
     /// The value of a text field from its heads; records a conflict for each value that could not be kept.
     static func resolve(
         _ db: Database, entity: EntityKind, id: String, field: String, _ values: [HeadValue], isLongText: Bool,
-        now: Int64
+        now: Int64, conflicts: inout Set<String>
     ) throws -> String? {
         let ordered = try values.compactMap { value -> (HeadValue, String)? in
             guard let json = value.json else { return nil }
@@ -174,10 +180,10 @@ public enum Materializer {
                 isConflict = merged.hasConflict
             }
             if isConflict {
-                try recordConflict(
+                conflicts.insert(try recordConflict(
                     db, entity: entity, id: id, field: field, kind: "edit", winner: winner.head.id,
                     loser: other.head.id, winnerValue: winner.json, loserValue: other.json, baseValue: baseValue,
-                    now: now)
+                    now: now))
             }
         }
         return result
@@ -185,7 +191,9 @@ public enum Materializer {
 
     /// Whether the record is deleted: any head of `deleted` saying so wins. An edit that the delete
     /// did not know about is kept in a conflict so that it can be restored.
-    static func resolveDeleted(_ db: Database, entity: EntityKind, id: String, now: Int64) throws -> Bool {
+    static func resolveDeleted(
+        _ db: Database, entity: EntityKind, id: String, now: Int64, conflicts: inout Set<String>
+    ) throws -> Bool {
         var deletes: [Change] = []
         for head in try ChangeStore.heads(db, entityID: id, field: Change.deletedField) {
             guard let change = try ChangeStore.change(db, rowid: head.rowid), change.field == Change.deletedField,
@@ -199,9 +207,10 @@ public enum Materializer {
             for head in try ChangeStore.allHeads(db, entityID: id) where head.field != Change.deletedField {
                 guard head.field != Change.createField, !known.contains(head.id) else { continue }
                 guard let edit = try ChangeStore.change(db, rowid: head.rowid), edit.op == "set" else { continue }
-                try recordConflict(
-                    db, entity: entity, id: id, field: head.field, kind: "delete", winner: delete.id, loser: edit.id,
-                    winnerValue: "true", loserValue: edit.value, baseValue: nil, now: now)
+                conflicts.insert(
+                    try recordConflict(
+                        db, entity: entity, id: id, field: head.field, kind: "delete", winner: delete.id, loser: edit.id,
+                        winnerValue: "true", loserValue: edit.value, baseValue: nil, now: now))
             }
         }
         return true
@@ -251,10 +260,12 @@ public enum Materializer {
         Identifier.contentID([winner.description, loser.description, field])
     }
 
+    /// Records a conflict the heads show (once: its id is derived from the two changes).
+    @discardableResult
     static func recordConflict(
         _ db: Database, entity: EntityKind, id: String, field: String, kind: String, winner: ChangeID,
         loser: ChangeID, winnerValue: String?, loserValue: String?, baseValue: String?, now: Int64
-    ) throws {
+    ) throws -> String {
         let conflictID = conflictID(winner: winner, loser: loser, field: field)
         // A resolution may already be here (it travels as a change of its own).
         let resolution = try Row.fetchOne(
@@ -272,6 +283,19 @@ public enum Materializer {
                 loserValue, baseValue, now, resolution.map { HybridTimestamp(rawValue: $0["hlc"]).milliseconds },
                 resolution?["value"] as String?,
             ])
+        return conflictID
+    }
+
+    /// Closes the open conflicts of a record that its heads no longer show: a later change was made
+    /// on both sides, so the conflict is settled the same way on every replica.
+    static func settleConflicts(_ db: Database, entityID: String, derived: Set<String>, now: Int64) throws {
+        let open = try String.fetchAll(
+            db, sql: "SELECT id FROM conflicts WHERE entity_id = ? AND resolved_at IS NULL", arguments: [entityID])
+        for conflictID in open where !derived.contains(conflictID) {
+            try db.execute(
+                sql: "UPDATE conflicts SET resolved_at = ?, resolution = ? WHERE id = ?",
+                arguments: [now, JSONText.string("superseded"), conflictID])
+        }
     }
 
     /// Applies a resolution that arrived as a change.
