@@ -43,7 +43,7 @@ public struct AnchorResult: Sendable, Equatable {
 /// The result depends only on the text and the selector as made, so every replica that holds the
 /// same text anchors the same way. An annotation is never moved to a look-alike: an approximate
 /// match needs at most a quarter of the quote's characters changed and the prefix or suffix intact,
-/// and a short exact quote needs its context or its old place to move.
+/// and a short exact quote stays anchored only at its old place or next to its own context.
 ///
 /// ```swift
 /// let text = CodePoints("在展演环节，劳动模范带来非遗盛宴。")
@@ -53,6 +53,9 @@ public struct AnchorResult: Sendable, Equatable {
 public enum Anchoring {
     /// Quotes at least this long may move to a unique exact match anywhere.
     static let longQuote = 16
+    /// Quotes shorter than this need their context to move: their old place nearby is not enough,
+    /// since a word of two or three characters recurs in unrelated text ("Linus" in "chines").
+    static let shortQuote = 5
     /// Context characters compared next to an approximate match.
     static let contextProbe = 8
 
@@ -87,7 +90,7 @@ public enum Anchoring {
             if let best {
                 let context = contextScore(
                     text, start: best.start, end: best.start + m, prefix: prefix, suffix: suffix)
-                let near = abs(best.start - hint) <= 2 * m + AnchorSelector.contextLength
+                let near = m >= shortQuote && abs(best.start - hint) <= 2 * m + AnchorSelector.contextLength
                 if m >= longQuote || context >= 0.5 || near {
                     return AnchorResult(state: .anchored, range: best.start..<(best.start + m))
                 }
