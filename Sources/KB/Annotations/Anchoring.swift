@@ -162,18 +162,25 @@ public enum Anchoring {
             let gap = abs(range.lowerBound - hint)
             if best == nil || (distance, gap) < (best!.distance, best!.gap) { best = (distance, gap, range) }
         }
-        // Starts right after the prefix.
+        // Starts right after the prefix. A prefix shorter than the probe is all the text that stood
+        // before the quote ("“", or nothing): a match of it elsewhere proves nothing, so it must
+        // still open the text.
         let prefixTail = prefix.suffix(contextProbe)
         let starts: [Int] =
-            prefix.isEmpty ? [0] : occurrences(of: prefixTail, in: text, limit: 1000).map { $0 + prefixTail.count }
+            prefix.count < contextProbe
+            ? (text.matches(prefix, at: 0) ? [prefix.count] : [])
+            : occurrences(of: prefixTail, in: text, limit: 1000).map { $0 + prefixTail.count }
         for start in starts {
             if let (distance, end) = alignFromStart(quote, text: text, start: start, maxErrors: maxErrors) {
                 consider(distance, start..<end)
             }
         }
-        // Ends right before the suffix.
+        // Ends right before the suffix; a suffix shorter than the probe must still close the text.
         let suffixHead = suffix.prefix(contextProbe)
-        let ends: [Int] = suffix.isEmpty ? [text.count] : occurrences(of: suffixHead, in: text, limit: 1000)
+        let ends: [Int] =
+            suffix.count < contextProbe
+            ? (text.matches(suffix, at: text.count - suffix.count) ? [text.count - suffix.count] : [])
+            : occurrences(of: suffixHead, in: text, limit: 1000)
         for end in ends {
             if let (distance, start) = alignToEnd(quote, text: text, end: end, maxErrors: maxErrors) {
                 consider(distance, start..<end)
