@@ -326,6 +326,53 @@ struct AnnotationTests {
         #expect(try kb.notes(NotesFilter(orphanedOnly: true)).isEmpty)
     }
 
+    /// A quote right after a quotation mark at the start of the text (its prefix is one character):
+    /// a look-alike with three characters changed that also stands after a quotation mark is not it.
+    @Test func quoteAfterOneCharacterPrefix_lookAlikeAfterTheSameCharacter_isOrphaned() throws {
+        // Given
+        let kb = try KnowledgeBase.inMemory()
+        let first = "“文脉薪传匠心共融劳模工匠齐聚黄山”主题活动举行。"
+        let other = "另一场活动名为“文脉相传匠心共筑劳模工匠齐聚江南”，同样精彩。"
+        let article = try kb.addArticle(title: "引号", body: Passage.body([first, Passage.p2, other]))
+        let annotation = try kb.annotate(article.id, target: Self.quote("文脉薪传匠心共融劳模工匠齐聚黄山"))
+        #expect(annotation.prefix == "“")
+
+        // When the first paragraph is deleted
+        let (_, counts) = try kb.editArticle(article.id, body: Passage.body([Passage.p2, other]))
+
+        // Then
+        #expect(counts == ReanchorCounts(orphaned: 1))
+        #expect(try kb.storedAnnotation(annotation.id)?.state == .orphaned)
+    }
+
+    @Test func quoteAfterOneCharacterPrefix_oneCharacterChanged_isStillFuzzy() throws {
+        let kb = try KnowledgeBase.inMemory()
+        let first = "“文脉薪传匠心共融劳模工匠齐聚黄山”主题活动举行。"
+        let article = try kb.addArticle(title: "引号", body: Passage.body([first, Passage.p2]))
+        let annotation = try kb.annotate(article.id, target: Self.quote("文脉薪传匠心共融劳模工匠齐聚黄山"))
+        let changed = first.replacingOccurrences(of: "齐聚黄山", with: "齐聚皖南")
+        let (_, counts) = try kb.editArticle(article.id, body: Passage.body([changed, Passage.p2]))
+        #expect(counts == ReanchorCounts(fuzzy: 1))
+        let moved = try #require(try kb.storedAnnotation(annotation.id))
+        #expect(try Self.selected(moved, in: kb) == "文脉薪传匠心共融劳模工匠齐聚皖南")
+    }
+
+    @Test func quoteAtTheEnd_lookAlikeBeforeTheSameLastCharacter_isOrphaned() throws {
+        // Given a quote whose suffix is the final "。", and a look-alike elsewhere before a "。"
+        let kb = try KnowledgeBase.inMemory()
+        let last = "活动最后，全体劳模工匠合唱《咱们工人有力量》。"
+        let other = "晚会上，全体职工工匠合唱《我们工人有力量》。大家深受鼓舞。"
+        let article = try kb.addArticle(title: "结尾", body: Passage.body([other, Passage.p2, last]))
+        let annotation = try kb.annotate(article.id, target: Self.quote("全体劳模工匠合唱《咱们工人有力量》"))
+        #expect(annotation.suffix == "。")
+
+        // When the last paragraph is deleted
+        let (_, counts) = try kb.editArticle(article.id, body: Passage.body([other, Passage.p2]))
+
+        // Then
+        #expect(counts == ReanchorCounts(orphaned: 1))
+    }
+
     struct ShortQuoteCase: Sendable, CustomTestStringConvertible {
         let name: String
         let quote: String
