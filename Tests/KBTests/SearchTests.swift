@@ -499,6 +499,27 @@ struct SearchTests {
         }
     }
 
+    /// A second hit that straddles the end of the snippet window is shown whole or not marked, never
+    /// marked in part.
+    @Test(arguments: 50...70)
+    func snippet_hitAtTheEdgeOfTheWindow_isNeverMarkedInPart(_ gap: Int) throws {
+        // Given two hits, the second `gap` characters after the first
+        let kb = try KnowledgeBase.inMemory()
+        let filler = "这是与主题无关的填充文字"
+        let before = String(repeating: filler, count: 5)
+        let between = String(String(repeating: filler, count: 8).prefix(gap))
+        _ = try kb.addArticle(title: "边缘", body: before + "剪纸长卷" + between + "剪纸长卷" + before)
+
+        // When
+        let hit = try #require(try kb.search("剪纸长卷").first)
+
+        // Then
+        let points = CodePoints(hit.snippet.text)
+        for range in hit.snippet.highlights {
+            #expect(points.string(range) == "剪纸长卷", "\(hit.snippet.text) \(hit.snippet.highlights)")
+        }
+    }
+
     @Test func snippet_ofLongArticle_isAWindowAroundTheHit() throws {
         // Given a long article whose only hit is far from the start
         let kb = try KnowledgeBase.inMemory()
