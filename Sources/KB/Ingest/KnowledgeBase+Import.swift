@@ -182,7 +182,7 @@ extension KnowledgeBase {
         let kind = DocumentReader.detectKind(path: path, text: text)
         if kind == .dump {
             let restored = try restoreDump(text, path: path)
-            return (restored.isEmpty ? "unchanged" : "added", restored, restored.count, 0)
+            return (restored.changed ? "added" : "unchanged", restored.articles, restored.added, 0)
         }
         let sha = Identifier.sha256Hex(bytes)
         let sourceID = String(sha.prefix(24))
