@@ -101,6 +101,34 @@ struct ExportTests {
         #expect(try kb.rowCounts() == original)
     }
 
+    /// Two machines imported the same page; one annotated it. Its dump brings the annotations to
+    /// the other, and the import says it added something.
+    @Test func jsonDump_ofAnotherKnowledgeBaseWithTheSamePage_addsItsAnnotations_andSaysSo() throws {
+        // Given
+        let one = try KnowledgeBase.inMemory()
+        let ids = try one.importText(try Fixtures.seedPage).articles
+        let annotation = try one.annotate(
+            ids[0], target: .quote("非遗", occurrence: 1, prefix: nil, suffix: nil), note: "来自一号机", tags: ["一号"])
+        _ = try one.tag(ids[1], ["一号"])
+        let two = try KnowledgeBase.inMemory()
+        _ = try two.importText(try Fixtures.seedPage)
+        let before = try two.count("changes")
+
+        // When
+        let report = try two.importText(try one.exportJSON(), name: "one.json")
+
+        // Then
+        #expect(report.added == 1)
+        #expect(report.unchanged == 0)
+        #expect(report.articlesAdded == 0)
+        #expect(Set(report.articles) == Set(ids))
+        #expect(try two.notes().map(\.id) == [annotation.id])
+        #expect(try two.notes().first?.tags == ["一号"])
+        #expect(try two.article(ids[1]).tags == ["一号"])
+        #expect(try two.count("changes") == before + 3)
+        #expect(try two.health().digest == one.health().digest)
+    }
+
     @Test func jsonDump_restoredRecords_areRecordedAsChanges() throws {
         let (kb, _, _) = try Self.populated()
         let dump = try JSONText.decode(Dump.self, from: try kb.exportJSON())
