@@ -152,20 +152,38 @@ struct AnnotationTests {
     }
 
     @Test(arguments: [
-        BadInput(name: "unknown article id", article: "ffffffffffff", target: .quote("剪纸", occurrence: nil, prefix: nil, suffix: nil), kind: .notFound),
+        BadInput(
+            name: "unknown article id", article: "ffffffffffff",
+            target: .quote("剪纸", occurrence: nil, prefix: nil, suffix: nil), kind: .notFound),
         BadInput(name: "not an id", article: "no-such-article", target: .article, kind: .notFound),
-        BadInput(name: "quote not found", article: nil, target: .quote("量子计算", occurrence: nil, prefix: nil, suffix: nil), kind: .notFound),
-        BadInput(name: "empty quote", article: nil, target: .quote("", occurrence: nil, prefix: nil, suffix: nil), kind: .invalidArgument),
-        BadInput(name: "whitespace quote", article: nil, target: .quote(" \n\u{3000} ", occurrence: nil, prefix: nil, suffix: nil), kind: .invalidArgument),
+        BadInput(
+            name: "quote not found", article: nil, target: .quote("量子计算", occurrence: nil, prefix: nil, suffix: nil),
+            kind: .notFound),
+        BadInput(
+            name: "empty quote", article: nil, target: .quote("", occurrence: nil, prefix: nil, suffix: nil),
+            kind: .invalidArgument),
+        BadInput(
+            name: "whitespace quote", article: nil,
+            target: .quote(" \n\u{3000} ", occurrence: nil, prefix: nil, suffix: nil), kind: .invalidArgument),
         BadInput(name: "range past the end", article: nil, target: .range(10, 100_000), kind: .invalidArgument),
         BadInput(name: "negative range", article: nil, target: .range(-1, 3), kind: .invalidArgument),
         BadInput(name: "reversed range", article: nil, target: .range(8, 3), kind: .invalidArgument),
         BadInput(name: "empty range", article: nil, target: .range(5, 5), kind: .invalidArgument),
-        BadInput(name: "whitespace-only range", article: nil, target: .range(CodePoints(Passage.p1).count, CodePoints(Passage.p1).count + 2), kind: .invalidArgument),
-        BadInput(name: "occurrence out of range", article: nil, target: .quote("非遗", occurrence: 9, prefix: nil, suffix: nil), kind: .invalidArgument),
-        BadInput(name: "occurrence zero", article: nil, target: .quote("非遗", occurrence: 0, prefix: nil, suffix: nil), kind: .invalidArgument),
-        BadInput(name: "context that never occurs", article: nil, target: .quote("非遗", occurrence: nil, prefix: "不存在的", suffix: nil), kind: .notFound),
-        BadInput(name: "empty tag", article: nil, target: .quote("剪纸", occurrence: nil, prefix: nil, suffix: nil), tags: ["  "], kind: .invalidArgument),
+        BadInput(
+            name: "whitespace-only range", article: nil,
+            target: .range(CodePoints(Passage.p1).count, CodePoints(Passage.p1).count + 2), kind: .invalidArgument),
+        BadInput(
+            name: "occurrence out of range", article: nil,
+            target: .quote("非遗", occurrence: 9, prefix: nil, suffix: nil), kind: .invalidArgument),
+        BadInput(
+            name: "occurrence zero", article: nil, target: .quote("非遗", occurrence: 0, prefix: nil, suffix: nil),
+            kind: .invalidArgument),
+        BadInput(
+            name: "context that never occurs", article: nil,
+            target: .quote("非遗", occurrence: nil, prefix: "不存在的", suffix: nil), kind: .notFound),
+        BadInput(
+            name: "empty tag", article: nil, target: .quote("剪纸", occurrence: nil, prefix: nil, suffix: nil),
+            tags: ["  "], kind: .invalidArgument),
     ])
     func badInput_throwsKBError_andWritesNothing(_ input: BadInput) throws {
         // Given
@@ -267,7 +285,8 @@ struct AnnotationTests {
         // A fourth occurrence added before, with other context: the old place holds the first.
         (["丁段：大家都说要坚持问题导向。", "甲段：会议强调要坚持问题导向。", "乙段：报告指出要坚持问题导向，推动工作。", "丙段：专家认为要坚持问题导向。"], true),
     ])
-    func quoteRepeatedThreeTimes_editAround_rightOccurrenceKept(_ paragraphs: [String], _ otherAtOldPlace: Bool) throws {
+    func quoteRepeatedThreeTimes_editAround_rightOccurrenceKept(_ paragraphs: [String], _ otherAtOldPlace: Bool) throws
+    {
         // Given a highlight of the second occurrence
         let kb = try KnowledgeBase.inMemory()
         let article = try kb.addArticle(title: "重复", body: Self.repeated)
@@ -288,8 +307,9 @@ struct AnnotationTests {
         #expect(try Self.selected(moved, in: kb) == "坚持问题导向")
     }
 
-    /// The quote's paragraph deleted; a look-alike with three characters changed and other context
-    /// remains elsewhere. The annotation must not move there.
+    /// The quote's paragraph deleted, a look-alike left elsewhere: orphaned, not moved.
+    ///
+    /// The look-alike has three characters changed and other context.
     @Test(arguments: [11, 12, 16, 22])
     func paragraphDeleted_onlyLookAlikeLeft_isOrphaned_noteKept(_ length: Int) throws {
         // Given a quote of `length` characters in the third paragraph, and a look-alike in a fifth
@@ -300,7 +320,8 @@ struct AnnotationTests {
         }
         let p5 = "另据报道，周末社区" + String(lookAlike) + "，吸引众多居民参与。"
         let kb = try KnowledgeBase.inMemory()
-        let article = try kb.addArticle(title: "文章", body: Passage.body([Passage.p1, Passage.p2, Passage.p3, Passage.p4, p5]))
+        let article = try kb.addArticle(
+            title: "文章", body: Passage.body([Passage.p1, Passage.p2, Passage.p3, Passage.p4, p5]))
         let annotation = try kb.annotate(article.id, target: Self.quote(quote), note: "要保留的笔记", tags: ["展演"])
 
         // When the third paragraph is deleted
@@ -320,7 +341,8 @@ struct AnnotationTests {
         #expect(try kb.status().orphaned == 1)
 
         // And when the paragraph comes back, so does the annotation
-        let (_, restored) = try kb.editArticle(article.id, body: Passage.body([Passage.p1, Passage.p2, Passage.p3, Passage.p4, p5]))
+        let (_, restored) = try kb.editArticle(
+            article.id, body: Passage.body([Passage.p1, Passage.p2, Passage.p3, Passage.p4, p5]))
         #expect(restored == ReanchorCounts(reanchored: 1))
         #expect(try kb.storedAnnotation(annotation.id)?.range == annotation.range)
         #expect(try kb.notes(NotesFilter(orphanedOnly: true)).isEmpty)

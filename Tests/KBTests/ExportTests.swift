@@ -32,7 +32,8 @@ struct ExportTests {
         let removed = try kb.annotate(seedID, target: .quote("黄山", occurrence: 1, prefix: nil, suffix: nil))
         _ = try kb.removeAnnotation(removed.id)
         // Edit: one highlight becomes fuzzy, one orphaned.
-        let edited = "😀𠮷开头。\n\n"
+        let edited =
+            "😀𠮷开头。\n\n"
             + Passage.body([Passage.p1, Passage.p2, Passage.p3.replacingOccurrences(of: "一场", with: "一台")])
             + "\n\n结尾一段\t含制表符。"
         _ = try kb.editArticle(added.id, title: "手记（修订）", body: edited)
@@ -101,8 +102,9 @@ struct ExportTests {
         #expect(try kb.rowCounts() == original)
     }
 
-    /// Two machines imported the same page; one annotated it. Its dump brings the annotations to
-    /// the other, and the import says it added something.
+    /// A dump from another machine with the same page brings its annotations, and says so.
+    ///
+    /// Two machines imported the same page; one annotated it.
     @Test func jsonDump_ofAnotherKnowledgeBaseWithTheSamePage_addsItsAnnotations_andSaysSo() throws {
         // Given
         let one = try KnowledgeBase.inMemory()
@@ -140,7 +142,8 @@ struct ExportTests {
         #expect(created.filter { $0.entity == .tag }.count == dump.tags.count)
     }
 
-    @Test(arguments: [0, 1, 999, 1_764_000_000_001, 1_764_000_000_999, 1_900_000_000_123, 4_102_444_799_999] as [Int64])
+    @Test(
+        arguments: [0, 1, 999, 1_764_000_000_001, 1_764_000_000_999, 1_900_000_000_123, 4_102_444_799_999] as [Int64])
     func timestamps_roundTripToTheMillisecond(_ milliseconds: Int64) throws {
         let text = Timestamp.iso(milliseconds)
         #expect(text.hasSuffix("Z"))
@@ -186,8 +189,12 @@ struct ExportTests {
             #expect(item["type"] as? String == "Annotation")
             let created = try #require(item["created"] as? String)
             let modified = try #require(item["modified"] as? String)
-            #expect(iso.date(from: created).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } == annotation.createdAt)
-            #expect(iso.date(from: modified).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } == annotation.updatedAt)
+            #expect(
+                iso.date(from: created).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+                    == annotation.createdAt)
+            #expect(
+                iso.date(from: modified).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+                    == annotation.updatedAt)
 
             // Notes are commenting bodies, tags tagging bodies.
             let bodies = Self.bodies(item)
@@ -261,7 +268,8 @@ struct ExportTests {
             let colon = try #require(line.firstIndex(of: ":"))
             let key = String(line[..<colon])
             let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            result[key] = (try? JSONSerialization.jsonObject(with: Data(value.utf8), options: .fragmentsAllowed)) ?? value
+            result[key] =
+                (try? JSONSerialization.jsonObject(with: Data(value.utf8), options: .fragmentsAllowed)) ?? value
         }
         return result
     }

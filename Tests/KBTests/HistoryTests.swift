@@ -30,7 +30,9 @@ enum Mutation: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
     typealias Expected = [String]
 
-    static func row(_ entity: EntityKind, _ field: String, _ op: String) -> String { "\(entity.rawValue).\(field).\(op)" }
+    static func row(_ entity: EntityKind, _ field: String, _ op: String) -> String {
+        "\(entity.rawValue).\(field).\(op)"
+    }
 
     /// Performs the mutation and returns the change rows it must have written.
     @discardableResult
@@ -120,7 +122,8 @@ struct HistoryTests {
         let created = try JSONText.decode(ArticleCreation.self, from: try #require(creation.value))
         #expect(created.title == "历史")
         #expect(created.body == Passage.body)
-        let annotationCreation = try #require(changes.first { $0.entityID == fixture.annotation.id && $0.op == "create" })
+        let annotationCreation = try #require(
+            changes.first { $0.entityID == fixture.annotation.id && $0.op == "create" })
         let made = try JSONText.decode(AnnotationCreation.self, from: try #require(annotationCreation.value))
         #expect(made.quote == "剪纸长卷")
         #expect(made.start == fixture.annotation.start)
@@ -243,7 +246,14 @@ struct HistoryTests {
     /// A clock that goes backwards a second at every reading.
     final class BackwardsClock: Sendable {
         private let value = Mutex<Int64>(1_800_000_000_000)
-        var clock: Clock { Clock { self.value.withLock { $0 -= 1000; return $0 } } }
+        var clock: Clock {
+            Clock {
+                self.value.withLock {
+                    $0 -= 1000
+                    return $0
+                }
+            }
+        }
     }
 
     @Test(arguments: ["fixed", "backwards", "forwards"])
@@ -325,9 +335,11 @@ struct HistoryTests {
         #expect(Set(delete.base) == Set(heads.map(\.id)))
         let after = try kb.read { db in try ChangeStore.allHeads(db, entityID: article.id) }
         #expect(after.map(\.field).sorted() == ["*", "body", "deleted", "title"])
-        #expect(try kb.count("heads") == kb.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT entity_id || '/' || field) FROM heads") ?? 0
-        })
+        #expect(
+            try kb.count("heads")
+                == kb.read { db in
+                    try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT entity_id || '/' || field) FROM heads") ?? 0
+                })
     }
 
     @Test func heads_ofATagMembership_followAddAndRemove() throws {
@@ -434,12 +446,14 @@ struct HistoryTests {
             name: "flag first", flag: "/flag/kb.sqlite",
             environment: ["KB_DB": "/env/kb.sqlite", "XDG_DATA_HOME": "/xdg", "HOME": "/home/ana"],
             expected: "/flag/kb.sqlite"),
-        LocationCase(name: "relative flag", flag: "kb.sqlite", environment: ["HOME": "/home/ana"], expected: "kb.sqlite"),
+        LocationCase(
+            name: "relative flag", flag: "kb.sqlite", environment: ["HOME": "/home/ana"], expected: "kb.sqlite"),
         LocationCase(
             name: "empty flag", flag: "", environment: ["KB_DB": "/env/kb.sqlite", "HOME": "/home/ana"],
             expected: "/env/kb.sqlite"),
         LocationCase(
-            name: "KB_DB", flag: nil, environment: ["KB_DB": "/env/kb.sqlite", "XDG_DATA_HOME": "/xdg", "HOME": "/home/ana"],
+            name: "KB_DB", flag: nil,
+            environment: ["KB_DB": "/env/kb.sqlite", "XDG_DATA_HOME": "/xdg", "HOME": "/home/ana"],
             expected: "/env/kb.sqlite"),
         LocationCase(
             name: "empty KB_DB", flag: nil, environment: ["KB_DB": "", "XDG_DATA_HOME": "/xdg", "HOME": "/home/ana"],
@@ -452,7 +466,8 @@ struct HistoryTests {
             expected: "/home/ana/.local/share/kb/kb.sqlite"),
         LocationCase(
             name: "relative XDG_DATA_HOME is ignored", flag: nil,
-            environment: ["XDG_DATA_HOME": "data", "HOME": "/home/ana"], expected: "/home/ana/.local/share/kb/kb.sqlite"),
+            environment: ["XDG_DATA_HOME": "data", "HOME": "/home/ana"], expected: "/home/ana/.local/share/kb/kb.sqlite"
+        ),
         LocationCase(
             name: "no XDG_DATA_HOME", flag: nil, environment: ["HOME": "/home/ana"],
             expected: "/home/ana/.local/share/kb/kb.sqlite"),

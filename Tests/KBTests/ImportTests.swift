@@ -6,7 +6,9 @@ import Testing
 
 struct ImportTests {
     /// An error for the user: one sentence, on one line, naming the value in single quotes.
-    static func expectOneSentence(_ message: String, naming value: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectOneSentence(
+        _ message: String, naming value: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(message.contains("'\(value)'"), "\(message)", sourceLocation: sourceLocation)
         #expect(!message.contains("\n"), "\(message)", sourceLocation: sourceLocation)
         #expect(message.hasSuffix("."), "\(message)", sourceLocation: sourceLocation)
@@ -190,7 +192,8 @@ struct ImportTests {
     }
 
     static let badFiles = [
-        BadFile(name: "binary.txt", bytes: Array("本报讯".utf8) + [0x00, 0x01, 0x02] + Array("记者".utf8), reason: "binary"),
+        BadFile(
+            name: "binary.txt", bytes: Array("本报讯".utf8) + [0x00, 0x01, 0x02] + Array("记者".utf8), reason: "binary"),
         BadFile(name: "latin1.txt", bytes: Array("caf".utf8) + [0xE9] + Array(" 本报讯".utf8), reason: "UTF-8"),
         BadFile(name: "truncated.txt", bytes: Array("本报讯".utf8) + [0xE8, 0xAE], reason: "UTF-8"),
         BadFile(name: "utf16le.txt", bytes: [0xFF, 0xFE, 0x2C, 0x67, 0xA5, 0x62], reason: "UTF-16"),
@@ -313,9 +316,11 @@ struct ImportTests {
         #expect(CodePoints(edited.article.body).string(range) == quote)
         #expect(moved.note == "规模")
         // The other articles' text is untouched; all of them now come from the corrected file.
-        let corrected = try #require(try kb.read { db in
-            try String.fetchOne(db, sql: "SELECT id FROM sources WHERE text = ?", arguments: [try Self.correctedSeedPage()])
-        })
+        let corrected = try #require(
+            try kb.read { db in
+                try String.fetchOne(
+                    db, sql: "SELECT id FROM sources WHERE text = ?", arguments: [try Self.correctedSeedPage()])
+            })
         let articles = try kb.allArticles()
         for article in articles where article.id != target.id {
             #expect(article.updatedAt == article.createdAt)

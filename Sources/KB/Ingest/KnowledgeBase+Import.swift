@@ -235,7 +235,7 @@ extension KnowledgeBase {
 
     /// Creates the articles of a new source; an article already present (same content) is kept as it is.
     ///
-    /// - Parameter positions: The place of each item on its page; by default, its index in `items`.
+    /// The place of each item on its page is `positions`, by default its index in `items`.
     func insertItems(
         _ db: Database, _ changes: inout ChangeWriter, items: [PageItem], sourceID: String?, now: Int64,
         positions: [Int]? = nil
