@@ -40,6 +40,7 @@ extension KnowledgeBase {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(text.utf8).write(to: url)
         return try importFiles([url.path], options: ImportOptions(update: update))
     }
@@ -72,4 +73,71 @@ final class TemporaryFolder {
 
     @discardableResult
     func write(_ name: String, _ text: String) throws -> String { try write(name, Array(text.utf8)) }
+}
+
+// MARK: - Table counts
+
+extension KnowledgeBase {
+    /// The tables a mutation writes to.
+    static let mutableTables = ["meta", "sources", "articles", "annotations", "tags", "changes", "heads"]
+
+    /// Number of rows of every table a mutation may write to.
+    func rowCounts() throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for table in Self.mutableTables { counts[table] = try count(table) }
+        return counts
+    }
+
+    /// Every live article with all its fields.
+    func allArticles() throws -> [Article] {
+        try read { db in try Article.fetchAll(db, sql: "SELECT * FROM articles WHERE deleted = 0 ORDER BY id") }
+    }
+
+    /// Every stored change, oldest first.
+    func allChanges() throws -> [Change] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM changes ORDER BY rowid").map(ChangeStore.change(from:))
+        }
+    }
+
+    /// One annotation as stored, deleted or not.
+    func storedAnnotation(_ id: String) throws -> Annotation? {
+        try read { db in try Annotation.fetch(db, id: id) }
+    }
+}
+
+// MARK: - Deterministic randomness
+
+/// SplitMix64: a small seeded generator, so that generated tests are the same on every run.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+// MARK: - Code points
+
+extension CodePoints {
+    /// The code-point offset of the first occurrence of `needle`, if any.
+    func firstOffset(of needle: String) -> Int? {
+        let pattern = CodePoints(needle)
+        guard !pattern.isEmpty, pattern.count <= count else { return nil }
+        for start in 0...(count - pattern.count) where matches(pattern, at: start) { return start }
+        return nil
+    }
+
+    /// Code-point offsets of every occurrence of `needle`.
+    func offsets(of needle: String) -> [Int] {
+        let pattern = CodePoints(needle)
+        guard !pattern.isEmpty, pattern.count <= count else { return [] }
+        return (0...(count - pattern.count)).filter { matches(pattern, at: $0) }
+    }
 }

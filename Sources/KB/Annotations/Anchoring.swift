@@ -43,7 +43,7 @@ public struct AnchorResult: Sendable, Equatable {
 /// The result depends only on the text and the selector as made, so every replica that holds the
 /// same text anchors the same way. An annotation is never moved to a look-alike: an approximate
 /// match needs at most a quarter of the quote's characters changed and the prefix or suffix intact,
-/// and a short exact quote needs its context or its old place to move.
+/// and a short exact quote stays anchored only at its old place or next to its own context.
 ///
 /// ```swift
 /// let text = CodePoints("在展演环节，劳动模范带来非遗盛宴。")
@@ -53,6 +53,9 @@ public struct AnchorResult: Sendable, Equatable {
 public enum Anchoring {
     /// Quotes at least this long may move to a unique exact match anywhere.
     static let longQuote = 16
+    /// Quotes shorter than this need their context to move: their old place nearby is not enough,
+    /// since a word of two or three characters recurs in unrelated text ("Linus" in "chines").
+    static let shortQuote = 5
     /// Context characters compared next to an approximate match.
     static let contextProbe = 8
 
@@ -87,7 +90,7 @@ public enum Anchoring {
             if let best {
                 let context = contextScore(
                     text, start: best.start, end: best.start + m, prefix: prefix, suffix: suffix)
-                let near = abs(best.start - hint) <= 2 * m + AnchorSelector.contextLength
+                let near = m >= shortQuote && abs(best.start - hint) <= 2 * m + AnchorSelector.contextLength
                 if m >= longQuote || context >= 0.5 || near {
                     return AnchorResult(state: .anchored, range: best.start..<(best.start + m))
                 }
@@ -159,18 +162,25 @@ public enum Anchoring {
             let gap = abs(range.lowerBound - hint)
             if best == nil || (distance, gap) < (best!.distance, best!.gap) { best = (distance, gap, range) }
         }
-        // Starts right after the prefix.
+        // Starts right after the prefix. A prefix shorter than the probe is all the text that stood
+        // before the quote ("“", or nothing): a match of it elsewhere proves nothing, so it must
+        // still open the text.
         let prefixTail = prefix.suffix(contextProbe)
         let starts: [Int] =
-            prefix.isEmpty ? [0] : occurrences(of: prefixTail, in: text, limit: 1000).map { $0 + prefixTail.count }
+            prefix.count < contextProbe
+            ? (text.matches(prefix, at: 0) ? [prefix.count] : [])
+            : occurrences(of: prefixTail, in: text, limit: 1000).map { $0 + prefixTail.count }
         for start in starts {
             if let (distance, end) = alignFromStart(quote, text: text, start: start, maxErrors: maxErrors) {
                 consider(distance, start..<end)
             }
         }
-        // Ends right before the suffix.
+        // Ends right before the suffix; a suffix shorter than the probe must still close the text.
         let suffixHead = suffix.prefix(contextProbe)
-        let ends: [Int] = suffix.isEmpty ? [text.count] : occurrences(of: suffixHead, in: text, limit: 1000)
+        let ends: [Int] =
+            suffix.count < contextProbe
+            ? (text.matches(suffix, at: text.count - suffix.count) ? [text.count - suffix.count] : [])
+            : occurrences(of: suffixHead, in: text, limit: 1000)
         for end in ends {
             if let (distance, start) = alignToEnd(quote, text: text, end: end, maxErrors: maxErrors) {
                 consider(distance, start..<end)

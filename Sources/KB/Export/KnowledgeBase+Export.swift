@@ -142,9 +142,10 @@ extension KnowledgeBase {
     /// Restores a dump: every record not present yet is created with its id and timestamps,
     /// and its creation is recorded so that sync carries it.
     ///
-    /// - Returns: The ids of the articles restored.
+    /// - Returns: The ids of the dump's articles that are live here, how many of them were created,
+    ///   and whether anything at all (a source, article, annotation or tag) was created.
     /// - Throws: ``KBError`` `.unreadableFile` when the JSON is not a kb dump.
-    func restoreDump(_ text: String, path: String) throws -> [String] {
+    func restoreDump(_ text: String, path: String) throws -> (articles: [String], added: Int, changed: Bool) {
         let dump: Dump
         do {
             dump = try JSONText.decode(Dump.self, from: text)
@@ -160,6 +161,7 @@ extension KnowledgeBase {
             throw KBError(.unreadableFile, "'\(path)' is a kb dump of version \(dump.version), which this kb cannot read.")
         }
         return try write { db, changes in
+            let recorded = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM changes") ?? 0
             for source in dump.sources where try !Self.exists(db, "sources", source.id) {
                 let record = Source(
                     id: source.id, path: source.path, sha256: source.sha256, kind: source.kind, text: source.text,
@@ -201,7 +203,13 @@ extension KnowledgeBase {
                 }
                 try Self.setTag(db, &changes, entity: entity, entityID: tag.entityID, tag: tag.tag, present: true)
             }
-            return restored
+            let live = try dump.articles.map(\.id).filter { id in
+                try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM articles WHERE id = ? AND deleted = 0)", arguments: [id])
+                    == true
+            }
+            let changed = (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM changes") ?? 0) > recorded
+            return (live, restored.count, changed)
         }
     }
 

@@ -182,7 +182,7 @@ extension KnowledgeBase {
         let kind = DocumentReader.detectKind(path: path, text: text)
         if kind == .dump {
             let restored = try restoreDump(text, path: path)
-            return (restored.isEmpty ? "unchanged" : "added", restored, restored.count, 0)
+            return (restored.changed ? "added" : "unchanged", restored.articles, restored.added, 0)
         }
         let sha = Identifier.sha256Hex(bytes)
         let sourceID = String(sha.prefix(24))
@@ -191,9 +191,25 @@ extension KnowledgeBase {
             if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sources WHERE id = ?)", arguments: [sourceID])
                 == true
             {
-                let ids = try String.fetchAll(
-                    db, sql: "SELECT id FROM articles WHERE source_id = ? AND deleted = 0 ORDER BY position",
-                    arguments: [sourceID])
+                // The articles of its items (some may have come first from another file with the
+                // same text), then any other article that this file brought.
+                let items = DocumentReader.items(of: text, kind: kind, fallbackTitle: fallbackTitle)
+                let own = try Row.fetchAll(
+                    db, sql: "SELECT id, position FROM articles WHERE source_id = ? AND deleted = 0 ORDER BY position",
+                    arguments: [sourceID]
+                ).map { (id: $0["id"] as String, position: $0["position"] as Int) }
+                var ids: [String] = []
+                for (position, id) in Self.itemIDs(items).enumerated() {
+                    if try Bool.fetchOne(
+                        db, sql: "SELECT EXISTS (SELECT 1 FROM articles WHERE id = ? AND deleted = 0)", arguments: [id])
+                        == true
+                    {
+                        ids.append(id)
+                    } else if let article = own.first(where: { $0.position == position }), !ids.contains(article.id) {
+                        ids.append(article.id)
+                    }
+                }
+                ids += own.map(\.id).filter { !ids.contains($0) }
                 return ("unchanged", ids, 0, 0)
             }
             let items = DocumentReader.items(of: text, kind: kind, fallbackTitle: fallbackTitle)
@@ -218,16 +234,18 @@ extension KnowledgeBase {
     }
 
     /// Creates the articles of a new source; an article already present (same content) is kept as it is.
+    ///
+    /// The place of each item on its page is `positions`, by default its index in `items`.
     func insertItems(
         _ db: Database, _ changes: inout ChangeWriter, items: [PageItem], sourceID: String?, now: Int64,
-        firstPosition: Int = 0
+        positions: [Int]? = nil
     ) throws -> [(id: String, isNew: Bool)] {
         var result: [(id: String, isNew: Bool)] = []
-        var used: Set<String> = []
-        for (offset, item) in items.enumerated() {
-            var id = Identifier.contentID(item.fields)
-            if used.contains(id) { id = Identifier.contentID(item.fields + ["#\(firstPosition + offset)"]) }
-            used.insert(id)
+        let positions = positions ?? Array(items.indices)
+        let ids = Self.itemIDs(items, positions: positions)
+        for (index, item) in items.enumerated() {
+            let id = ids[index]
+            let position = positions[index]
             if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM articles WHERE id = ?)", arguments: [id])
                 == true
             {
@@ -235,7 +253,7 @@ extension KnowledgeBase {
                 continue
             }
             let article = Article(
-                id: id, sourceID: sourceID, position: firstPosition + offset, kind: item.kind.rawValue,
+                id: id, sourceID: sourceID, position: position, kind: item.kind.rawValue,
                 title: item.title, subtitle: item.subtitle, kicker: item.kicker, byline: item.byline,
                 dateline: item.dateline, body: item.body, createdAt: now)
             try article.save(db)
@@ -243,6 +261,17 @@ extension KnowledgeBase {
             result.append((id, true))
         }
         return result
+    }
+
+    /// The content-derived ids of a page's items; a repeated item gets its position mixed in.
+    static func itemIDs(_ items: [PageItem], positions: [Int]? = nil) -> [String] {
+        var used: Set<String> = []
+        return zip(items, positions ?? Array(items.indices)).map { item, position in
+            var id = Identifier.contentID(item.fields)
+            if used.contains(id) { id = Identifier.contentID(item.fields + ["#\(position)"]) }
+            used.insert(id)
+            return id
+        }
     }
 
     /// `--update`: matches the new items to the articles of the earlier version of the file and
@@ -258,12 +287,12 @@ extension KnowledgeBase {
         var added = 0
         var updated = 0
         var unmatched: [(Int, PageItem)] = []
-        var matches: [(Article, PageItem)] = []
+        var matches: [(Article, PageItem, Int)] = []
         // Same content first, then same title, then the same place on the page.
         for (position, item) in items.enumerated() {
             let contentID = Identifier.contentID(item.fields)
             if let index = old.firstIndex(where: { $0.id == contentID }) {
-                matches.append((old.remove(at: index), item))
+                matches.append((old.remove(at: index), item, position))
             } else {
                 unmatched.append((position, item))
             }
@@ -272,14 +301,14 @@ extension KnowledgeBase {
         for (position, item) in unmatched {
             let title = TextCleaner.removingWhitespace(item.title)
             if let index = old.firstIndex(where: { TextCleaner.removingWhitespace($0.title) == title }) {
-                matches.append((old.remove(at: index), item))
+                matches.append((old.remove(at: index), item, position))
             } else if let index = old.firstIndex(where: { $0.position == position }) {
-                matches.append((old.remove(at: index), item))
+                matches.append((old.remove(at: index), item, position))
             } else {
                 stillUnmatched.append((position, item))
             }
         }
-        for (article, item) in matches {
+        for (article, item, position) in matches.sorted(by: { $0.2 < $1.2 }) {
             let fields: [(String, String)] = [
                 ("title", item.title), ("subtitle", item.subtitle), ("kicker", item.kicker), ("byline", item.byline),
                 ("dateline", item.dateline), ("body", item.body),
@@ -288,18 +317,29 @@ extension KnowledgeBase {
             for (field, value) in fields where article.text(field) != value {
                 edited.setText(field, value)
             }
-            if edited != article {
+            let isEdited = edited != article
+            // The article now comes from the new version of the file, at its place there, so that
+            // importing that version again finds it.
+            edited.sourceID = source.id
+            edited.position = position
+            if edited.sourceID != article.sourceID {
+                try changes.set(.article, id: article.id, field: "source_id", json: JSONText.string(source.id))
+            }
+            if edited.position != article.position {
+                try changes.set(.article, id: article.id, field: "position", json: String(position))
+            }
+            if isEdited {
                 edited.updatedAt = now
                 try applyArticleEdit(db, &changes, from: article, to: edited)
                 updated += 1
+            } else if edited != article {
+                try edited.save(db)
             }
             ids.append(article.id)
         }
         let fresh = try insertItems(
             db, &changes, items: stillUnmatched.map(\.1), sourceID: source.id, now: now,
-            firstPosition: (try Int.fetchOne(
-                db, sql: "SELECT COALESCE(MAX(position) + 1, 0) FROM articles WHERE source_id = ?",
-                arguments: [previous.id]) ?? 0))
+            positions: stillUnmatched.map(\.0))
         ids += fresh.map(\.id)
         added = fresh.filter(\.isNew).count
         return (ids, added, updated)

@@ -156,7 +156,11 @@ extension KnowledgeBase {
         let ranges = hitRanges(in: points, terms: terms)
         // Some context before the first hit.
         let start = ranges.first.map { max(0, $0.lowerBound - snippetLength / 4) } ?? 0
-        let end = min(points.count, start + snippetLength)
+        var end = min(points.count, start + snippetLength)
+        // A hit that starts inside the window is shown whole, never marked in part.
+        if let straddling = ranges.first(where: { $0.lowerBound < end && $0.upperBound > end }) {
+            end = straddling.upperBound
+        }
         let lead = start > 0 ? "…" : ""
         let shift = lead.unicodeScalars.count - start
         let highlights = ranges.compactMap { range -> Range<Int>? in

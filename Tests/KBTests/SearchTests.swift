@@ -1,0 +1,544 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import KB
+
+/// What search must find, computed by scanning the text instead of asking the index.
+///
+/// An article matches a query when one of its fields, with whitespace removed (and NFKC and case
+/// folded, as search promises), contains the query. A Latin or digit run of the query must be a
+/// whole token there: not glued to more letters or digits, and not split by a space, as DESIGN.md §4
+/// says ("a Latin or digit fragment matches whole tokens").
+enum SearchOracle {
+    /// A text folded for matching, whitespace removed; `gapBefore[i]` tells whether whitespace stood
+    /// before scalar `i`.
+    struct Prepared {
+        var scalars: [Unicode.Scalar] = []
+        var gapBefore: [Bool] = []
+    }
+
+    static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.isWhitespace || scalar == "\u{FEFF}" || scalar == "\u{200B}"
+    }
+
+    static func isWordCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        return (v >= 0x30 && v <= 0x39) || (v >= 0x61 && v <= 0x7A) || (v >= 0x41 && v <= 0x5A)
+            || (v >= 0xC0 && v <= 0x24F && v != 0xD7 && v != 0xF7)
+    }
+
+    static func prepare(_ text: String) -> Prepared {
+        var prepared = Prepared()
+        var gap = false
+        for scalar in text.precomposedStringWithCompatibilityMapping.lowercased().unicodeScalars {
+            if isWhitespace(scalar) {
+                gap = true
+                continue
+            }
+            prepared.scalars.append(scalar)
+            prepared.gapBefore.append(gap)
+            gap = false
+        }
+        return prepared
+    }
+
+    /// Folds a query the way the text is folded.
+    static func fold(_ query: String) -> [Unicode.Scalar] {
+        prepare(query).scalars
+    }
+
+    /// True when the folded query occurs in the prepared text, Latin/digit runs as whole tokens.
+    static func contains(_ text: Prepared, _ query: [Unicode.Scalar]) -> Bool {
+        let n = text.scalars.count
+        let m = query.count
+        guard m > 0, m <= n else { return false }
+        func glued(_ left: Int, _ right: Int) -> Bool {
+            isWordCharacter(text.scalars[left]) && isWordCharacter(text.scalars[right]) && !text.gapBefore[right]
+        }
+        for start in 0...(n - m) where Array(text.scalars[start..<(start + m)]) == query {
+            if start > 0, glued(start - 1, start) { continue }
+            if start + m < n, glued(start + m - 1, start + m) { continue }
+            let split = (start + 1..<(start + m)).contains { index in
+                text.gapBefore[index] && isWordCharacter(text.scalars[index - 1])
+                    && isWordCharacter(text.scalars[index])
+            }
+            if split { continue }
+            return true
+        }
+        return false
+    }
+
+    /// Ids of the articles that one of whose fields contains the query.
+    static func articles(_ articles: [Article], containing query: String) -> Set<String> {
+        let folded = fold(query)
+        return Set(
+            articles.filter { article in
+                Article.textFields.contains { field in contains(prepare(article.text(field) ?? ""), folded) }
+            }.map(\.id))
+    }
+
+    /// The same scan over ``Article/searchableText`` (all fields run together).
+    static func articles(_ articles: [Article], searchableTextContaining query: String) -> Set<String> {
+        let folded = fold(query)
+        return Set(articles.filter { contains(prepare($0.searchableText), folded) }.map(\.id))
+    }
+}
+
+struct SearchTests {
+    // MARK: - Exactness on the seed page
+
+    /// Queries of DESIGN.md §4 and the ones users type most: words, bylines, text printed with spaces
+    /// between characters, a phrase across a line wrap, Latin and digits next to Chinese, one character.
+    static let seedQueries = [
+        "非遗", "工会", "记者陈华", "市场开拓能力", "中国工人大思政课", "AI大模型", "UP主", "500万", "华", "开拓",
+        "大思政课", "劳模工匠", "线上招聘", "4月21日", "5万次", "百年工运", "拥军", "万", "一", "AI", "ai", "young",
+        "21万人次",
+    ]
+
+    /// A new knowledge base with the seed page imported, and its articles.
+    static func seedKB() throws -> (KnowledgeBase, [Article]) {
+        let kb = try KnowledgeBase.inMemory()
+        _ = try kb.importText(try Fixtures.seedPage)
+        return (kb, try kb.allArticles())
+    }
+
+    @Test(arguments: seedQueries)
+    func seedPage_query_findsExactlyTheArticlesContainingIt(_ query: String) throws {
+        // Given the imported seed page
+        let (kb, articles) = try Self.seedKB()
+        let expected = SearchOracle.articles(articles, containing: query)
+        try #require(!expected.isEmpty, "the query '\(query)' should occur on the seed page")
+
+        // When searching
+        let found = Set(try kb.search(query, limit: 100).map(\.id))
+
+        // Then exactly the articles whose text contains the query are found
+        #expect(found == expected, "missing: \(expected.subtracting(found)), extra: \(found.subtracting(expected))")
+        #expect(SearchOracle.articles(articles, searchableTextContaining: query) == expected)
+    }
+
+    @Test(arguments: ["量子计算", "非遗非遗", "工会工会工会", "AIGC", "5000万", "陈华记者"])
+    func seedPage_queryNotOnThePage_findsNothing(_ query: String) throws {
+        let (kb, articles) = try Self.seedKB()
+        #expect(SearchOracle.articles(articles, containing: query).isEmpty)
+        #expect(try kb.search(query, limit: 100).isEmpty)
+    }
+
+    @Test func seedPage_phraseAcrossLineWrap_isFoundAlthoughThePageBreaksIt() throws {
+        // The page prints 中国工人大思 / 政课 on two lines, and 市 场 开 拓 能 力 with spaces.
+        let page = try Fixtures.seedPage
+        #expect(!page.contains("中国工人大思政课"))
+        #expect(!page.contains("市场开拓能力"))
+        let (kb, _) = try Self.seedKB()
+        #expect(try kb.search("中国工人大思政课").count >= 1)
+        #expect(try kb.search("市场开拓能力").count >= 1)
+    }
+
+    // MARK: - Exactness on generated text
+
+    /// Generated text, random queries: recall and precision are both 1.0.
+    ///
+    /// Thirty articles of shuffled seed sentences with spaces and line breaks put between characters
+    /// at random; 170 queries.
+    @Test func generatedText_randomQueries_recallAndPrecisionAreOne() throws {
+        // Given
+        var random = SeededGenerator(seed: 20_250_421)
+        let sentences = try Self.seedSentences()
+        try #require(sentences.count > 50)
+        let kb = try KnowledgeBase.inMemory()
+        for number in 0..<30 {
+            let picked = (0..<Int.random(in: 3...9, using: &random)).map { _ in
+                sentences.randomElement(using: &random)!
+            }
+            let title = String(sentences.randomElement(using: &random)!.prefix(Int.random(in: 4...12, using: &random)))
+            try kb.addArticle(
+                title: Self.scatterWhitespace(title, using: &random),
+                body: Self.scatterWhitespace(picked.joined(), using: &random) + "（第\(number)篇）")
+        }
+        let articles = try kb.allArticles()
+        #expect(articles.count == 30)
+        // Spaces were really inserted, so the test exercises matching across them.
+        #expect(articles.filter { $0.body.contains(" ") || $0.body.contains("\n") }.count >= 25)
+
+        var queries = Self.randomQueries(from: articles, count: 120, digits: false, using: &random)
+        queries += Self.randomQueries(from: articles, count: 30, digits: true, using: &random)
+        // Queries made of characters of the page in an order it may not contain: precision.
+        let characters = Array(Set(sentences.joined().unicodeScalars.filter(TextCleaner.isCJKCharacter)))
+            .sorted { $0.value < $1.value }
+        for _ in 0..<20 {
+            var query = ""
+            for _ in 0..<Int.random(in: 2...4, using: &random) {
+                query.unicodeScalars.append(characters.randomElement(using: &random)!)
+            }
+            queries.append(query)
+        }
+
+        // When / Then
+        var relevant = 0
+        var retrieved = 0
+        var correct = 0
+        var failures: [String] = []
+        for query in queries {
+            let expected = SearchOracle.articles(articles, containing: query)
+            let found = Set(try kb.search(query, limit: 100).map(\.id))
+            relevant += expected.count
+            retrieved += found.count
+            correct += expected.intersection(found).count
+            if found != expected {
+                failures.append(
+                    "\(query): missing \(expected.subtracting(found).count), extra \(found.subtracting(expected).count)"
+                )
+            }
+        }
+        #expect(queries.count >= 150)
+        #expect(relevant > queries.count, "most queries should find something")
+        #expect(failures.isEmpty, "\(failures.prefix(20))")
+        #expect(Double(correct) / Double(max(relevant, 1)) == 1.0, "recall")
+        #expect(Double(correct) / Double(max(retrieved, 1)) == 1.0, "precision")
+    }
+
+    /// The sentences of the seed page's articles, ending with their punctuation.
+    static func seedSentences() throws -> [String] {
+        let kb = try KnowledgeBase.inMemory()
+        _ = try kb.importText(try Fixtures.seedPage)
+        var sentences: [String] = []
+        for article in try kb.allArticles() {
+            var current = ""
+            for character in article.body.replacingOccurrences(of: "\n", with: "") {
+                current.append(character)
+                if "。！？；".contains(character) {
+                    sentences.append(current)
+                    current = ""
+                }
+            }
+            if !current.isEmpty { sentences.append(current) }
+        }
+        return sentences
+    }
+
+    /// Puts spaces and line breaks between characters, as PDF extraction does, but never inside a
+    /// run of Latin letters or digits (which would make two words of one).
+    static func scatterWhitespace(_ text: String, using random: inout SeededGenerator) -> String {
+        let gaps = [" ", "\n", "  ", "\n\n", "\u{3000}", " \n"]
+        var out = String.UnicodeScalarView()
+        var previous: Unicode.Scalar?
+        for scalar in text.unicodeScalars {
+            if let previous, !(SearchOracle.isWordCharacter(previous) && SearchOracle.isWordCharacter(scalar)),
+                Int.random(in: 0..<100, using: &random) < 20
+            {
+                out.append(contentsOf: (gaps.randomElement(using: &random) ?? " ").unicodeScalars)
+            }
+            out.append(scalar)
+            previous = scalar
+        }
+        return String(out)
+    }
+
+    /// Substrings of 1–6 CJK characters (with a whole number in them when `digits`) of the articles'
+    /// text with whitespace removed.
+    static func randomQueries(
+        from articles: [Article], count: Int, digits: Bool, using random: inout SeededGenerator
+    ) -> [String] {
+        let texts = articles.map { SearchOracle.prepare($0.title + "\n" + $0.body).scalars }
+        func isDigit(_ s: Unicode.Scalar) -> Bool { s.value >= 0x30 && s.value <= 0x39 }
+        var queries: [String] = []
+        var attempts = 0
+        while queries.count < count && attempts < 100_000 {
+            attempts += 1
+            guard let text = texts.randomElement(using: &random), !text.isEmpty else { continue }
+            let start = Int.random(in: 0..<text.count, using: &random)
+            let length = Int.random(in: 1...(digits ? 8 : 6), using: &random)
+            guard start + length <= text.count else { continue }
+            let piece = Array(text[start..<(start + length)])
+            let cjk = piece.filter(TextCleaner.isCJKCharacter).count
+            guard cjk >= 1, cjk <= 6, piece.allSatisfy({ TextCleaner.isCJKCharacter($0) || isDigit($0) }) else {
+                continue
+            }
+            let hasDigit = piece.contains(where: isDigit)
+            guard hasDigit == digits else { continue }
+            // A number is taken whole, as users type it.
+            if digits {
+                if start > 0, isDigit(text[start - 1]), isDigit(piece[0]) { continue }
+                if start + length < text.count, isDigit(text[start + length]), isDigit(piece[length - 1]) { continue }
+            }
+            var query = ""
+            query.unicodeScalars.append(contentsOf: piece)
+            queries.append(query)
+        }
+        return queries
+    }
+
+    // MARK: - Query parser
+
+    static func term(_ text: String, _ column: String? = nil) -> SearchQuery.Node { .text(text, column: column) }
+
+    struct ParseCase: Sendable, CustomTestStringConvertible {
+        let input: String
+        let root: SearchQuery.Node?
+        var required: [String] = []
+        var excluded: [String] = []
+        var testDescription: String { input }
+    }
+
+    @Test(arguments: [
+        ParseCase(input: "非遗", root: term("非遗")),
+        ParseCase(input: "工会 非遗", root: .and([term("工会"), term("非遗")])),
+        ParseCase(input: "  工会   非遗  上海 ", root: .and([term("工会"), term("非遗"), term("上海")])),
+        ParseCase(input: "\"文旅 消费\"", root: term("文旅 消费")),
+        ParseCase(input: "“文旅消费”", root: term("文旅消费")),
+        ParseCase(input: "非遗 OR 工会", root: .or([term("非遗"), term("工会")])),
+        ParseCase(input: "非遗 | 工会", root: .or([term("非遗"), term("工会")])),
+        ParseCase(input: "非遗 or 工会", root: .and([term("非遗"), term("or"), term("工会")])),
+        ParseCase(input: "非遗 -上海", root: .and([term("非遗"), .not(term("上海"))])),
+        ParseCase(input: "COVID-19", root: term("COVID-19")),
+        ParseCase(input: "title:非遗", root: term("非遗", "title")),
+        ParseCase(input: "TITLE:非遗", root: term("非遗", "title")),
+        ParseCase(input: "title:\"文旅 消费\"", root: term("文旅 消费", "title")),
+        ParseCase(input: "body:工会 非遗", root: .and([term("工会", "body"), term("非遗")])),
+        ParseCase(input: "foo:非遗", root: term("foo:非遗")),
+        ParseCase(input: "tag:调研 非遗", root: term("非遗"), required: ["调研"]),
+        ParseCase(input: "tag:调研", root: nil, required: ["调研"]),
+        ParseCase(input: "非遗 -tag:旧闻", root: term("非遗"), excluded: ["旧闻"]),
+        ParseCase(input: "tag:a tag:b -tag:c 工会", root: term("工会"), required: ["a", "b"], excluded: ["c"]),
+        ParseCase(input: "(非遗 OR 工会) 上海", root: .and([.or([term("非遗"), term("工会")]), term("上海")])),
+        ParseCase(input: "（非遗 OR 工会）", root: .or([term("非遗"), term("工会")])),
+        ParseCase(input: "非遗 -(上海 OR 江苏)", root: .and([term("非遗"), .not(.or([term("上海"), term("江苏")]))])),
+        ParseCase(
+            input: "非遗 工会 OR 上海", root: .or([.and([term("非遗"), term("工会")]), term("上海")])),
+    ])
+    func queryParser_validQuery_parsesToItsTree(_ item: ParseCase) throws {
+        let query = try SearchQuery.parse(item.input)
+        #expect(query.root == item.root)
+        #expect(query.requiredTags == item.required)
+        #expect(query.excludedTags == item.excluded)
+    }
+
+    @Test(arguments: [
+        "", "   ", "\"非遗", "“非遗", "非遗\"", "(非遗", "非遗)", "(非遗 OR 工会", "()", "\"\"", "\"  \"",
+        "非遗 OR", "OR 非遗", "非遗 OR OR 工会", "非遗 OR )", "-", "非遗 -", "-非遗", "-非遗 -工会", "-(非遗)",
+        "tag:", "非遗 tag:", "-tag:", "-tag:旧闻", "，。", "！！？", "非遗 ……", "title:", "title:，",
+        "(tag:调研 非遗)", "tag:调研 OR 非遗", "非遗 OR -上海",
+    ])
+    func queryParser_malformedQuery_throwsQuerySyntax(_ input: String) throws {
+        let error = #expect(throws: KBError.self) { try SearchQuery.parse(input) }
+        #expect(error?.kind == .querySyntax)
+        #expect(error?.isUsageError == true)
+        #expect(error?.message.hasSuffix(".") == true)
+        #expect(error?.message.contains("\n") == false)
+        // The search entry point reports the same, without touching the index.
+        let kb = try KnowledgeBase.inMemory()
+        let searchError = #expect(throws: KBError.self) { try kb.search(input) }
+        #expect(searchError?.kind == .querySyntax)
+    }
+
+    /// FTS5 operators typed by a user are words, never syntax: no query reaches MATCH raw.
+    @Test(arguments: [
+        "非遗 AND", "NOT 非遗", "非遗 NEAR 工会", "非遗*", "*", "非遗^", "{title}: 非遗", "title : 非遗", "非遗 + 工会",
+        "col:非遗", "'非遗'", "非遗;DROP TABLE articles", "NEAR/3",
+    ])
+    func ftsSyntaxInQuery_isTreatedAsText_neverAnSQLiteError(_ input: String) throws {
+        let (kb, _) = try Self.seedKB()
+        do {
+            _ = try kb.search(input)
+        } catch let error as KBError {
+            #expect(error.kind == .querySyntax, "\(error.message)")
+        }
+        #expect(try kb.count("articles") == 9)
+    }
+
+    // MARK: - Ranking, filters, normalization
+
+    @Test func titleHit_ranksAboveBodyOnlyHit() throws {
+        // Given one article with the word in its body twice and one with it in its title only
+        let kb = try KnowledgeBase.inMemory()
+        let bodyOnly = try kb.addArticle(
+            title: "一篇综述", body: "本文介绍量子通信的发展。量子通信正在走向应用。其他内容若干。")
+        let inTitle = try kb.addArticle(title: "量子通信研究进展", body: "本文讨论一些别的问题，与标题呼应。")
+        _ = try kb.addArticle(title: "无关文章", body: "今天天气很好。")
+
+        // When
+        let hits = try kb.search("量子通信")
+
+        // Then
+        #expect(hits.map(\.id) == [inTitle.id, bodyOnly.id])
+        #expect(hits[0].score > hits[1].score)
+        #expect(hits[0].field == "title")
+    }
+
+    @Test func tagFilter_keepsOnlyTaggedArticles() throws {
+        // Given three articles about the same thing, two tagged 调研, one of those also 旧闻
+        let kb = try KnowledgeBase.inMemory()
+        let a = try kb.addArticle(title: "甲", body: "非遗展演在黄山举行。")
+        let b = try kb.addArticle(title: "乙", body: "非遗市集吸引职工。")
+        let c = try kb.addArticle(title: "丙", body: "非遗传承人交流。")
+        _ = try kb.tag(a.id, ["调研"])
+        _ = try kb.tag(b.id, ["调研", "旧闻"])
+        _ = try kb.tag(c.id, ["Report"])
+
+        // Then
+        #expect(Set(try kb.search("非遗").map(\.id)) == [a.id, b.id, c.id])
+        #expect(Set(try kb.search("非遗 tag:调研").map(\.id)) == [a.id, b.id])
+        #expect(Set(try kb.search("非遗 tag:调研 -tag:旧闻").map(\.id)) == [a.id])
+        #expect(Set(try kb.search("tag:调研").map(\.id)) == [a.id, b.id])
+        #expect(Set(try kb.search("非遗 -tag:调研").map(\.id)) == [c.id])
+        #expect(Set(try kb.search("tag:report").map(\.id)) == [c.id])
+        #expect(try kb.search("市集 tag:调研 -tag:旧闻").isEmpty)
+        // A removed tag no longer filters in.
+        _ = try kb.untag(b.id, ["调研"])
+        #expect(Set(try kb.search("非遗 tag:调研").map(\.id)) == [a.id])
+    }
+
+    @Test func titleColumn_searchesTitlesOnly() throws {
+        let kb = try KnowledgeBase.inMemory()
+        let titled = try kb.addArticle(title: "非遗保护", body: "文章内容。")
+        let body = try kb.addArticle(title: "别的题目", body: "说到非遗保护的问题。")
+        #expect(try kb.search("title:非遗").map(\.id) == [titled.id])
+        #expect(Set(try kb.search("非遗").map(\.id)) == [titled.id, body.id])
+        #expect(try kb.search("非遗 -title:非遗").map(\.id) == [body.id])
+    }
+
+    @Test(arguments: [
+        ("ＡＩ", "AI 大模型"), ("ai", "ＡＩ大模型"), ("ＡＩ大模型", "AI大模型"), ("Ａｉ", "ai"), ("２０２５年", "2025年"), ("2025年", "２０２５年"),
+    ])
+    func fullWidthAndCase_matchHalfWidth(_ query: String, _ text: String) throws {
+        let kb = try KnowledgeBase.inMemory()
+        let article = try kb.addArticle(title: "测试", body: "据悉，\(text)的应用。")
+        _ = try kb.addArticle(title: "对照", body: "据悉，没有这些字的文章。")
+        #expect(try kb.search(query).map(\.id) == [article.id])
+    }
+
+    @Test(arguments: ["😀", "𠮷", "𠮷野家", "野家", "吃饭😀", "😀很"])
+    func emojiAndSupplementaryCharacters_areSearchable(_ query: String) throws {
+        // Given an article with an emoji and a character outside the BMP
+        let kb = try KnowledgeBase.inMemory()
+        let article = try kb.addArticle(title: "日记", body: "今天去𠮷野家吃饭😀很开心。")
+        _ = try kb.addArticle(title: "对照", body: "今天去食堂吃饭，很开心。")
+
+        // When / Then
+        let hits = try kb.search(query)
+        #expect(hits.map(\.id) == [article.id])
+        let highlighted = hits.first.map { hit in
+            hit.snippet.highlights.map { CodePoints(hit.snippet.text).string($0) }
+        }
+        #expect(highlighted == [query])
+    }
+
+    @Test func wordOnlyInANote_findsTheArticleThroughTheAnnotation() throws {
+        // Given an article and a note on it with a word the article does not contain
+        let kb = try KnowledgeBase.inMemory()
+        let article = try kb.addArticle(title: "招聘会", body: "本次招聘会深度融合大模型技术。")
+        _ = try kb.addArticle(title: "对照", body: "另一篇文章。")
+        let annotation = try kb.annotate(
+            article.id, target: .quote("大模型", occurrence: nil, prefix: nil, suffix: nil), note: "值得跟进：独角兽企业")
+
+        // When
+        let hits = try kb.search("独角兽")
+
+        // Then
+        let hit = try #require(hits.first)
+        #expect(hits.count == 1)
+        #expect(hit.id == article.id)
+        #expect(hit.annotationID == annotation.id)
+        #expect(hit.field == "annotation")
+        #expect(hit.snippet.highlights.map { CodePoints(hit.snippet.text).string($0) } == ["独角兽"])
+        // A hit in the article itself carries no annotation id.
+        #expect(try kb.search("招聘会").first?.annotationID == nil)
+        // A removed note is no longer found.
+        _ = try kb.removeAnnotation(annotation.id)
+        #expect(try kb.search("独角兽").isEmpty)
+    }
+
+    @Test func deletedArticle_isNotFound_norThroughItsNotes() throws {
+        // Given two articles, one with a note, then deleted
+        let kb = try KnowledgeBase.inMemory()
+        let kept = try kb.addArticle(title: "保留", body: "职工文旅消费活动。")
+        let removed = try kb.addArticle(title: "删除", body: "职工文旅消费调研，另有黄梅戏。")
+        _ = try kb.annotate(removed.id, target: .article, note: "批注里的词：剪纸长卷")
+        #expect(Set(try kb.search("文旅消费").map(\.id)) == [kept.id, removed.id])
+
+        // When
+        _ = try kb.removeArticle(removed.id)
+
+        // Then
+        #expect(try kb.search("文旅消费").map(\.id) == [kept.id])
+        #expect(try kb.search("黄梅戏").isEmpty)
+        #expect(try kb.search("剪纸长卷").isEmpty)
+        #expect(try kb.search("title:删除").isEmpty)
+    }
+
+    @Test func editedArticle_isFoundByItsNewTextOnly() throws {
+        let kb = try KnowledgeBase.inMemory()
+        let article = try kb.addArticle(title: "标题", body: "旧的正文提到昆曲。")
+        _ = try kb.editArticle(article.id, title: "新标题", body: "新的正文提到评弹。")
+        #expect(try kb.search("昆曲").isEmpty)
+        #expect(try kb.search("评弹").map(\.id) == [article.id])
+        #expect(try kb.search("新标题").map(\.id) == [article.id])
+    }
+
+    // MARK: - Snippets
+
+    @Test(arguments: ["非遗", "记者陈华", "市场开拓能力", "中国工人大思政课", "AI大模型", "UP主", "500万", "华", "思政课"])
+    func snippet_highlightsSelectExactlyTheQuery(_ query: String) throws {
+        // Given the seed page
+        let (kb, _) = try Self.seedKB()
+
+        // When
+        let hits = try kb.search(query, limit: 100)
+
+        // Then every hit shows the query, and every highlight is the query (whitespace ignored)
+        try #require(!hits.isEmpty)
+        let folded = String(String.UnicodeScalarView(SearchOracle.fold(query)))
+        for hit in hits {
+            let points = CodePoints(hit.snippet.text)
+            #expect(!hit.snippet.highlights.isEmpty, "no highlight in \(hit.snippet.text)")
+            #expect(!hit.snippet.text.contains("\n"))
+            var previousEnd = 0
+            for range in hit.snippet.highlights {
+                #expect(range.lowerBound >= previousEnd && range.upperBound <= points.count)
+                previousEnd = range.upperBound
+                let marked = String(String.UnicodeScalarView(SearchOracle.fold(points.string(range))))
+                #expect(marked == folded, "highlight '\(points.string(range))' in \(hit.snippet.text)")
+            }
+            let rendered = TextCleaner.removingWhitespace(hit.snippet.rendered(open: "[", close: "]"))
+            #expect(rendered.lowercased().contains("[" + folded + "]"))
+        }
+    }
+
+    /// A second hit that straddles the end of the snippet window is shown whole or not marked, never
+    /// marked in part.
+    @Test(arguments: 50...70)
+    func snippet_hitAtTheEdgeOfTheWindow_isNeverMarkedInPart(_ gap: Int) throws {
+        // Given two hits, the second `gap` characters after the first
+        let kb = try KnowledgeBase.inMemory()
+        let filler = "这是与主题无关的填充文字"
+        let before = String(repeating: filler, count: 5)
+        let between = String(String(repeating: filler, count: 8).prefix(gap))
+        _ = try kb.addArticle(title: "边缘", body: before + "剪纸长卷" + between + "剪纸长卷" + before)
+
+        // When
+        let hit = try #require(try kb.search("剪纸长卷").first)
+
+        // Then
+        let points = CodePoints(hit.snippet.text)
+        for range in hit.snippet.highlights {
+            #expect(points.string(range) == "剪纸长卷", "\(hit.snippet.text) \(hit.snippet.highlights)")
+        }
+    }
+
+    @Test func snippet_ofLongArticle_isAWindowAroundTheHit() throws {
+        // Given a long article whose only hit is far from the start
+        let kb = try KnowledgeBase.inMemory()
+        let filler = String(repeating: "这是与主题无关的填充文字。", count: 40)
+        _ = try kb.addArticle(title: "长文", body: filler + "关键段落写到剪纸长卷为百年工运献礼。" + filler)
+
+        // When
+        let hit = try #require(try kb.search("剪纸长卷").first)
+
+        // Then
+        #expect(hit.snippet.text.hasPrefix("…"))
+        #expect(hit.snippet.text.hasSuffix("…"))
+        #expect(CodePoints(hit.snippet.text).count <= KnowledgeBase.snippetLength + 2)
+        #expect(hit.snippet.highlights.map { CodePoints(hit.snippet.text).string($0) } == ["剪纸长卷"])
+    }
+}
