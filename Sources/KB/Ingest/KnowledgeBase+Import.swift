@@ -333,7 +333,7 @@ extension KnowledgeBase {
                 try applyArticleEdit(db, &changes, from: article, to: edited)
                 updated += 1
             } else if edited != article {
-                try edited.save(db)
+                try Materializer.article(db, id: article.id, now: now)
             }
             ids.append(article.id)
         }

@@ -36,6 +36,18 @@ public enum Materializer {
         var article = creation.article(id: id, updatedAt: existing?.updatedAt ?? now)
         if let existing { article.createdAt = min(existing.createdAt, creation.createdAt) }
 
+        // Where it stands (moved by `kb import --update`): last writer wins, no conflict.
+        for field in Article.placeFields {
+            let heads = try ChangeStore.heads(db, entityID: id, field: field).sorted(by: isOlder)
+            guard let head = heads.last, let change = try ChangeStore.change(db, rowid: head.rowid),
+                change.field == field, let value = change.value
+            else { continue }
+            if field == "source_id" {
+                article.sourceID = try JSONText.decodeString(value)
+            } else if let position = Int(value) {
+                article.position = position
+            }
+        }
         var conflicts: Set<String> = []
         for field in Article.textFields {
             let values = try headValues(db, id: id, field: field, entity: .article) { json in
@@ -52,7 +64,11 @@ public enum Materializer {
         article.isDeleted = try resolveDeleted(db, entity: .article, id: id, now: now, conflicts: &conflicts)
         try settleConflicts(db, entityID: id, derived: conflicts, now: now)
         guard article != existing else { return false }
-        if existing != nil { article.updatedAt = now }
+        if let existing, Article.textFields.contains(where: { existing.text($0) != article.text($0) })
+            || existing.isDeleted != article.isDeleted
+        {
+            article.updatedAt = now
+        }
         try article.save(db)
         let bodyChanged = existing?.body != article.body
         if bodyChanged || existing == nil {

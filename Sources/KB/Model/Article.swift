@@ -44,6 +44,9 @@ public struct Article: Sendable, Equatable, Codable {
     /// The fields a user can edit, and that sync carries one by one.
     public static let textFields = ["title", "subtitle", "kicker", "byline", "dateline", "body"]
 
+    /// The fields that say where the article comes from: changed by `kb import --update`.
+    public static let placeFields = ["source_id", "position"]
+
     /// The value of a text field by name.
     public func text(_ field: String) -> String? {
         switch field {

@@ -83,7 +83,11 @@ public enum ChangeApplier {
             let booleanFields: Set<String> = [Change.deletedField, "present"]
             let textFields: Set<String> =
                 entity == .article ? Set(Article.textFields) : entity == .annotation ? ["note", "color"] : []
-            if booleanFields.contains(wire.field) && (entity == .tag) == (wire.field == "present") {
+            if entity == .article && wire.field == "source_id" {
+                guard let json, (try? JSONText.decodeString(json)) != nil else { throw Invalid("'source_id' must be text") }
+            } else if entity == .article && wire.field == "position" {
+                guard let json, Int(json) != nil else { throw Invalid("'position' must be a whole number") }
+            } else if booleanFields.contains(wire.field) && (entity == .tag) == (wire.field == "present") {
                 guard json == "true" || json == "false" else { throw Invalid("'\(wire.field)' must be true or false") }
             } else if textFields.contains(wire.field) {
                 guard let json, (try? JSONText.decodeString(json)) != nil else {
