@@ -75,18 +75,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(
-            name: "Corpus",
-            dependencies: [],
-            swiftSettings: swiftSettings
-        ),
         .executableTarget(
             name: "kb-bench",
             dependencies: [
                 "KB",
                 "Sync",
                 "Hub",
-                "Corpus",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Benchmarks/Harness",
@@ -96,7 +90,6 @@ let package = Package(
             name: "KBTests",
             dependencies: [
                 "KB",
-                "Corpus",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             resources: [.copy("Fixtures")],

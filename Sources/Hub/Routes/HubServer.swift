@@ -33,6 +33,10 @@ public struct HubServer: Sendable {
             for field in request.headers { headers[field.name.canonicalName] = field.value }
             var query: [String: String] = [:]
             for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
+            // The token is checked before the body is read: no one without one makes the hub hold 16 MB.
+            if let refusal = await service.precheck(path: request.uri.path, headers: headers) {
+                return Self.response(refusal)
+            }
             let body: [UInt8]
             do {
                 var buffer = try await request.body.collect(upTo: SyncLimits.maxBodyBytes)

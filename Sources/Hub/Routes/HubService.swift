@@ -76,6 +76,20 @@ public struct HubService: Sendable {
         }
     }
 
+    /// Checks the token of a request before its body is read: the answer to send at once, or nil.
+    public func precheck(path: String, headers: [String: String]) async -> HubServiceResponse? {
+        let parts = path.split(separator: "/").map(String.init)
+        guard parts.count == 4, parts[0] == "v1", parts[1] == "kb" else { return nil }
+        do {
+            try await authorize(HubServiceRequest(method: "", path: path, headers: headers), knowledgeBase: parts[2])
+            return nil
+        } catch let failure as Failure {
+            return Self.error(failure.status, failure.code, failure.message)
+        } catch {
+            return Self.error(500, HubErrorCode.internalError, "The hub could not check the token; try again.")
+        }
+    }
+
     /// The answer to a body larger than the hub accepts.
     public static func bodyTooLarge() -> HubServiceResponse {
         error(
@@ -232,8 +246,9 @@ public struct HubService: Sendable {
                 let minutes = (stamped - clock.now()) / 60_000
                 throw Failure(
                     status: 422, code: HubErrorCode.clockAhead,
-                    message: "The hub refused changes stamped \(minutes) minutes ahead of its clock (more than 5); "
-                        + "set this machine's clock right and run kb sync again.")
+                    message: "The hub refused changes stamped \(minutes) minutes ahead of its clock (more than 5 allowed); "
+                        + "set this machine's clock right: changes made from then on sync at once, and those already "
+                        + "stamped ahead are taken when the hub's clock reaches them.")
             }
             incoming.append(
                 IncomingChange(
@@ -250,6 +265,12 @@ public struct HubService: Sendable {
                 throw Failure(
                     status: 409, code: HubErrorCode.sequenceGap,
                     message: "Changes of replica \(replica) must arrive in order: expected \(expected), got \(got).")
+            }
+            if case .sequenceReused(let replica, let seq) = error.code {
+                throw Failure(
+                    status: 409, code: HubErrorCode.sequenceReused,
+                    message: "The hub holds another change \(replica):\(seq); this replica's file was probably "
+                        + "restored from an older copy.")
             }
             throw error
         }

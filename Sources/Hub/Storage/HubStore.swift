@@ -52,6 +52,8 @@ public struct HubStoreError: Error, Sendable, Equatable {
     public enum Code: Sendable, Equatable {
         /// A replica's changes must arrive in order without holes.
         case sequenceGap(replica: String, expected: Int64, got: Int64)
+        /// A different change under a replica and sequence number the hub already holds.
+        case sequenceReused(replica: String, seq: Int64)
         case unknownKnowledgeBase(String)
     }
 
@@ -77,9 +79,9 @@ public protocol HubStore: Sendable {
     /// The knowledge base a token hash belongs to, or nil.
     func knowledgeBase(forTokenHash hash: String) async throws -> String?
 
-    /// Appends changes to a knowledge base's log, atomically. A change already stored (same replica
-    /// and sequence number) is counted as a duplicate and not stored again; a change that leaves a
-    /// hole in its replica's sequence fails the whole append.
+    /// Appends changes to a knowledge base's log, atomically. A change already stored (same replica,
+    /// sequence number and content) is counted as a duplicate and not stored again; a different change
+    /// under a stored number, or one that leaves a hole in its replica's sequence, fails the whole append.
     func append(_ changes: [IncomingChange], to knowledgeBase: String, receivedAt: Int64) async throws
         -> AppendOutcome
 

@@ -8,16 +8,19 @@ public final class SQLiteHubStore: HubStore {
 
     /// Opens (or creates) the store in a data folder.
     public init(directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         let path = (directory as NSString).appendingPathComponent("hub.sqlite")
-        let isNew = !FileManager.default.fileExists(atPath: path)
+        if !FileManager.default.fileExists(atPath: path) {
+            // Readable by the hub's user only, from the start (SQLite gives the WAL files the same mode).
+            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
         pool = try DatabasePool(path: path, configuration: configuration)
-        if isNew { try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path) }
         try Self.migrator.migrate(pool)
     }
 
@@ -124,6 +127,14 @@ public final class SQLiteHubStore: HubStore {
                             arguments: [knowledgeBase, change.replica]) ?? 0
                 }
                 if change.seq <= known {
+                    // A repeated request carries the same change; anything else under a number the hub
+                    // holds would be silently lost, so it is refused.
+                    let stored = try Data.fetchOne(
+                        db, sql: "SELECT payload FROM log WHERE kb = ? AND replica = ? AND seq = ?",
+                        arguments: [knowledgeBase, change.replica, change.seq])
+                    if let stored, [UInt8](stored) != change.payload {
+                        throw HubStoreError(.sequenceReused(replica: change.replica, seq: change.seq))
+                    }
                     duplicates += 1
                     maxima[change.replica] = known
                     continue

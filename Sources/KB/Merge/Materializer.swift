@@ -317,7 +317,7 @@ public enum Materializer {
     /// Applies a resolution that arrived as a change.
     public static func resolution(_ db: Database, conflictID: String, change: Change) throws {
         try db.execute(
-            sql: "UPDATE conflicts SET resolved_at = ?, resolution = ? WHERE id = ? AND resolved_at IS NULL",
+            sql: "UPDATE conflicts SET resolved_at = COALESCE(resolved_at, ?), resolution = ? WHERE id = ?",
             arguments: [change.hlc.milliseconds, change.value, conflictID])
     }
 }

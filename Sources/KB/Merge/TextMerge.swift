@@ -123,7 +123,9 @@ public enum TextMerge {
         }
         let baseMiddle = Array(base[prefix..<(base.count - suffix)])
         let textMiddle = Array(text[prefix..<(text.count - suffix)])
-        let pairs = lcs(baseMiddle, textMiddle)
+        // A very large rewrite is one hunk: the table would not fit in memory, and such an edit
+        // concurrent with any other is a conflict anyway.
+        let pairs = baseMiddle.count * textMiddle.count > maxTableCells ? [] : lcs(baseMiddle, textMiddle)
         var hunks: [Hunk] = []
         var bi = 0
         var ti = 0
@@ -139,6 +141,9 @@ public enum TextMerge {
         }
         return hunks
     }
+
+    /// The largest diff table computed (cells): about 16 MB.
+    static let maxTableCells = 4_000_000
 
     /// Index pairs of a longest common subsequence.
     static func lcs(_ a: [Substring], _ b: [Substring]) -> [(Int, Int)] {

@@ -3,7 +3,7 @@ import Foundation
 ///
 /// Syntax: terms separated by spaces are ANDed; `"a phrase"` keeps words together; `OR` between
 /// two parts; `-term` excludes; `title:term` searches titles only; `tag:name` keeps articles with
-/// that tag; parentheses group. Chinese needs no spaces: `市场开拓能力` is one term that matches the
+/// that tag; `word*` finds words starting with `word`; parentheses group. Chinese needs no spaces: `市场开拓能力` is one term that matches the
 /// text wherever it stands, across line wraps and spurious spaces.
 ///
 /// ```swift
@@ -42,7 +42,8 @@ public struct SearchQuery: Sendable, Equatable {
         var terms: [String] = []
         func walk(_ node: Node, negated: Bool) {
             switch node {
-            case .text(let text, _): if !negated { terms.append(text) }
+            case .text(let text, _):
+                if !negated { terms.append(text.count > 1 && text.hasSuffix("*") ? String(text.dropLast()) : text) }
             case .and(let nodes), .or(let nodes): nodes.forEach { walk($0, negated: negated) }
             case .not(let inner): walk(inner, negated: !negated)
             }
@@ -71,10 +72,13 @@ public struct SearchQuery: Sendable, Equatable {
         var tokenizer = TextTokenizer()
         func render(_ node: Node) -> String {
             switch node {
-            case .text(let text, let column):
+            case .text(let raw, let column):
+                // `word*` asks for words that start with `word`.
+                let isPrefix = raw.count > 1 && raw.hasSuffix("*")
+                let text = isPrefix ? String(raw.dropLast()) : raw
                 let tokens = tokenizer.tokens(in: text, mode: .query)
                 let quoted = "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-                let phrase = tokens.last?.isTrailingLoneCJK == true ? quoted + " *" : quoted
+                let phrase = isPrefix || tokens.last?.isTrailingLoneCJK == true ? quoted + " *" : quoted
                 return column.map { "\($0) : \(phrase)" } ?? phrase
             case .and(let nodes):
                 // FTS5's NOT is binary: put the excluded parts after the others.

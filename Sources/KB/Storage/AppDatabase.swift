@@ -30,11 +30,17 @@ public struct AppDatabase: Sendable {
         let fileManager = FileManager.default
         let isNew = !fileManager.fileExists(atPath: path)
         do {
-            if isNew { try fileManager.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            if isNew {
+                try fileManager.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                // Readable by its owner only, from the start (SQLite gives the WAL files the same mode).
+                guard fileManager.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                    throw KBError(.storage, "Cannot create the knowledge base '\(path)'; check that its folder is writable.")
+                }
+            }
             var configuration = makeConfiguration()
             configuration.journalMode = .wal
             let queue = try DatabaseQueue(path: path, configuration: configuration)
-            if isNew { try? fileManager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path) }
             return try AppDatabase(queue)
         } catch let error as KBError {
             throw error

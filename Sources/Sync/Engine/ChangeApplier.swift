@@ -44,7 +44,11 @@ public enum ChangeApplier {
             }
             try ChangeStore.append(db, change)
             result.applied += 1
-            if change.hlc > last { last = change.hlc }
+            // The clock follows pulled stamps, but never more than the hub's allowance ahead of this
+            // machine's wall clock: one bad stamp cannot push every later local change into the future.
+            let ceiling = HybridTimestamp(milliseconds: now + SyncLimits.maxClockAheadMilliseconds)
+            let adopted = min(change.hlc, ceiling)
+            if adopted > last { last = adopted }
             if change.entity == .conflict {
                 resolutions.append(change)
             } else if seen[change.entity, default: []].insert(change.entityID).inserted {

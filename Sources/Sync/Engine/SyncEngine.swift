@@ -91,7 +91,20 @@ public struct SyncEngine: Sendable {
                 uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT replica, MAX(seq) FROM changes GROUP BY replica")
                     .map { ($0[0] as String, $0[1] as Int64) })
         }
-        let lacking = localMaxima.filter { $0.value > holdings.replicas[$0.key] ?? 0 }
+        // Other replicas' changes are relayed only as far as they run without a hole here: the hub
+        // takes each replica's changes in order.
+        let lacking = try database { db in
+            try localMaxima.filter { $0.value > holdings.replicas[$0.key] ?? 0 }.reduce(into: [String: Int64]()) {
+                result, entry in
+                let held = holdings.replicas[entry.key] ?? 0
+                let seqs = try Int64.fetchAll(
+                    db, sql: "SELECT seq FROM changes WHERE replica = ? AND seq > ? ORDER BY seq",
+                    arguments: [entry.key, held])
+                var end = held
+                for seq in seqs where seq == end + 1 { end = seq }
+                if end > held { result[entry.key] = end }
+            }
+        }
         if !lacking.isEmpty {
             try await push(client, lacking: lacking, hubHolds: holdings.replicas, me: me, remote: name, report: &report,
                 progress: progress)
@@ -161,7 +174,7 @@ public struct SyncEngine: Sendable {
         // Replicas and sequence numbers go into the SQL as literals: they come from this file and the hub's
         // answer, and are checked first (hex replica ids, integers).
         let conditions = lacking.keys.sorted().filter { $0.allSatisfy(\.isHexDigit) }.map {
-            "(replica = '\($0)' AND seq > \(hubHolds[$0] ?? 0))"
+            "(replica = '\($0)' AND seq > \(hubHolds[$0] ?? 0) AND seq <= \(lacking[$0] ?? 0))"
         }
         guard !conditions.isEmpty else { return }
         let filter = conditions.joined(separator: " OR ")
@@ -184,7 +197,7 @@ public struct SyncEngine: Sendable {
                     let wire = try ChangeApplier.wire(db, change)
                     batch.append(wire)
                     last = row["rowid"]
-                    bytes += (change.value?.utf8.count ?? 4096) + 200
+                    bytes += (wire.value?.utf8.count ?? 0) + 200
                     if bytes >= SyncLimits.batchBytes || batch.count >= SyncLimits.batchChanges { break }
                 }
                 return (batch, last)

@@ -176,6 +176,7 @@ public enum HubErrorCode {
     public static let bodyTooLarge = "body_too_large"
     public static let clockAhead = "clock_ahead"
     public static let sequenceGap = "sequence_gap"
+    public static let sequenceReused = "sequence_reused"
     public static let historyChanged = "history_changed"
     public static let notFound = "not_found"
     public static let invalidChange = "invalid_change"
