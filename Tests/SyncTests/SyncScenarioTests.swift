@@ -313,6 +313,35 @@ struct SyncScenarioTests {
         #expect(Set([try a.digest, try b.digest, try fresh.digest]).count == 1)
     }
 
+    /// A laptop restored from an older backup reuses sequence numbers the hub holds: its new edits
+    /// must neither be dropped as duplicates nor hide the changes the hub got before.
+    @Test func fileRestoredFromOlderCopy_newEditsAndOldOnesBothKept() async throws {
+        let hub = try TestHub()
+        let token = try await hub.token(for: "research")
+        let a = try Replica("a", hub: hub, token: token, clock: clock.clock)
+        let b = try Replica("b", hub: hub, token: token, clock: clock.clock)
+        let article = try a.kb.addArticle(title: "原题", body: "正文。")
+        try await syncUntilQuiet([a, b])
+        let backup = try DatabaseQueue(configuration: AppDatabase.makeConfiguration())
+        try a.kb.database.writer.backup(to: backup)
+        _ = try a.kb.editArticle(article.id, title: "备份之后的标题")
+        try await a.sync()
+        // The laptop comes back from the backup and is edited before it syncs.
+        let restored = Replica(
+            kb: KnowledgeBase(database: try AppDatabase(backup), clock: clock.clock),
+            transport: InProcessTransport(service: hub.service), name: "restored")
+        _ = try restored.kb.editArticle(article.id, title: "恢复之后的标题")
+        let report = try await restored.sync()
+        #expect(report.reconciled)
+        try await syncUntilQuiet([restored, b])
+        for replica in [restored, b] {
+            let conflict = try #require(try Conflicts.list(replica.kb).first)
+            #expect(Set([conflict.mine, conflict.theirs]) == ["备份之后的标题", "恢复之后的标题"])
+        }
+        #expect(try restored.digest == b.digest)
+        #expect(try restored.kb.health().gaps == 0)
+    }
+
     /// Joplin: an empty or switched sync target made the client think everything was deleted.
     @Test func switchedToAnEmptyHub_nothingIsDeleted() async throws {
         let hub = try TestHub()

@@ -21,7 +21,7 @@ struct AddCommand: ParsableCommand {
         if global.json {
             try Terminal.printJSON(JSONShapes.article(try kb.article(article.id)))
         } else {
-            print("Added \(article.id.prefix(8)) \(article.title)")
+            print("Added \(Identifier.short(article.id)) \(article.title)")
         }
     }
 }

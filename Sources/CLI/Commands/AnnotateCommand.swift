@@ -75,7 +75,7 @@ struct AnnotateCommand: ParsableCommand {
             try Terminal.printJSON(JSONShapes.annotation(annotation))
         } else {
             let place = annotation.start.map { "\($0):\(annotation.end ?? $0)" } ?? "the whole article"
-            print("Annotated \(annotation.articleID.prefix(8)) at \(place): \(annotation.id.prefix(8))")
+            print("Annotated \(Identifier.short(annotation.articleID)) at \(place): \(Identifier.short(annotation.id))")
         }
     }
 }
@@ -107,7 +107,7 @@ struct NotesCommand: ParsableCommand {
             return
         }
         for annotation in annotations {
-            var line = "\(Terminal.yellow(String(annotation.id.prefix(8)))) on \(annotation.articleID.prefix(8))"
+            var line = "\(Terminal.yellow(Identifier.short(annotation.id))) on \(Identifier.short(annotation.articleID))"
             if annotation.state != .anchored { line += " " + Terminal.red("(\(annotation.state.rawValue))") }
             if !annotation.quote.isEmpty { line += "  “\(Terminal.oneLine(annotation.quote, length: 40))”" }
             print(line)
@@ -150,7 +150,7 @@ struct AnnotationEditCommand: ParsableCommand {
         if global.json {
             try Terminal.printJSON(JSONShapes.annotation(annotation))
         } else {
-            print("Edited annotation \(annotation.id.prefix(8)).")
+            print("Edited annotation \(Identifier.short(annotation.id)).")
         }
     }
 }
@@ -168,7 +168,7 @@ struct AnnotationRemoveCommand: ParsableCommand {
         if global.json {
             try Terminal.printJSON(["id": removed, "deleted": true])
         } else {
-            print("Deleted annotation \(removed.prefix(8)).")
+            print("Deleted annotation \(Identifier.short(removed)).")
         }
     }
 }

@@ -30,7 +30,7 @@ struct EditCommand: ParsableCommand {
                 "id": article.id, "reanchored": counts.reanchored, "fuzzy": counts.fuzzy, "orphaned": counts.orphaned,
             ])
         } else {
-            var line = "Edited \(article.id.prefix(8)) \(Terminal.oneLine(article.title, length: 40))."
+            var line = "Edited \(Identifier.short(article.id)) \(Terminal.oneLine(article.title, length: 40))."
             let total = counts.reanchored + counts.fuzzy + counts.orphaned
             if total > 0 {
                 line += " Annotations: \(counts.reanchored) anchored, \(counts.fuzzy) fuzzy, \(counts.orphaned) orphaned."
@@ -54,7 +54,7 @@ struct RemoveCommand: ParsableCommand {
         if global.json {
             try Terminal.printJSON(["id": removed, "deleted": true])
         } else {
-            print("Deleted \(removed.prefix(8)).")
+            print("Deleted \(Identifier.short(removed)).")
         }
     }
 }
@@ -106,7 +106,7 @@ enum TagOutput {
         if json {
             try Terminal.printJSON(["id": id, "tags": tags])
         } else {
-            Swift.print("\(id.prefix(8)): " + (tags.isEmpty ? "no tags" : tags.map { "#" + $0 }.joined(separator: " ")))
+            Swift.print("\(Identifier.short(id)): " + (tags.isEmpty ? "no tags" : tags.map { "#" + $0 }.joined(separator: " ")))
         }
     }
 }

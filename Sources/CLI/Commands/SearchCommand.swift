@@ -46,8 +46,8 @@ struct SearchCommand: ParsableCommand {
         }
         let (open, close) = Terminal.hitMarks
         for (index, hit) in hits.enumerated() {
-            let where_ = hit.annotationID.map { " " + Terminal.dim("(in annotation \($0.prefix(8)))") } ?? ""
-            print("\(index + 1). \(Terminal.bold(Terminal.oneLine(hit.title))) \(Terminal.yellow(String(hit.id.prefix(8))))\(where_)")
+            let where_ = hit.annotationID.map { " " + Terminal.dim("(in annotation \(Identifier.short($0)))") } ?? ""
+            print("\(index + 1). \(Terminal.bold(Terminal.oneLine(hit.title))) \(Terminal.yellow(Identifier.short(hit.id)))\(where_)")
             print("   " + hit.snippet.rendered(open: open, close: close))
         }
     }

@@ -52,7 +52,7 @@ enum ArticleRenderer {
                 line += "“\(Terminal.oneLine(annotation.quote, length: 40))”"
             }
             if annotation.state != .anchored { line += " " + Terminal.red("(\(annotation.state.rawValue))") }
-            line += Terminal.dim("  \(annotation.id.prefix(8))")
+            line += Terminal.dim("  \(Identifier.short(annotation.id))")
             out += line + "\n"
             if !annotation.note.isEmpty {
                 out += annotation.note.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }

@@ -166,7 +166,7 @@ struct ConflictsCommand: ParsableCommand {
             return
         }
         for conflict in conflicts {
-            print(Terminal.bold("\(conflict.id.prefix(8))") + "  \(conflict.entity) \(conflict.entityID.prefix(8)) · \(conflict.field)"
+            print(Terminal.bold("\(Identifier.short(conflict.id))") + "  \(conflict.entity) \(Identifier.short(conflict.entityID)) · \(conflict.field)"
                 + (conflict.kind == "delete" ? " · deleted on one side, edited on the other" : ""))
             print("  mine:   " + Terminal.oneLine(conflict.mine ?? "(none)", length: 100))
             print("  theirs: " + Terminal.oneLine(conflict.theirs ?? "(none)", length: 100))
@@ -194,7 +194,7 @@ struct ResolveCommand: ParsableCommand {
         if global.json {
             try Terminal.printJSON(["id": conflict.id, "resolved": true, "keep": keep.rawValue])
         } else {
-            print("Resolved \(conflict.id.prefix(8)) keeping \(keep.rawValue); 'kb sync' carries it to your other machines.")
+            print("Resolved \(Identifier.short(conflict.id)) keeping \(keep.rawValue); 'kb sync' carries it to your other machines.")
         }
     }
 }

@@ -364,7 +364,7 @@ enum MarkdownExport {
         var title = article.title.components(separatedBy: forbidden).joined(separator: " ")
             .trimmingCharacters(in: .whitespaces)
         if title.count > 60 { title = String(title.prefix(60)) }
-        return (title.isEmpty ? "" : title + " ") + "(\(article.id.prefix(8))).md"
+        return (title.isEmpty ? "" : title + " ") + "(\(Identifier.short(article.id))).md"
     }
 
     static func yamlString(_ text: String) -> String { JSONText.string(text) }
@@ -402,7 +402,7 @@ enum MarkdownExport {
             var link = "kb://article/\(article.id)"
             if let start = annotation.start, let end = annotation.end { link += "#cp=\(start)-\(end)" }
             let state = annotation.state == .anchored ? "" : " (\(annotation.state.rawValue))"
-            out += "[\(annotation.id.prefix(8))\(state)](\(link))\n"
+            out += "[\(Identifier.short(annotation.id))\(state)](\(link))\n"
         }
         return out
     }

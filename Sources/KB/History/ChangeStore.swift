@@ -127,7 +127,7 @@ public enum ChangeStore {
             base: decodeBase(baseText))
     }
 
-    static func decodeBase(_ text: String) -> [ChangeID] {
+    public static func decodeBase(_ text: String) -> [ChangeID] {
         guard text != "[]" else { return [] }
         // The list is written by encodeBase: a JSON array of "replica:seq" strings.
         return text.dropFirst().dropLast().split(separator: ",").compactMap { item in
@@ -135,7 +135,7 @@ public enum ChangeStore {
         }
     }
 
-    static func encodeBase(_ base: [ChangeID]) -> String {
+    public static func encodeBase(_ base: [ChangeID]) -> String {
         "[" + base.map { "\"\($0.description)\"" }.joined(separator: ",") + "]"
     }
 

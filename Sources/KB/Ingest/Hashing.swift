@@ -20,6 +20,12 @@ public enum Identifier {
         return String(sha256Hex(Array(normalized.utf8)).prefix(24))
     }
 
+    /// The part of an id shown to users, enough to tell records apart: 8 digits of a content id, 16 of
+    /// a UUIDv7 (whose first digits are its creation time, the same for records made a minute apart).
+    public static func short(_ id: String) -> String {
+        String(id.prefix(id.count >= 32 ? 16 : 8))
+    }
+
     /// A new UUIDv7 as 32 lowercase hex digits: time-ordered, random below the millisecond.
     public static func uuidV7(milliseconds: Int64) -> String {
         var bytes = [UInt8](repeating: 0, count: 16)

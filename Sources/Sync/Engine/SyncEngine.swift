@@ -55,6 +55,66 @@ public struct SyncEngine: Sendable {
     public func sync(remote name: String, progress: (@Sendable (SyncProgress) -> Void)? = nil) async throws
         -> SyncReport
     {
+        do {
+            return try await syncOnce(remote: name, progress: progress)
+        } catch let error as SyncError where error.code == HubErrorCode.sequenceReused {
+            // This file was restored from an older copy and reused sequence numbers the hub holds:
+            // its unacknowledged changes take a new replica id, and the sync starts again.
+            let pushed = try RemoteStore.get(kb, name: name).pushed
+            try database { db in try Self.reidentify(db, keepingThrough: pushed) }
+            var report = try await syncOnce(remote: name, progress: progress)
+            report.reconciled = true
+            return report
+        }
+    }
+
+    /// Gives this replica a new id, moving its changes after `seq` to it (renumbered from 1) and
+    /// rewriting every reference to them.
+    static func reidentify(_ db: Database, keepingThrough seq: Int64) throws {
+        let old = try Meta.replicaID(db)
+        var generator = SystemRandomNumberGenerator()
+        let new = String(format: "%016llx", generator.next() as UInt64)
+        let moved = try Row.fetchAll(
+            db, sql: "SELECT rowid, seq FROM changes WHERE replica = ? AND seq > ? ORDER BY seq", arguments: [old, seq])
+        var renamed: [String: String] = [:]
+        for (index, row) in moved.enumerated() {
+            let oldSeq: Int64 = row["seq"]
+            renamed["\(old):\(oldSeq)"] = "\(new):\(index + 1)"
+            try db.execute(
+                sql: "UPDATE changes SET replica = ?, seq = ? WHERE rowid = ?",
+                arguments: [new, index + 1, row["rowid"] as Int64])
+        }
+        if !renamed.isEmpty {
+            let rows = try Row.fetchAll(db, sql: "SELECT rowid, base FROM changes WHERE base LIKE ?", arguments: ["%\(old):%"])
+            for row in rows {
+                let base: String = row["base"]
+                let rewritten = ChangeStore.decodeBase(base).map { renamed[$0.description].flatMap(ChangeID.init) ?? $0 }
+                try db.execute(
+                    sql: "UPDATE changes SET base = ? WHERE rowid = ?",
+                    arguments: [ChangeStore.encodeBase(rewritten), row["rowid"] as Int64])
+            }
+            // Conflicts are named after the changes they hold: compute the touched records again.
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let touched = try Row.fetchAll(
+                db,
+                sql: "SELECT DISTINCT entity, entity_id FROM changes WHERE rowid IN (\(moved.map { "\($0["rowid"] as Int64)" }.joined(separator: ",")))")
+            for row in touched {
+                let id: String = row["entity_id"]
+                switch EntityKind(rawValue: row["entity"]) {
+                case .article: try Materializer.article(db, id: id, now: now)
+                case .annotation: try Materializer.annotation(db, id: id, now: now)
+                case .tag: try Materializer.tag(db, id: id, now: now)
+                default: break
+                }
+            }
+        }
+        try Meta.setValue(db, "replica_id", new)
+        try db.execute(sql: "UPDATE remotes SET pushed = 0")
+    }
+
+    private func syncOnce(remote name: String, progress: (@Sendable (SyncProgress) -> Void)?) async throws
+        -> SyncReport
+    {
         var remote = try RemoteStore.get(kb, name: name)
         let endpoint = try remote.endpoint
         guard let token = remote.token ?? ProcessInfo.processInfo.environment["KB_TOKEN"], !token.isEmpty else {
@@ -93,10 +153,15 @@ public struct SyncEngine: Sendable {
         }
         // Other replicas' changes are relayed only as far as they run without a hole here: the hub
         // takes each replica's changes in order.
+        // This replica's own changes are sent from its acknowledged mark, even under numbers the hub
+        // holds: the hub takes an identical change as a duplicate and refuses a different one (a file
+        // restored from an older copy), which gives this replica a new id.
+        var hubHolds = holdings.replicas
+        if let held = hubHolds[me], remote.pushed < held { hubHolds[me] = remote.pushed }
         let lacking = try database { db in
-            try localMaxima.filter { $0.value > holdings.replicas[$0.key] ?? 0 }.reduce(into: [String: Int64]()) {
+            try localMaxima.filter { $0.value > hubHolds[$0.key] ?? 0 }.reduce(into: [String: Int64]()) {
                 result, entry in
-                let held = holdings.replicas[entry.key] ?? 0
+                let held = hubHolds[entry.key] ?? 0
                 let seqs = try Int64.fetchAll(
                     db, sql: "SELECT seq FROM changes WHERE replica = ? AND seq > ? ORDER BY seq",
                     arguments: [entry.key, held])
@@ -106,7 +171,7 @@ public struct SyncEngine: Sendable {
             }
         }
         if !lacking.isEmpty {
-            try await push(client, lacking: lacking, hubHolds: holdings.replicas, me: me, remote: name, report: &report,
+            try await push(client, lacking: lacking, hubHolds: hubHolds, me: me, remote: name, report: &report,
                 progress: progress)
         } else if let held = holdings.replicas[me] {
             try database { db in
