@@ -22,10 +22,7 @@ enum Terminal {
 
     /// Prints a JSON value (dictionaries, arrays, strings, numbers, NSNull) with sorted keys.
     static func printJSON(_ value: Any) throws {
-        let data = try JSONSerialization.data(
-            withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
-        FileHandle.standardOutput.write(data)
-        FileHandle.standardOutput.write(Data("\n".utf8))
+        FileHandle.standardOutput.write(Data((JSONWriter.write(value) + "\n").utf8))
     }
 
     // MARK: - Styles

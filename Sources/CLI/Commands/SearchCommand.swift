@@ -32,7 +32,7 @@ struct SearchCommand: ParsableCommand {
             try Terminal.printJSON(
                 hits.map { hit -> [String: Any] in
                     var object: [String: Any] = [
-                        "id": hit.id, "title": hit.title, "score": (hit.score * 1000).rounded() / 1000,
+                        "id": hit.id, "title": hit.title, "score": Double(String(format: "%.6g", hit.score)) ?? hit.score,
                         "snippet": hit.snippet.rendered(open: "**", close: "**"), "field": hit.field,
                     ]
                     if let annotationID = hit.annotationID { object["annotation_id"] = annotationID }

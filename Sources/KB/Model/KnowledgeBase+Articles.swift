@@ -253,6 +253,16 @@ extension KnowledgeBase {
     static func tagsByEntity(_ db: Database, ids: [String]) throws -> [String: [String]] {
         guard !ids.isEmpty else { return [:] }
         var result: [String: [String]] = [:]
+        if ids.count > 2000 {
+            // Many records: one pass over every present tag is cheaper than many lookups.
+            let wanted = Set(ids)
+            let rows = try Row.fetchCursor(db, sql: "SELECT entity_id, tag FROM tags WHERE present = 1 ORDER BY norm")
+            while let row = try rows.next() {
+                let id: String = row[0]
+                if wanted.contains(id) { result[id, default: []].append(row[1]) }
+            }
+            return result
+        }
         for chunk in stride(from: 0, to: ids.count, by: 500) {
             let part = Array(ids[chunk..<min(ids.count, chunk + 500)])
             let rows = try Row.fetchAll(
