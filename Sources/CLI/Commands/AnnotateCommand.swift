@@ -60,7 +60,7 @@ struct AnnotateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let noteText = try note.map { $0 == "-" ? try InputText.read("-", what: "the note") : $0 } ?? ""
+        let noteText = try note.map { $0 == "-" ? try InputText.readNote() : $0 } ?? ""
         let target: AnnotationTarget
         if let quote {
             target = .quote(quote, occurrence: occurrence, prefix: prefix, suffix: suffix)
@@ -144,7 +144,7 @@ struct AnnotationEditCommand: ParsableCommand {
     var color: String?
 
     func run() throws {
-        let noteText = try note.map { $0 == "-" ? try InputText.read("-", what: "the note") : $0 }
+        let noteText = try note.map { $0 == "-" ? try InputText.readNote() : $0 }
         let kb = try global.open()
         let annotation = try kb.editAnnotation(id, note: noteText, color: color, addTags: tags, removeTags: untags)
         if global.json {
