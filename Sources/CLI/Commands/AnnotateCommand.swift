@@ -75,7 +75,8 @@ struct AnnotateCommand: ParsableCommand {
             try Terminal.printJSON(JSONShapes.annotation(annotation))
         } else {
             let place = annotation.start.map { "\($0):\(annotation.end ?? $0)" } ?? "the whole article"
-            print("Annotated \(annotation.articleID.prefix(8)) at \(place): \(annotation.id.prefix(8))")
+            let shown = try kb.annotationIDPrefixes([annotation.id])[annotation.id] ?? annotation.id
+            print("Annotated \(annotation.articleID.prefix(8)) at \(place): \(shown)")
         }
     }
 }
@@ -106,8 +107,10 @@ struct NotesCommand: ParsableCommand {
             print(orphaned ? "No orphaned annotations." : "No annotations.")
             return
         }
+        let shown = try kb.annotationIDPrefixes(annotations.map(\.id))
         for annotation in annotations {
-            var line = "\(Terminal.yellow(String(annotation.id.prefix(8)))) on \(annotation.articleID.prefix(8))"
+            let id = shown[annotation.id] ?? annotation.id
+            var line = "\(Terminal.yellow(id)) on \(annotation.articleID.prefix(8))"
             if annotation.state != .anchored { line += " " + Terminal.red("(\(annotation.state.rawValue))") }
             if !annotation.quote.isEmpty { line += "  “\(Terminal.oneLine(annotation.quote, length: 40))”" }
             print(line)
@@ -150,7 +153,7 @@ struct AnnotationEditCommand: ParsableCommand {
         if global.json {
             try Terminal.printJSON(JSONShapes.annotation(annotation))
         } else {
-            print("Edited annotation \(annotation.id.prefix(8)).")
+            print("Edited annotation \(try kb.annotationIDPrefixes([annotation.id])[annotation.id] ?? annotation.id).")
         }
     }
 }
@@ -164,11 +167,12 @@ struct AnnotationRemoveCommand: ParsableCommand {
     var id: String
 
     func run() throws {
-        let removed = try global.open().removeAnnotation(id)
+        let kb = try global.open()
+        let removed = try kb.removeAnnotation(id)
         if global.json {
             try Terminal.printJSON(["id": removed, "deleted": true])
         } else {
-            print("Deleted annotation \(removed.prefix(8)).")
+            print("Deleted annotation \(try kb.annotationIDPrefixes([removed])[removed] ?? removed).")
         }
     }
 }
