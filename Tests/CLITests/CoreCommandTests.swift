@@ -218,7 +218,7 @@ struct CoreCommandTests {
         #expect(shown.string("body") == "改过的正文。")
         let noChange = try replica.run(["edit", id])
         #expect(noChange.exitCode == 64, "\(noChange)")
-        #expect(noChange.stderrLines.count >= 1)
+        #expect(noChange.hasOneSentenceError, "\(noChange)")
 
         // Tags.
         let tagged = try replica.object(["tag", id, "历史", "Reading/2025"])
@@ -258,10 +258,10 @@ struct CoreCommandTests {
         let replica = Replica("core", in: folder)
         let empty = try replica.run(["add", "--title", "Empty"], stdin: Data())
         #expect(empty.exitCode != 0, "\(empty)")
-        #expect(empty.stderrLines.count == 1, "\(empty)")
+        #expect(empty.hasOneSentenceError, "\(empty)")
         let noTitle = try replica.run(["add", "--title", "  "], stdin: Data("text".utf8))
         #expect(noTitle.exitCode != 0, "\(noTitle)")
-        #expect(noTitle.stderrLines.count == 1, "\(noTitle)")
+        #expect(noTitle.hasOneSentenceError, "\(noTitle)")
         #expect(try replica.articleIDs().isEmpty)
     }
 
@@ -279,7 +279,7 @@ struct CoreCommandTests {
         let replica = try Self.seeded()
         let result = try replica.run(arguments)
         #expect(result.exitCode == 1, "\(result)")
-        #expect(result.stderrLines.count == 1, "one sentence:\n\(result)")
+        #expect(result.hasOneSentenceError, "one sentence:\n\(result)")
         #expect(result.stderr.contains("'\(Self.unknownID)'"), "names the id:\n\(result)")
         #expect(result.stderr.hasSuffix(".\n"), "\(result)")
         #expect(result.stdout.isEmpty)
@@ -313,7 +313,7 @@ struct CoreCommandTests {
 
         let short = try replica.run(["show", String(unique.prefix(3))])
         #expect(short.exitCode == 64, "\(short)")
-        #expect(short.stderrLines.count == 1, "\(short)")
+        #expect(short.hasOneSentenceError, "\(short)")
         #expect(short.stderr.contains("too short"), "\(short)")
     }
 

@@ -208,6 +208,16 @@ struct ProcessResult: Sendable, CustomStringConvertible {
     /// The exit code; -1 when killed by a signal.
     var exitCode: Int32 { wasSignaled ? -1 : status }
 
+    /// True when stderr is one error sentence: `kb: …` on one line, or, for a usage error found by the
+    /// argument parser (exit 64), `Error: …` followed only by its usage lines.
+    var hasOneSentenceError: Bool {
+        let lines = stderrLines
+        guard let first = lines.first else { return false }
+        if first.hasPrefix("kb: ") { return lines.count == 1 && first.hasSuffix(".") }
+        guard first.hasPrefix("Error: "), exitCode == 64 else { return false }
+        return lines.dropFirst().allSatisfy { $0.hasPrefix("Usage: ") || $0.hasPrefix("Help: ") || $0.hasPrefix("  ") }
+    }
+
     /// Stdout parsed as JSON.
     func json() throws -> Any {
         do {
@@ -607,8 +617,9 @@ final class FaultyProxy: @unchecked Sendable {
 
     /// python3, or a clear failure.
     static func python() throws -> URL {
-        let candidates = ["/usr/bin/python3", "/usr/local/bin/python3"]
-            + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/python3" }
+        // The first on PATH, as a shell would pick it (the one 'make deps' installed jsonschema into).
+        let candidates = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/python3" }
+            + ["/usr/bin/python3", "/usr/local/bin/python3"]
         let found = candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
         return try #require(
             found.map { URL(fileURLWithPath: $0) }, "python3 is needed by the end-to-end tests and was not found on PATH.")
