@@ -423,9 +423,9 @@ struct Replica: Sendable {
         -> ProcessResult
     {
         let result = try run(arguments, stdin: stdin)
-        #expect(result.succeeded, "kb \(arguments.joined(separator: " ")) failed on \(name):\n\(result)",
+        try #require(
+            result.succeeded, "kb \(arguments.joined(separator: " ")) failed on \(name):\n\(result)",
             sourceLocation: sourceLocation)
-        try #require(result.succeeded, sourceLocation: sourceLocation)
         return result
     }
 
@@ -691,5 +691,93 @@ struct SeededGenerator: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+// MARK: - A hub with replicas
+
+/// A hub, a knowledge base on it, and replicas (separate files) whose remote `origin` points at it
+/// (or at a proxy in front of it).
+final class SyncWorld: @unchecked Sendable {
+    // @unchecked: used only from the test that owns it.
+    let hub: Hub
+    let folder: TemporaryFolder
+    let kbName: String
+    let tokenFile: String
+    private(set) var replicas: [Replica] = []
+
+    /// Starts a hub and makes `count` replicas named r1, r2, … with the remote added.
+    init(replicas count: Int, kb kbName: String = "notes", remoteURL: ((Hub) -> String)? = nil) throws {
+        hub = try Hub()
+        folder = try TemporaryFolder("kb-replicas")
+        self.kbName = kbName
+        tokenFile = try hub.makeTokenFile(kb: kbName)
+        for index in 1...max(1, count) {
+            try addReplica("r\(index)", url: remoteURL?(hub))
+        }
+    }
+
+    subscript(index: Int) -> Replica { replicas[index] }
+
+    /// Adds a replica with the remote `origin`.
+    @discardableResult
+    func addReplica(_ name: String, url: String? = nil, environment: [String: String] = [:]) throws -> Replica {
+        let replica = Replica(name, in: folder, environment: environment)
+        try replica.addRemote(url ?? hub.url(kbName), tokenFile: tokenFile)
+        replicas.append(replica)
+        return replica
+    }
+
+    /// One `kb sync --json`; expects exit 0, or exit 1 with the JSON report when conflicts remain.
+    @discardableResult
+    func sync(_ replica: Replica, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
+        let result = try replica.sync()
+        let report = try? result.object()
+        let conflicts = report?.int("conflicts") ?? 0
+        #expect(
+            result.succeeded || (result.exitCode == 1 && conflicts > 0),
+            "kb sync on \(replica.name) failed:\n\(result)\nhub log:\n\(hub.logs.suffix(3000))",
+            sourceLocation: sourceLocation)
+        return try #require(report, "kb sync --json printed no report:\n\(result)", sourceLocation: sourceLocation)
+    }
+
+    /// Syncs every replica in turn, round after round, until a whole round pushes and pulls nothing;
+    /// returns the number of rounds (the quiet one included) and expects at most `maxRounds`.
+    @discardableResult
+    func converge(
+        _ members: [Replica]? = nil, maxRounds: Int = 4, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> Int {
+        let members = members ?? replicas
+        for round in 1...maxRounds {
+            var moved = 0
+            for replica in members {
+                let report = try sync(replica, sourceLocation: sourceLocation)
+                moved += (report.int("pushed") ?? 0) + (report.int("pulled") ?? 0)
+            }
+            if moved == 0 { return round }
+        }
+        Issue.record("the replicas still exchange changes after \(maxRounds) rounds", sourceLocation: sourceLocation)
+        return maxRounds + 1
+    }
+
+    /// Expects every replica to hold the same content, the same open conflicts, and no gaps.
+    func expectConverged(_ members: [Replica]? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let members = members ?? replicas
+        var digests: [String: String] = [:]
+        var conflicts: [String: [String]] = [:]
+        for replica in members {
+            let status = try replica.status(sourceLocation: sourceLocation)
+            digests[replica.name] = status.string("digest")
+            conflicts[replica.name] = try replica.conflictIDs(sourceLocation: sourceLocation)
+            #expect(status.int("gaps") == 0, "gaps on \(replica.name): \(status)", sourceLocation: sourceLocation)
+            #expect(status.int("pending") == 0, "pending on \(replica.name): \(status)", sourceLocation: sourceLocation)
+            #expect(
+                status.int("quarantined") == 0, "set aside on \(replica.name): \(status)",
+                sourceLocation: sourceLocation)
+        }
+        #expect(Set(digests.values).count == 1, "content digests differ: \(digests)", sourceLocation: sourceLocation)
+        #expect(
+            Set(conflicts.values.map { $0.joined(separator: ",") }).count == 1,
+            "open conflicts differ: \(conflicts)", sourceLocation: sourceLocation)
     }
 }
