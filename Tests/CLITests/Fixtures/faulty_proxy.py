@@ -9,6 +9,9 @@ number generator and the probabilities given on the command line, sometimes:
   --repeat P   sends a POST twice to the hub and returns the second answer (a retried request
                that was in fact received).
 
+For a test that needs one exact fault, --cut-first K --cut-bytes N cuts each of the first K
+answers after exactly N bytes (N may fall inside the status line or the headers).
+
 The first line on stdout is "faulty proxy listening on 127.0.0.1:PORT" (with --port 0 the
 system picks the port). Each fault is logged on stderr as one line starting with "fault ".
 SIGUSR1 turns every fault off (for fault-free rounds); SIGUSR2 turns them on again.
@@ -31,30 +34,36 @@ MAX_HEADER_BYTES = 64 * 1024
 class Faults:
     """The seeded random choices and the counters, behind one lock."""
 
-    def __init__(self, seed, cut, repeat):
+    def __init__(self, seed, cut, repeat, cut_first=0, cut_bytes=None):
         self.lock = threading.Lock()
         self.rng = random.Random(seed)
         self.cut = cut
         self.repeat = repeat
+        self.cut_first = cut_first
+        self.cut_bytes = cut_bytes
         self.enabled = True
         self.counts = {"cut": 0, "repeat": 0, "requests": 0}
 
     def decide(self, method):
-        """Returns (cut, repeat, cut_fraction) for one request."""
+        """Returns (cut, repeat, cut_fraction, cut_bytes) for one request."""
         with self.lock:
             self.counts["requests"] += 1
             cut_roll = self.rng.random()
             repeat_roll = self.rng.random()
             fraction = self.rng.random()
             if not self.enabled:
-                return False, False, fraction
+                return False, False, fraction, None
+            if self.cut_first > 0 and self.cut_bytes is not None:
+                self.cut_first -= 1
+                self.counts["cut"] += 1
+                return True, False, fraction, self.cut_bytes
             repeat = method == "POST" and repeat_roll < self.repeat
             cut = cut_roll < self.cut
             if cut:
                 self.counts["cut"] += 1
             if repeat:
                 self.counts["repeat"] += 1
-            return cut, repeat, fraction
+            return cut, repeat, fraction, None
 
     def set_enabled(self, enabled):
         with self.lock:
@@ -221,7 +230,7 @@ def handle(client, args, faults):
             if request is None:
                 return
             method, target, headers, body, buffer = request
-            cut, repeat, fraction = faults.decide(method)
+            cut, repeat, fraction, cut_bytes = faults.decide(method)
             try:
                 response, closes = forward(args.target_host, args.target_port, method, target, headers, body)
                 if repeat:
@@ -232,7 +241,10 @@ def handle(client, args, faults):
                 log("upstream %s %s: %s" % (method, target, error))
                 return
             if cut:
-                keep = max(1, min(len(response) - 1, int(len(response) * fraction)))
+                if cut_bytes is not None:
+                    keep = max(0, min(len(response) - 1, cut_bytes))
+                else:
+                    keep = max(1, min(len(response) - 1, int(len(response) * fraction)))
                 log("fault cut %s %s after %d of %d bytes" % (method, target, keep, len(response)))
                 client.sendall(response[:keep])
                 return
@@ -257,9 +269,11 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cut", type=float, default=0.0)
     parser.add_argument("--repeat", type=float, default=0.0)
+    parser.add_argument("--cut-first", type=int, default=0)
+    parser.add_argument("--cut-bytes", type=int, default=None)
     args = parser.parse_args()
 
-    faults = Faults(args.seed, args.cut, args.repeat)
+    faults = Faults(args.seed, args.cut, args.repeat, args.cut_first, args.cut_bytes)
     server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     server.bind(("127.0.0.1", args.port))
