@@ -4,7 +4,7 @@ public import GRDB
 
 /// The health of a replica, computed from its own data only.
 public struct ReplicaHealth: Sendable, Equatable {
-    /// SHA-256 over the content (articles, annotations, tags, conflicts) in a canonical order:
+    /// SHA-256 over the content (articles, annotations, tags, open conflicts) in a canonical order:
     /// two replicas that hold the same content have the same digest.
     public var digest: String
     /// Changes of other replicas missing from the history (their sequence numbers have holes).
@@ -36,6 +36,14 @@ extension KnowledgeBase {
     }
 
     /// The canonical content digest.
+    ///
+    /// Two things a replica derives from the order in which changes reached it stay out:
+    /// - where a deleted annotation stands: re-anchoring follows the article's body only for live
+    ///   annotations, so a deleted one keeps the place it had when the delete arrived (a restore
+    ///   anchors it again);
+    /// - resolved conflicts: a replica that receives a conflict's two sides together with its
+    ///   resolution never records it, while one that saw the two sides first does. A resolution
+    ///   that a replica lacks leaves its conflict open, which the digest shows.
     public static func contentDigest(_ db: Database) throws -> String {
         var hasher = ContentHasher()
         let articles = try Row.fetchCursor(
@@ -51,8 +59,9 @@ extension KnowledgeBase {
         let annotations = try Row.fetchCursor(
             db,
             sql: """
-                SELECT id, article_id, quote, prefix, suffix, anchor_start, anchor_end, start, "end", state, note,
-                       color, deleted
+                SELECT id, article_id, quote, prefix, suffix, anchor_start, anchor_end,
+                       CASE WHEN deleted = 0 THEN start END, CASE WHEN deleted = 0 THEN "end" END,
+                       CASE WHEN deleted = 0 THEN state END, note, color, deleted
                 FROM annotations ORDER BY id
                 """)
         while let row = try annotations.next() {
@@ -65,7 +74,7 @@ extension KnowledgeBase {
             for index in 0..<row.count { hasher.add(row[index] as DatabaseValue) }
         }
         let conflicts = try Row.fetchCursor(
-            db, sql: "SELECT id, resolved_at IS NULL FROM conflicts ORDER BY id")
+            db, sql: "SELECT id, 1 FROM conflicts WHERE resolved_at IS NULL ORDER BY id")
         while let row = try conflicts.next() {
             hasher.add("conflict")
             for index in 0..<row.count { hasher.add(row[index] as DatabaseValue) }
