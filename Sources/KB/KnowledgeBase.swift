@@ -92,6 +92,7 @@ public struct KnowledgeBase: Sendable {
     ///
     /// - Parameter ids: Annotation ids.
     /// - Returns: Each id's prefix.
+    /// - Throws: A database error.
     public func annotationIDPrefixes(_ ids: [String]) throws -> [String: String] {
         try read { db in try Self.uniquePrefixes(db, ids, table: "annotations", minimum: 16) }
     }

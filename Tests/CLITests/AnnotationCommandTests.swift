@@ -125,8 +125,10 @@ struct AnnotationCommandTests {
     @Test func annotate_noteFromStdin_repeatedTags_color_andWholeArticleNote() throws {
         let (replica, id) = try Self.article()
         let highlight = try replica.object(
-            ["annotate", id, "--quote", "最后一句话", "--note", "-", "--tag", "总结", "--tag", "topic/sub", "--color",
-             "yellow"], stdin: Data("一条**Markdown**笔记\n第二行\n".utf8))
+            [
+                "annotate", id, "--quote", "最后一句话", "--note", "-", "--tag", "总结", "--tag", "topic/sub", "--color",
+                "yellow",
+            ], stdin: Data("一条**Markdown**笔记\n第二行\n".utf8))
         #expect(highlight.string("note") == "一条**Markdown**笔记\n第二行", "the final newline of stdin is not kept")
         #expect(Set(highlight["tags"] as? [String] ?? []) == ["总结", "topic/sub"])
         #expect(highlight.string("color") == "yellow")
@@ -158,7 +160,8 @@ struct AnnotationCommandTests {
 
         #expect(ids(try replica.array(["notes"])) == Set([a, b, c].compactMap { $0.string("id") }))
         #expect(ids(try replica.array(["notes", id])) == Set([a, b].compactMap { $0.string("id") }))
-        #expect(ids(try replica.array(["notes", String(otherID.prefix(6))])) == Set([c.string("id")].compactMap { $0 }))
+        #expect(
+            ids(try replica.array(["notes", String(otherID.prefix(6))])) == Set([c.string("id")].compactMap { $0 }))
         #expect(ids(try replica.array(["notes", "--tag", "甲"])) == Set([a, c].compactMap { $0.string("id") }))
         #expect(ids(try replica.array(["notes", id, "--tag", "甲"])) == Set([a.string("id")].compactMap { $0 }))
         #expect(try replica.array(["notes", "--orphaned"]).isEmpty)
@@ -318,7 +321,9 @@ struct AnnotationCommandTests {
         #expect(result.stdout.isEmpty, "\(result)")
         if arguments.contains("ffffffff") {
             #expect(result.stderr.contains("'ffffffff'"), "names the id:\n\(result)")
-            #expect(!result.stderr.contains("kb list") || arguments[0] == "annotate", "points to the right command:\n\(result)")
+            #expect(
+                !result.stderr.contains("kb list") || arguments[0] == "annotate",
+                "points to the right command:\n\(result)")
         }
         #expect(try Self.snapshot(replica) == before, "nothing written")
     }

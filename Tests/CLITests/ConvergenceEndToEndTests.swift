@@ -175,7 +175,8 @@ final class RandomRun: @unchecked Sendable {
     @discardableResult
     private func ok(_ replica: Replica, _ arguments: [String], stdin: Data? = nil) throws -> ProcessResult {
         let result = try replica.run(arguments, stdin: stdin)
-        log.append("\(replica.name): kb \(arguments.map(ChildProcess.quoted).joined(separator: " ")) → \(result.exitCode)")
+        log.append(
+            "\(replica.name): kb \(arguments.map(ChildProcess.quoted).joined(separator: " ")) → \(result.exitCode)")
         try #require(result.succeeded, "\(result)\n\(context)")
         return result
     }
@@ -192,7 +193,8 @@ final class RandomRun: @unchecked Sendable {
 
     /// Checks a finished `kb sync`: 0, or 1 with a report of open conflicts or one sentence; never a crash.
     private func checkSync(_ result: ProcessResult, on replica: Replica, killed: Bool = false) {
-        log.append("\(replica.name): kb sync --json → \(result.wasSignaled ? "signal \(result.status)" : "\(result.status)")")
+        log.append(
+            "\(replica.name): kb sync --json → \(result.wasSignaled ? "signal \(result.status)" : "\(result.status)")")
         if killed && result.wasSignaled && result.status == SIGKILL {
             syncOutcomes["killed", default: 0] += 1
             return
@@ -210,7 +212,8 @@ final class RandomRun: @unchecked Sendable {
         #expect(result.hasOneSentenceError, "\(result)\n\(context)")
         let line = result.stderrLines.first ?? ""
         let kind =
-            line.contains("Cannot reach the hub") ? "hub unreachable"
+            line.contains("Cannot reach the hub")
+            ? "hub unreachable"
             : line.contains("cannot read") ? "answer unreadable" : line
         syncOutcomes[kind, default: 0] += 1
         #expect(
@@ -344,7 +347,9 @@ final class RandomRun: @unchecked Sendable {
             // A newspaper page: two articles, hard-wrapped lines, headlines after their bodies.
             var lines: [String] = []
             for article in 0..<2 {
-                let body = "本报讯（记者王\(index)\(article)）" + text(sentences: number(2..<5))
+                let body =
+                    "本报讯（记者王\(index)\(article)）"
+                    + text(sentences: number(2..<5))
                     .replacingOccurrences(of: "\n", with: "")
                 var characters = Array(body)
                 while !characters.isEmpty {

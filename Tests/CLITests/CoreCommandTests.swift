@@ -158,8 +158,9 @@ struct CoreCommandTests {
         let articles = try Self.articles(replica)
         #expect(articles.count == 9)
         for article in articles {
-            for key in Self.textFields + ["id", "source", "source_id", "tags", "annotations", "created_at", "updated_at"]
-            {
+            for key in Self.textFields + [
+                "id", "source", "source_id", "tags", "annotations", "created_at", "updated_at",
+            ] {
                 #expect(article[key] != nil, "kb show --json lacks '\(key)'")
             }
             #expect(article["tags"] is [Any])
@@ -376,27 +377,27 @@ struct CoreCommandTests {
     }
 
     #if os(Linux)
-        /// On a terminal (a pseudo-terminal made by `script`), colors are on unless NO_COLOR is set.
-        @Test func humanOutput_onATerminal_hasColorsUnlessNoColor() throws {
-            let replica = try Self.seeded()
-            let script = URL(fileURLWithPath: "/usr/bin/script")
-            try #require(
-                FileManager.default.isExecutableFile(atPath: script.path),
-                "util-linux 'script' is needed to give kb a terminal")
-            let kb = try TestPaths.kb().path
-            func onTerminal(_ environment: [String: String]) throws -> ProcessResult {
-                let child = try ChildProcess(
-                    script, ["-qec", "\(kb) search 非遗", "/dev/null"],
-                    environment: KBRunner.environment(environment.merging(["KB_DB": replica.dbPath]) { $1 }))
-                return child.finish(timeout: 60)
-            }
-            let colored = try onTerminal([:])
-            #expect(colored.succeeded, "\(colored)")
-            #expect(hasANSIEscape(colored.stdout), "a terminal gets colors:\n\(colored)")
-            let plain = try onTerminal(["NO_COLOR": "1"])
-            #expect(plain.succeeded, "\(plain)")
-            #expect(!hasANSIEscape(plain.stdout), "NO_COLOR turns colors off:\n\(plain)")
-            #expect(plain.stdout.contains("**非遗**"))
+    /// On a terminal (a pseudo-terminal made by `script`), colors are on unless NO_COLOR is set.
+    @Test func humanOutput_onATerminal_hasColorsUnlessNoColor() throws {
+        let replica = try Self.seeded()
+        let script = URL(fileURLWithPath: "/usr/bin/script")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: script.path),
+            "util-linux 'script' is needed to give kb a terminal")
+        let kb = try TestPaths.kb().path
+        func onTerminal(_ environment: [String: String]) throws -> ProcessResult {
+            let child = try ChildProcess(
+                script, ["-qec", "\(kb) search 非遗", "/dev/null"],
+                environment: KBRunner.environment(environment.merging(["KB_DB": replica.dbPath]) { $1 }))
+            return child.finish(timeout: 60)
         }
+        let colored = try onTerminal([:])
+        #expect(colored.succeeded, "\(colored)")
+        #expect(hasANSIEscape(colored.stdout), "a terminal gets colors:\n\(colored)")
+        let plain = try onTerminal(["NO_COLOR": "1"])
+        #expect(plain.succeeded, "\(plain)")
+        #expect(!hasANSIEscape(plain.stdout), "NO_COLOR turns colors off:\n\(plain)")
+        #expect(plain.stdout.contains("**非遗**"))
+    }
     #endif
 }

@@ -269,8 +269,11 @@ final class ChildProcess: @unchecked Sendable {
     /// Launches `executable` with `arguments`.
     ///
     /// - Parameters:
+    ///   - executable: The program.
+    ///   - arguments: Its arguments.
     ///   - environment: The whole environment of the child.
     ///   - stdin: Bytes written to its stdin, which is then closed; nil gives it /dev/null.
+    /// - Throws: When the program cannot be launched.
     init(_ executable: URL, _ arguments: [String], environment: [String: String], stdin: Data? = nil) throws {
         let process = Process()
         process.executableURL = executable
@@ -402,7 +405,8 @@ enum KBRunner {
         environment["NO_PROXY"] = "127.0.0.1,localhost"
         environment["no_proxy"] = "127.0.0.1,localhost"
         // Never the user's own knowledge base, even when a test forgets --db.
-        environment["XDG_DATA_HOME"] = FileManager.default.temporaryDirectory
+        environment["XDG_DATA_HOME"] =
+            FileManager.default.temporaryDirectory
             .appendingPathComponent("kb-e2e-xdg-\(ProcessInfo.processInfo.processIdentifier)").path
         environment["TERM"] = "xterm-256color"
         for (key, value) in extra { environment[key] = value }
@@ -442,9 +446,10 @@ struct Replica: Sendable {
     }
 
     /// Runs `kb` on this knowledge base (through KB_DB, which every command honours).
-    func run(_ arguments: [String], stdin: Data? = nil, environment extra: [String: String] = [:],
-        timeout: TimeInterval = 90) throws -> ProcessResult
-    {
+    func run(
+        _ arguments: [String], stdin: Data? = nil, environment extra: [String: String] = [:],
+        timeout: TimeInterval = 90
+    ) throws -> ProcessResult {
         try KBRunner.run(
             arguments, environment: environment.merging(extra) { $1 }.merging(["KB_DB": dbPath]) { $1 }, stdin: stdin,
             timeout: timeout)
@@ -634,9 +639,13 @@ final class FaultyProxy: @unchecked Sendable {
     /// Starts the proxy in front of `hubPort`.
     ///
     /// - Parameters:
+    ///   - hubPort: The hub's port on 127.0.0.1.
+    ///   - seed: The seed of the proxy's random choices.
     ///   - cut: The probability that an answer is cut at a random place.
     ///   - repeatProbability: The probability that a POST reaches the hub twice.
     ///   - cutFirst: How many of the first answers are cut after exactly `cutBytes` bytes.
+    ///   - cutBytes: Where those answers are cut.
+    /// - Throws: When python3 or the script is missing, or the proxy does not start.
     init(
         hubPort: Int, seed: UInt64, cut: Double, repeat repeatProbability: Double, cutFirst: Int = 0,
         cutBytes: Int? = nil
@@ -664,11 +673,13 @@ final class FaultyProxy: @unchecked Sendable {
     /// python3, or a clear failure.
     static func python() throws -> URL {
         // The first on PATH, as a shell would pick it (the one 'make deps' installed jsonschema into).
-        let candidates = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/python3" }
+        let candidates =
+            (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/python3" }
             + ["/usr/bin/python3", "/usr/local/bin/python3"]
         let found = candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
         return try #require(
-            found.map { URL(fileURLWithPath: $0) }, "python3 is needed by the end-to-end tests and was not found on PATH.")
+            found.map { URL(fileURLWithPath: $0) },
+            "python3 is needed by the end-to-end tests and was not found on PATH.")
     }
 
     func url(_ kb: String) -> String { "http://127.0.0.1:\(port)/\(kb)" }
@@ -800,10 +811,10 @@ final class SyncWorld: @unchecked Sendable {
         return replica
     }
 
-    /// One `kb sync --json`; expects exit 0, or exit 1 with the JSON report when conflicts remain.
     /// Text added to every failure message (a seed to replay, the last operations).
     var context: () -> String = { "" }
 
+    /// One `kb sync --json`; expects exit 0, or exit 1 with the JSON report when conflicts remain.
     @discardableResult
     func sync(_ replica: Replica, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
         let result = try replica.sync()
@@ -833,7 +844,8 @@ final class SyncWorld: @unchecked Sendable {
             if moved == 0 { return round }
         }
         Issue.record(
-            "the replicas still exchange changes after \(maxRounds) rounds\n\(context())", sourceLocation: sourceLocation)
+            "the replicas still exchange changes after \(maxRounds) rounds\n\(context())",
+            sourceLocation: sourceLocation)
         return maxRounds + 1
     }
 

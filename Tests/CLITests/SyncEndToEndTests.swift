@@ -70,8 +70,10 @@ struct SyncEndToEndTests {
         var made: [String] = []
         for (index, replica) in world.replicas.enumerated() {
             let annotation = try replica.object(
-                ["annotate", article, "--range", "\(index * 10):\(index * 10 + 5)", "--note", "离线笔记 \(index)",
-                 "--tag", "离线"])
+                [
+                    "annotate", article, "--range", "\(index * 10):\(index * 10 + 5)", "--note", "离线笔记 \(index)",
+                    "--tag", "离线",
+                ])
             made.append(try #require(annotation.string("id")))
             try replica.ok(["annotate", article, "--note", "整篇笔记 \(index)"])
         }
@@ -243,7 +245,9 @@ struct SyncEndToEndTests {
         let running = try r1.start(["sync", "--json"])
         var notes: [String] = []
         for index in 0..<5 {
-            let made = try r1.object(["annotate", article, "--quote", "AI大模型", "--occurrence", "1", "--note", "同步时写的\(index)"])
+            let made = try r1.object([
+                "annotate", article, "--quote", "AI大模型", "--occurrence", "1", "--note", "同步时写的\(index)",
+            ])
             notes.append(try #require(made.string("id")))
         }
         try r1.ok(["tag", article, "同步时"])
@@ -341,8 +345,11 @@ struct SyncEndToEndTests {
 
         let unknown = Replica("unknown-token", in: world.folder)
         try unknown.ok(
-            ["remote", "add", "origin", hub.url(world.kbName), "--token-file",
-             try world.folder.write("bad-token", "kbt_0000000000000000000000000000000000000000000000000000000000000000\n")])
+            [
+                "remote", "add", "origin", hub.url(world.kbName), "--token-file",
+                try world.folder.write(
+                    "bad-token", "kbt_0000000000000000000000000000000000000000000000000000000000000000\n"),
+            ])
         let refused = try unknown.run(["sync"])
         #expect(refused.exitCode == 1, "\(refused)")
         #expect(refused.hasOneSentenceError, "\(refused)")
@@ -359,8 +366,10 @@ struct SyncEndToEndTests {
         // KB_TOKEN works when the remote has none.
         let fromEnvironment = try noToken.run(
             ["sync", "--json"],
-            environment: ["KB_TOKEN": try String(contentsOfFile: world.tokenFile, encoding: .utf8)
-                .trimmingCharacters(in: .whitespacesAndNewlines)])
+            environment: [
+                "KB_TOKEN": try String(contentsOfFile: world.tokenFile, encoding: .utf8)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+            ])
         #expect(fromEnvironment.succeeded, "\(fromEnvironment)")
         #expect(try noToken.articleIDs().count == 9)
         // Nothing of the refused replicas reached the hub.
@@ -377,8 +386,10 @@ struct SyncEndToEndTests {
             // Without curl, the same answers seen through kb's exit codes.
             let other = Replica("other", in: world.folder)
             try other.ok(
-                ["remote", "add", "origin", world.hub.url(world.kbName), "--token-file",
-                 try world.folder.write("other-token", otherToken)])
+                [
+                    "remote", "add", "origin", world.hub.url(world.kbName), "--token-file",
+                    try world.folder.write("other-token", otherToken),
+                ])
             #expect(try other.run(["sync"]).exitCode == 1)
             #expect(try world[0].run(["sync"]).exitCode == 0)
             return
