@@ -97,7 +97,7 @@ public struct KnowledgeBase: Sendable {
         try read { db in try Self.uniquePrefixes(db, ids, table: "annotations", minimum: 16) }
     }
 
-    static func uniquePrefixes(_ db: Database, _ ids: [String], table: String, minimum: Int = 8) throws
+    static func uniquePrefixes(_ db: Database, _ ids: [String], table: String, minimum: Int) throws
         -> [String: String]
     {
         guard !ids.isEmpty else { return [:] }

@@ -385,7 +385,7 @@ struct AnnotationCommandTests {
 
     /// `python3 validate.py` from Fixtures/w3c-annotation; fails clearly when python3 or jsonschema is missing.
     static func validateW3C(_ arguments: [String]) throws -> ProcessResult {
-        let python = try FaultyProxy.python()
+        let python = try TestPaths.python3()
         let folder = try TestPaths.fixture("w3c-annotation")
         let check = try ChildProcess(
             python, ["-c", "import jsonschema, referencing"], environment: KBRunner.environment()

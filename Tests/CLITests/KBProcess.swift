@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 
-// End-to-end helpers: run the built `kb`, a hub (`kb serve`) and the faulty proxy as real processes,
+// End-to-end helpers: run the built `kb` and a hub (`kb serve`) as real processes,
 // capture what they print, and never leave one behind.
 
 // MARK: - Locating things
@@ -35,6 +35,18 @@ enum TestPaths {
         let url = try fixtures().appendingPathComponent(name)
         try #require(FileManager.default.fileExists(atPath: url.path), "The fixture '\(name)' is missing.")
         return url
+    }
+
+    /// python3, or a clear failure.
+    static func python3() throws -> URL {
+        // The first on PATH, as a shell would pick it (the one 'make deps' installed jsonschema into).
+        let candidates =
+            (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/python3" }
+            + ["/usr/bin/python3", "/usr/local/bin/python3"]
+        let found = candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+        return try #require(
+            found.map { URL(fileURLWithPath: $0) },
+            "python3 is needed by the end-to-end tests and was not found on PATH.")
     }
 
     private static func locateKB() -> URL? {
@@ -628,119 +640,6 @@ final class Hub: @unchecked Sendable {
     }
 }
 
-// MARK: - The faulty proxy
-
-/// `Fixtures/faulty_proxy.py` between the replicas and a hub.
-final class FaultyProxy: @unchecked Sendable {
-    // @unchecked: touched only from the test that owns it.
-    let process: ChildProcess
-    let port: Int
-
-    /// Starts the proxy in front of `hubPort`.
-    ///
-    /// - Parameters:
-    ///   - hubPort: The hub's port on 127.0.0.1.
-    ///   - seed: The seed of the proxy's random choices.
-    ///   - cut: The probability that an answer is cut at a random place.
-    ///   - repeatProbability: The probability that a POST reaches the hub twice.
-    ///   - cutFirst: How many of the first answers are cut after exactly `cutBytes` bytes.
-    ///   - cutBytes: Where those answers are cut.
-    /// - Throws: When python3 or the script is missing, or the proxy does not start.
-    init(
-        hubPort: Int, seed: UInt64, cut: Double, repeat repeatProbability: Double, cutFirst: Int = 0,
-        cutBytes: Int? = nil
-    ) throws {
-        let script = try TestPaths.fixture("faulty_proxy.py")
-        let python = try FaultyProxy.python()
-        var arguments = [
-            script.path, "--target-port", "\(hubPort)", "--seed", "\(seed % 1_000_000_007)", "--cut", "\(cut)",
-            "--repeat", "\(repeatProbability)",
-        ]
-        if let cutBytes { arguments += ["--cut-first", "\(cutFirst)", "--cut-bytes", "\(cutBytes)"] }
-        process = try ChildProcess(python, arguments, environment: KBRunner.environment(["PYTHONUNBUFFERED": "1"]))
-        let line = process.stdout.wait(until: Date().addingTimeInterval(30)) { text in
-            text.firstIndex(of: "\n").map { String(text[..<$0]) }
-        }
-        let prefix = "faulty proxy listening on 127.0.0.1:"
-        guard let line, line.hasPrefix(prefix), let port = Int(line.dropFirst(prefix.count)) else {
-            process.signal(SIGKILL)
-            Issue.record("the faulty proxy did not start:\n\(process.finish(timeout: 10))")
-            throw Hub.HubError.notStarted
-        }
-        self.port = port
-    }
-
-    /// python3, or a clear failure.
-    static func python() throws -> URL {
-        // The first on PATH, as a shell would pick it (the one 'make deps' installed jsonschema into).
-        let candidates =
-            (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/python3" }
-            + ["/usr/bin/python3", "/usr/local/bin/python3"]
-        let found = candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-        return try #require(
-            found.map { URL(fileURLWithPath: $0) },
-            "python3 is needed by the end-to-end tests and was not found on PATH.")
-    }
-
-    func url(_ kb: String) -> String { "http://127.0.0.1:\(port)/\(kb)" }
-
-    /// Turns faults off (SIGUSR1) and waits until the proxy says so.
-    func disableFaults() {
-        setFaults(enabled: false)
-    }
-
-    func enableFaults() {
-        setFaults(enabled: true)
-    }
-
-    private func setFaults(enabled: Bool) {
-        let marker = enabled ? "faults on" : "faults off"
-        let before = process.stderr.text.components(separatedBy: marker).count
-        process.signal(enabled ? SIGUSR2 : SIGUSR1)
-        let done = process.stderr.wait(until: Date().addingTimeInterval(10)) { text in
-            text.components(separatedBy: marker).count > before ? true : nil
-        }
-        #expect(done == true, "the proxy did not acknowledge '\(marker)'")
-    }
-
-    /// Faults logged so far.
-    var cuts: Int { process.stderr.text.components(separatedBy: "fault cut ").count - 1 }
-    var repeats: Int { process.stderr.text.components(separatedBy: "fault repeat ").count - 1 }
-
-    /// Stops the proxy and returns its log.
-    @discardableResult
-    func stop() -> ProcessResult {
-        process.signal(SIGTERM)
-        return process.finish(timeout: 10)
-    }
-}
-
-extension SyncWorld {
-    /// What differs between the first replica and the others: lines of their JSON dumps and of their
-    /// annotation lists found on one side only (for failure messages).
-    func differences(_ members: [Replica]) throws -> String {
-        guard let first = members.first else { return "" }
-        func lines(_ replica: Replica) throws -> [String] {
-            let dump = try replica.run(["export", "--format", "json"]).stdout
-            let notes = try replica.run(["notes", "--json"]).stdout
-            let list = try replica.run(["list", "--json"]).stdout
-            // Times of local application differ between replicas and are not content.
-            return (dump + notes + list).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { !$0.contains("_at\" : ") }
-        }
-        let reference = try lines(first)
-        var out = ""
-        for other in members.dropFirst() {
-            let theirs = try lines(other)
-            let onlyFirst = Set(reference).subtracting(theirs).sorted().prefix(15)
-            let onlyOther = Set(theirs).subtracting(reference).sorted().prefix(15)
-            out += "only on \(first.name) vs \(other.name):\n  " + onlyFirst.joined(separator: "\n  ") + "\n"
-            out += "only on \(other.name) vs \(first.name):\n  " + onlyOther.joined(separator: "\n  ") + "\n"
-        }
-        return out
-    }
-}
-
 // MARK: - JSON and text helpers
 
 extension Dictionary where Key == String, Value == Any {
@@ -774,107 +673,5 @@ struct SeededGenerator: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
-    }
-}
-
-// MARK: - A hub with replicas
-
-/// A hub, a knowledge base on it, and replicas (separate files) whose remote `origin` points at it
-/// (or at a proxy in front of it).
-final class SyncWorld: @unchecked Sendable {
-    // @unchecked: used only from the test that owns it.
-    let hub: Hub
-    let folder: TemporaryFolder
-    let kbName: String
-    let tokenFile: String
-    private(set) var replicas: [Replica] = []
-
-    /// Starts a hub and makes `count` replicas named r1, r2, … with the remote added.
-    init(replicas count: Int, kb kbName: String = "notes", remoteURL: ((Hub) -> String)? = nil) throws {
-        hub = try Hub()
-        folder = try TemporaryFolder("kb-replicas")
-        self.kbName = kbName
-        tokenFile = try hub.makeTokenFile(kb: kbName)
-        for index in stride(from: 1, through: count, by: 1) {
-            try addReplica("r\(index)", url: remoteURL?(hub))
-        }
-    }
-
-    subscript(index: Int) -> Replica { replicas[index] }
-
-    /// Adds a replica with the remote `origin`.
-    @discardableResult
-    func addReplica(_ name: String, url: String? = nil, environment: [String: String] = [:]) throws -> Replica {
-        let replica = Replica(name, in: folder, environment: environment)
-        try replica.addRemote(url ?? hub.url(kbName), tokenFile: tokenFile)
-        replicas.append(replica)
-        return replica
-    }
-
-    /// Text added to every failure message (a seed to replay, the last operations).
-    var context: () -> String = { "" }
-
-    /// One `kb sync --json`; expects exit 0, or exit 1 with the JSON report when conflicts remain.
-    @discardableResult
-    func sync(_ replica: Replica, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
-        let result = try replica.sync()
-        let report = result.parsedObject
-        let conflicts = report?.int("conflicts") ?? 0
-        #expect(
-            result.succeeded || (result.exitCode == 1 && conflicts > 0),
-            "kb sync on \(replica.name) failed:\n\(result)\nhub log:\n\(hub.logs.suffix(3000))\n\(context())",
-            sourceLocation: sourceLocation)
-        return try #require(
-            report, "kb sync --json printed no report:\n\(result)\n\(context())", sourceLocation: sourceLocation)
-    }
-
-    /// Syncs every replica in turn, round after round, until a whole round pushes and pulls nothing;
-    /// returns the number of rounds (the quiet one included) and expects at most `maxRounds`.
-    @discardableResult
-    func converge(
-        _ members: [Replica]? = nil, maxRounds: Int = 4, sourceLocation: SourceLocation = #_sourceLocation
-    ) throws -> Int {
-        let members = members ?? replicas
-        for round in 1...maxRounds {
-            var moved = 0
-            for replica in members {
-                let report = try sync(replica, sourceLocation: sourceLocation)
-                moved += (report.int("pushed") ?? 0) + (report.int("pulled") ?? 0)
-            }
-            if moved == 0 { return round }
-        }
-        Issue.record(
-            "the replicas still exchange changes after \(maxRounds) rounds\n\(context())",
-            sourceLocation: sourceLocation)
-        return maxRounds + 1
-    }
-
-    /// Expects every replica to hold the same content, the same open conflicts, and no gaps.
-    func expectConverged(_ members: [Replica]? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let members = members ?? replicas
-        var digests: [String: String] = [:]
-        var conflicts: [String: [String]] = [:]
-        for replica in members {
-            let status = try replica.status(sourceLocation: sourceLocation)
-            digests[replica.name] = status.string("digest")
-            conflicts[replica.name] = try replica.conflictIDs(sourceLocation: sourceLocation)
-            #expect(
-                status.int("gaps") == 0, "gaps on \(replica.name): \(status)\n\(context())",
-                sourceLocation: sourceLocation)
-            #expect(
-                status.int("pending") == 0, "pending on \(replica.name): \(status)\n\(context())",
-                sourceLocation: sourceLocation)
-            #expect(
-                status.int("quarantined") == 0, "set aside on \(replica.name): \(status)\n\(context())",
-                sourceLocation: sourceLocation)
-        }
-        if Set(digests.values).count != 1 {
-            let differences = try differences(members)
-            Issue.record(
-                "content digests differ: \(digests)\n\(differences)\n\(context())", sourceLocation: sourceLocation)
-        }
-        #expect(
-            Set(conflicts.values.map { $0.joined(separator: ",") }).count == 1,
-            "open conflicts differ: \(conflicts)\n\(context())", sourceLocation: sourceLocation)
     }
 }
