@@ -24,7 +24,7 @@ struct KBCommand: AsyncParsableCommand {
     /// Runs the command; library errors become one sentence on stderr and an exit code.
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(GlobalOptions.movingLeadingOptions(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

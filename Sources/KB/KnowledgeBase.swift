@@ -59,15 +59,15 @@ public struct KnowledgeBase: Sendable {
         guard prefix.count >= 4, prefix.allSatisfy({ $0.isHexDigit }) else {
             if prefix.count < 4 && prefix.allSatisfy({ $0.isHexDigit }) && !prefix.isEmpty {
                 throw KBError.invalid(
-                    "The \(what) id '\(prefix)' is too short; give at least 4 characters of it (see 'kb list').")
+                    "The \(what) id '\(prefix)' is too short; give at least 4 characters of it (\(listHint(what))).")
             }
-            throw KBError.notFound(what, prefix, hint: "see 'kb list' for ids")
+            throw KBError.notFound(what, prefix, hint: listHint(what))
         }
         let matches = try String.fetchAll(
             db, sql: "SELECT id FROM \(table) WHERE id GLOB ? AND deleted = 0 ORDER BY id LIMIT 6",
             arguments: [prefix + "*"])
         switch matches.count {
-        case 0: throw KBError.notFound(what, prefix, hint: "see 'kb list' for ids")
+        case 0: throw KBError.notFound(what, prefix, hint: listHint(what))
         case 1: return matches[0]
         default:
             throw KBError(
@@ -75,5 +75,52 @@ public struct KnowledgeBase: Sendable {
                 "The id prefix '\(prefix)' matches \(matches.count > 5 ? "more than 5" : "\(matches.count)") \(what)s; "
                     + "give more characters.", candidates: Array(matches.prefix(5)))
         }
+    }
+
+    /// Where the user finds the ids of a kind of record.
+    static func listHint(_ what: String) -> String {
+        what == "annotation" ? "see 'kb notes' for ids" : "see 'kb list' for ids"
+    }
+
+    /// The shortest prefix of each annotation id, 16 characters at least, that names it alone among the
+    /// live annotations: the id `kb` prints for users to type back.
+    ///
+    /// Annotation ids are UUIDv7: their first 12 characters are the creation time in milliseconds and the
+    /// 13th the version, so annotations made within a minute of each other share their first 8 characters,
+    /// and a prefix unique today would name two annotations after the next one. 16 characters reach three
+    /// random ones, which later annotations share only when made in the same millisecond.
+    ///
+    /// - Parameter ids: Annotation ids.
+    /// - Returns: Each id's prefix.
+    /// - Throws: A database error.
+    public func annotationIDPrefixes(_ ids: [String]) throws -> [String: String] {
+        try read { db in try Self.uniquePrefixes(db, ids, table: "annotations", minimum: 16) }
+    }
+
+    static func uniquePrefixes(_ db: Database, _ ids: [String], table: String, minimum: Int) throws
+        -> [String: String]
+    {
+        guard !ids.isEmpty else { return [:] }
+        let all = try String.fetchAll(db, sql: "SELECT id FROM \(table) WHERE deleted = 0 ORDER BY id")
+        func common(_ a: String, _ b: String) -> Int {
+            zip(a.utf8, b.utf8).prefix { $0 == $1 }.count
+        }
+        var result: [String: String] = [:]
+        for id in ids {
+            // The ids sorted next to this one share the longest prefixes with it.
+            var low = 0
+            var high = all.count
+            while low < high {
+                let middle = (low + high) / 2
+                if all[middle] < id { low = middle + 1 } else { high = middle }
+            }
+            var shared = 0
+            if low > 0 { shared = max(shared, common(all[low - 1], id)) }
+            var next = low
+            if next < all.count && all[next] == id { next += 1 }
+            if next < all.count { shared = max(shared, common(all[next], id)) }
+            result[id] = String(id.prefix(max(minimum, shared + 1)))
+        }
+        return result
     }
 }

@@ -28,6 +28,13 @@ struct AddCommand: ParsableCommand {
 
 /// Text from a file, or from stdin for `-` or no file.
 enum InputText {
+    /// A note from stdin, without the line break that ends the input (`echo`, editors and heredocs add one).
+    static func readNote() throws -> String {
+        var scalars = try read("-", what: "the note").unicodeScalars[...]
+        while let last = scalars.last, last == "\n" || last == "\r" { scalars.removeLast() }
+        return String(String.UnicodeScalarView(scalars))
+    }
+
     static func read(_ path: String?, what: String) throws -> String {
         if let path, path != "-" {
             // A FileHandle reads pipes and process substitutions too.

@@ -60,7 +60,7 @@ struct AnnotateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let noteText = try note.map { $0 == "-" ? try InputText.read("-", what: "the note") : $0 } ?? ""
+        let noteText = try note.map { $0 == "-" ? try InputText.readNote() : $0 } ?? ""
         let target: AnnotationTarget
         if let quote {
             target = .quote(quote, occurrence: occurrence, prefix: prefix, suffix: suffix)
@@ -75,7 +75,8 @@ struct AnnotateCommand: ParsableCommand {
             try Terminal.printJSON(JSONShapes.annotation(annotation))
         } else {
             let place = annotation.start.map { "\($0):\(annotation.end ?? $0)" } ?? "the whole article"
-            print("Annotated \(Identifier.short(annotation.articleID)) at \(place): \(Identifier.short(annotation.id))")
+            let shown = try kb.annotationIDPrefixes([annotation.id])[annotation.id] ?? annotation.id
+            print("Annotated \(annotation.articleID.prefix(8)) at \(place): \(shown)")
         }
     }
 }
@@ -106,8 +107,10 @@ struct NotesCommand: ParsableCommand {
             print(orphaned ? "No orphaned annotations." : "No annotations.")
             return
         }
+        let shown = try kb.annotationIDPrefixes(annotations.map(\.id))
         for annotation in annotations {
-            var line = "\(Terminal.yellow(Identifier.short(annotation.id))) on \(Identifier.short(annotation.articleID))"
+            let id = shown[annotation.id] ?? annotation.id
+            var line = "\(Terminal.yellow(id)) on \(annotation.articleID.prefix(8))"
             if annotation.state != .anchored { line += " " + Terminal.red("(\(annotation.state.rawValue))") }
             if !annotation.quote.isEmpty { line += "  “\(Terminal.oneLine(annotation.quote, length: 40))”" }
             print(line)
@@ -144,13 +147,13 @@ struct AnnotationEditCommand: ParsableCommand {
     var color: String?
 
     func run() throws {
-        let noteText = try note.map { $0 == "-" ? try InputText.read("-", what: "the note") : $0 }
+        let noteText = try note.map { $0 == "-" ? try InputText.readNote() : $0 }
         let kb = try global.open()
         let annotation = try kb.editAnnotation(id, note: noteText, color: color, addTags: tags, removeTags: untags)
         if global.json {
             try Terminal.printJSON(JSONShapes.annotation(annotation))
         } else {
-            print("Edited annotation \(Identifier.short(annotation.id)).")
+            print("Edited annotation \(try kb.annotationIDPrefixes([annotation.id])[annotation.id] ?? annotation.id).")
         }
     }
 }
@@ -164,11 +167,12 @@ struct AnnotationRemoveCommand: ParsableCommand {
     var id: String
 
     func run() throws {
-        let removed = try global.open().removeAnnotation(id)
+        let kb = try global.open()
+        let removed = try kb.removeAnnotation(id)
         if global.json {
             try Terminal.printJSON(["id": removed, "deleted": true])
         } else {
-            print("Deleted annotation \(Identifier.short(removed)).")
+            print("Deleted annotation \(try kb.annotationIDPrefixes([removed])[removed] ?? removed).")
         }
     }
 }

@@ -18,13 +18,15 @@ struct ShowCommand: ParsableCommand {
             try Terminal.printJSON(JSONShapes.article(detail))
             return
         }
-        print(ArticleRenderer.render(detail))
+        print(ArticleRenderer.render(detail, shownIDs: try kb.annotationIDPrefixes(detail.annotations.map(\.id))))
     }
 }
 
 /// An article as text, highlights marked in the body and notes listed after it.
 enum ArticleRenderer {
-    static func render(_ detail: ArticleDetail) -> String {
+    /// - Parameters:
+    ///   - shownIDs: The id prefix printed for each annotation (the whole id when missing).
+    static func render(_ detail: ArticleDetail, shownIDs: [String: String] = [:]) -> String {
         let article = detail.article
         var out = ""
         if !article.kicker.isEmpty { out += Terminal.dim(article.kicker) + "\n" }
@@ -52,7 +54,7 @@ enum ArticleRenderer {
                 line += "“\(Terminal.oneLine(annotation.quote, length: 40))”"
             }
             if annotation.state != .anchored { line += " " + Terminal.red("(\(annotation.state.rawValue))") }
-            line += Terminal.dim("  \(Identifier.short(annotation.id))")
+            line += Terminal.dim("  \(shownIDs[annotation.id] ?? annotation.id)")
             out += line + "\n"
             if !annotation.note.isEmpty {
                 out += annotation.note.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }

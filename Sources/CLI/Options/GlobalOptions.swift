@@ -23,6 +23,36 @@ struct GlobalOptions: ParsableArguments {
         return .system
     }
 
+    /// The arguments with the global options given before the command (`kb --db PATH list`) moved
+    /// behind it, where each subcommand's ``GlobalOptions`` parses them (`kb list --db PATH`).
+    ///
+    /// ```swift
+    /// GlobalOptions.movingLeadingOptions(["--db", "a.sqlite", "--json", "list"])
+    /// // ["list", "--db", "a.sqlite", "--json"]
+    /// ```
+    static func movingLeadingOptions(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == "--db", index + 1 < arguments.count {
+                leading += [argument, arguments[index + 1]]
+                index += 2
+            } else if argument.hasPrefix("--db=") || argument == "--json" {
+                leading.append(argument)
+                index += 1
+            } else {
+                break
+            }
+        }
+        guard !leading.isEmpty, index < arguments.count else { return arguments }
+        var rest = Array(arguments[index...])
+        // Options go before a `--` that ends them.
+        let end = rest.firstIndex(of: "--") ?? rest.endIndex
+        rest.insert(contentsOf: leading, at: end)
+        return rest
+    }
+
     /// Opens the knowledge base.
     func open() throws -> KnowledgeBase {
         try KnowledgeBase.open(path: databasePath, clock: clock)

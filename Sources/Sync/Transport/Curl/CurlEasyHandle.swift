@@ -53,6 +53,10 @@ final class CurlEasyHandle {
         try check(kb_curl_setopt_write_function(handle, function), option: "WRITEFUNCTION")
     }
 
+    func setHeaderFunction(_ function: kb_curl_data_callback) throws {
+        try check(kb_curl_setopt_header_function(handle, function), option: "HEADERFUNCTION")
+    }
+
     /// Runs the transfer; returns nil on success or the error text.
     func perform(errorBuffer: UnsafeMutablePointer<CChar>) -> (CURLcode, String?) {
         let code = curl_easy_perform(handle)

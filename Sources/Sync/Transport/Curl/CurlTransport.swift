@@ -34,6 +34,8 @@ public final class CurlTransport: HubTransport, @unchecked Sendable {
     /// Collects response bytes; passed to libcurl through `Unmanaged`.
     private final class Sink {
         var bytes: [UInt8] = []
+        /// True once the blank line that ends the last header block arrived.
+        var headersEnded = false
     }
 
     private func perform(_ request: HubRequest) throws -> HubResponse {
@@ -80,6 +82,24 @@ public final class CurlTransport: HubTransport, @unchecked Sendable {
             }
             return length
         }
+        // libcurl reports success when the connection closes right after the status line or in the
+        // headers (it then reads the answer as one without a length), so the end of the headers is
+        // watched here: an answer cut before it is a failed request, to be repeated, not an empty body.
+        try easy.set(CURLOPT_HEADERDATA, pointer: unmanaged.toOpaque())
+        try easy.setHeaderFunction { data, size, count, context in
+            guard let data, let context else { return 0 }
+            let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
+            let length = size * count
+            data.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
+                let line = UnsafeBufferPointer(start: bytes, count: length)
+                if line.starts(with: Array("HTTP/".utf8)) {
+                    sink.headersEnded = false  // a new block (after a 1xx answer)
+                } else if line.elementsEqual([13, 10]) || line.elementsEqual([10]) {
+                    sink.headersEnded = true
+                }
+            }
+            return length
+        }
         let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         defer { errorBuffer.deallocate() }
@@ -90,6 +110,11 @@ public final class CurlTransport: HubTransport, @unchecked Sendable {
             // A failed transfer may leave the connection in a bad state: start afresh next time.
             handle = nil
             throw SyncError(.unreachable, detail ?? "the request failed", code: "curl_\(code.rawValue)")
+        }
+        guard sink.headersEnded else {
+            handle = nil
+            throw SyncError(
+                .unreachable, "the connection closed before the end of the answer's headers", code: "truncated")
         }
         return HubResponse(status: easy.responseCode(), body: sink.bytes)
     }

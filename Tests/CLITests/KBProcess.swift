@@ -1,0 +1,677 @@
+import Foundation
+import Synchronization
+import Testing
+
+// End-to-end helpers: run the built `kb` and a hub (`kb serve`) as real processes,
+// capture what they print, and never leave one behind.
+
+// MARK: - Locating things
+
+/// Where the built binaries and the test fixtures are.
+enum TestPaths {
+    /// The `kb` executable built by `swift build --build-tests`, or nil.
+    static let kbBinary: URL? = locateKB()
+
+    /// The `kb` executable; fails the test with a clear message when it was not built.
+    static func kb() throws -> URL {
+        try #require(
+            kbBinary,
+            """
+            The kb executable was not found next to the test bundle (\(Bundle.main.bundleURL.path)) \
+            nor in .build/debug of the package; build it with 'swift build --build-tests', or set KB_BINARY.
+            """)
+    }
+
+    /// `Tests/CLITests/Fixtures` as copied into the test bundle's resources.
+    static func fixtures() throws -> URL {
+        let url = try #require(
+            Bundle.module.url(forResource: "Fixtures", withExtension: nil),
+            "The Fixtures folder is missing from the CLITests resources; check Package.swift.")
+        return url
+    }
+
+    /// A fixture file's URL, failing clearly when it is missing.
+    static func fixture(_ name: String) throws -> URL {
+        let url = try fixtures().appendingPathComponent(name)
+        try #require(FileManager.default.fileExists(atPath: url.path), "The fixture '\(name)' is missing.")
+        return url
+    }
+
+    /// python3, or a clear failure.
+    static func python3() throws -> URL {
+        // The first on PATH, as a shell would pick it (the one 'make deps' installed jsonschema into).
+        let candidates =
+            (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/python3" }
+            + ["/usr/bin/python3", "/usr/local/bin/python3"]
+        let found = candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+        return try #require(
+            found.map { URL(fileURLWithPath: $0) },
+            "python3 is needed by the end-to-end tests and was not found on PATH.")
+    }
+
+    private static func locateKB() -> URL? {
+        let fileManager = FileManager.default
+        var candidates: [URL] = []
+        if let path = ProcessInfo.processInfo.environment["KB_BINARY"], !path.isEmpty {
+            candidates.append(URL(fileURLWithPath: path))
+        }
+        // The test bundle sits in the build folder next to the products (on Linux it is the
+        // runner itself; on macOS a .xctest bundle whose parent is that folder).
+        let bundle = Bundle.main.bundleURL
+        candidates.append(bundle.appendingPathComponent("kb"))
+        candidates.append(bundle.deletingLastPathComponent().appendingPathComponent("kb"))
+        for bundle in Bundle.allBundles where bundle.bundleURL.pathExtension == "xctest" {
+            candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("kb"))
+        }
+        // The package's own .build folder, found from this source file.
+        var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while folder.path != "/" {
+            if fileManager.fileExists(atPath: folder.appendingPathComponent("Package.swift").path) {
+                candidates.append(folder.appendingPathComponent(".build/debug/kb"))
+                break
+            }
+            folder.deleteLastPathComponent()
+        }
+        return candidates.first { url in
+            var isDirectory: ObjCBool = false
+            return fileManager.fileExists(atPath: url.path, isDirectory: &isDirectory) && !isDirectory.boolValue
+                && fileManager.isExecutableFile(atPath: url.path)
+        }
+    }
+}
+
+// MARK: - Temporary folders
+
+/// A temporary folder removed when the value goes away.
+final class TemporaryFolder: Sendable {
+    let url: URL
+
+    init(_ label: String = "kb-e2e") throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "\(label)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    var path: String { url.path }
+
+    /// A path inside the folder.
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    /// Writes a file inside the folder and returns its path.
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        try write(name, Data(text.utf8))
+    }
+
+    @discardableResult
+    func write(_ name: String, _ data: Data) throws -> String {
+        let url = url.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try data.write(to: url)
+        return url.path
+    }
+
+    deinit {
+        // KB_TEST_KEEP=1 keeps the files of a run, to look into a failure.
+        if ProcessInfo.processInfo.environment["KB_TEST_KEEP"] == "1" {
+            print("kept \(url.path)")
+            return
+        }
+        try? FileManager.default.removeItem(at: url)
+    }
+}
+
+// MARK: - Child process bookkeeping
+
+/// Every child process still running, so that none outlives the test process.
+enum ChildProcesses {
+    private static let running = Mutex<Set<Int32>>([])
+    private static let installed = Mutex(false)
+
+    static func add(_ pid: Int32) {
+        installed.withLock { done in
+            if !done {
+                done = true
+                atexit { ChildProcesses.killAll() }
+            }
+        }
+        running.withLock { _ = $0.insert(pid) }
+    }
+
+    static func remove(_ pid: Int32) {
+        running.withLock { _ = $0.remove(pid) }
+    }
+
+    /// SIGKILLs every child still running (at exit).
+    static func killAll() {
+        for pid in running.withLock({ $0 }) { kill(pid, SIGKILL) }
+    }
+}
+
+/// Bytes read from a child's stdout or stderr by a thread of its own, as they arrive.
+final class StreamCollector: Sendable {
+    private struct State {
+        var data = Data()
+        var isClosed = false
+    }
+
+    private let state = Mutex(State())
+    private let condition = NSCondition()
+
+    /// Starts reading `handle` until end of file on a thread of its own.
+    init(_ handle: FileHandle) {
+        let thread = Thread { [self] in
+            while true {
+                let chunk = handle.availableData
+                condition.lock()
+                state.withLock { state in
+                    if chunk.isEmpty { state.isClosed = true } else { state.data.append(chunk) }
+                }
+                condition.broadcast()
+                condition.unlock()
+                if chunk.isEmpty { break }
+            }
+            try? handle.close()
+        }
+        thread.start()
+    }
+
+    var data: Data { state.withLock { $0.data } }
+    var text: String { String(decoding: data, as: UTF8.self) }
+    var isClosed: Bool { state.withLock { $0.isClosed } }
+
+    /// Waits until the stream is closed (the writer exited) or the deadline passes.
+    @discardableResult
+    func waitClosed(until deadline: Date) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while !isClosed {
+            if !condition.wait(until: deadline) { return isClosed }
+        }
+        return true
+    }
+
+    /// Waits until the text read so far satisfies `predicate`; returns its value, or nil at the deadline
+    /// or when the stream closed without it.
+    func wait<T>(until deadline: Date, _ predicate: (String) -> T?) -> T? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if let value = predicate(text) { return value }
+            if isClosed { return nil }
+            if !condition.wait(until: deadline) { return predicate(text) }
+        }
+    }
+}
+
+// MARK: - Running a process
+
+/// What a finished process printed and how it ended.
+struct ProcessResult: Sendable, CustomStringConvertible {
+    var command: String
+    /// The exit status, or the signal number when `wasSignaled`.
+    var status: Int32
+    var wasSignaled: Bool
+    var timedOut: Bool
+    var stdoutData: Data
+    var stderr: String
+
+    var stdout: String { String(decoding: stdoutData, as: UTF8.self) }
+    /// Non-empty lines of stderr.
+    var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
+    /// True when the process exited by itself with status 0.
+    var succeeded: Bool { !wasSignaled && status == 0 }
+
+    /// The exit code; -1 when killed by a signal.
+    var exitCode: Int32 { wasSignaled ? -1 : status }
+
+    /// True when stderr is one error sentence: `kb: …` on one line, or, for a usage error found by the
+    /// argument parser (exit 64), `Error: …` followed only by its usage lines.
+    var hasOneSentenceError: Bool {
+        let lines = stderrLines
+        guard let first = lines.first else { return false }
+        if first.hasPrefix("kb: ") { return lines.count == 1 && first.hasSuffix(".") }
+        guard first.hasPrefix("Error: "), exitCode == 64 else { return false }
+        return lines.dropFirst().allSatisfy { $0.hasPrefix("Usage: ") || $0.hasPrefix("Help: ") || $0.hasPrefix("  ") }
+    }
+
+    /// Stdout as a JSON object, or nil (recording nothing).
+    var parsedObject: [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: stdoutData)) as? [String: Any]
+    }
+
+    /// Stdout parsed as JSON.
+    func json() throws -> Any {
+        do {
+            return try JSONSerialization.jsonObject(with: stdoutData, options: [.fragmentsAllowed])
+        } catch {
+            Issue.record("stdout of \(command) is not JSON:\n\(self)")
+            throw error
+        }
+    }
+
+    /// Stdout parsed as a JSON object.
+    func object() throws -> [String: Any] {
+        try #require(try json() as? [String: Any], "stdout is not a JSON object:\n\(self)")
+    }
+
+    /// Stdout parsed as a JSON array of objects.
+    func array() throws -> [[String: Any]] {
+        try #require(try json() as? [[String: Any]], "stdout is not a JSON array of objects:\n\(self)")
+    }
+
+    var description: String {
+        let how = timedOut ? "timed out" : wasSignaled ? "killed by signal \(status)" : "exit \(status)"
+        return "$ \(command)\n→ \(how)\n--- stdout\n\(stdout.prefix(4000))\n--- stderr\n\(stderr.prefix(4000))"
+    }
+}
+
+/// A child process whose output is collected as it comes; stopped and reaped when dropped.
+final class ChildProcess: @unchecked Sendable {
+    // @unchecked: `process` is a Foundation Process, not Sendable; it is only touched under `lock`
+    // after launch (signals, status), and the collectors are Sendable.
+    private let process: Process
+    private let lock = NSLock()
+    private let exited = DispatchSemaphore(value: 0)
+    let stdout: StreamCollector
+    let stderr: StreamCollector
+    let command: String
+    let pid: Int32
+
+    /// Launches `executable` with `arguments`.
+    ///
+    /// - Parameters:
+    ///   - executable: The program.
+    ///   - arguments: Its arguments.
+    ///   - environment: The whole environment of the child.
+    ///   - stdin: Bytes written to its stdin, which is then closed; nil gives it /dev/null.
+    /// - Throws: When the program cannot be launched.
+    init(_ executable: URL, _ arguments: [String], environment: [String: String], stdin: Data? = nil) throws {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let input = stdin.map { _ in Pipe() }
+        process.standardInput = input ?? FileHandle.nullDevice
+        let exited = self.exited
+        process.terminationHandler = { _ in exited.signal() }
+        command = ([executable.lastPathComponent] + arguments).map(Self.quoted).joined(separator: " ")
+        try Self.launch(process)
+        self.process = process
+        pid = process.processIdentifier
+        ChildProcesses.add(pid)
+        // The parent's copies of the write ends must close, or reading never sees end of file.
+        try? out.fileHandleForWriting.close()
+        try? err.fileHandleForWriting.close()
+        self.stdout = StreamCollector(out.fileHandleForReading)
+        self.stderr = StreamCollector(err.fileHandleForReading)
+        if let input, let stdin {
+            try? input.fileHandleForReading.close()
+            let writer = input.fileHandleForWriting
+            Thread {
+                try? writer.write(contentsOf: stdin)
+                try? writer.close()
+            }.start()
+        }
+    }
+
+    /// A process handed to the thread that launches it.
+    private final class Launch: @unchecked Sendable {
+        // @unchecked: written by the launching thread before it signals `done`, read after the wait.
+        let process: Process
+        var error: (any Error)?
+        let done = DispatchSemaphore(value: 0)
+        init(_ process: Process) { self.process = process }
+    }
+
+    /// Launches the process from a thread with no blocked signals.
+    ///
+    /// A child inherits the signal mask of the thread that spawns it, and the threads that run tests
+    /// (dispatch workers) block nearly every signal: a child started from one of them never sees SIGTERM
+    /// or SIGUSR1 unless it unblocks them itself (Python does not), as a child of a shell would.
+    private static func launch(_ process: Process) throws {
+        let launch = Launch(process)
+        let thread = Thread {
+            var none = sigset_t()
+            sigemptyset(&none)
+            pthread_sigmask(SIG_SETMASK, &none, nil)
+            do { try launch.process.run() } catch { launch.error = error }
+            launch.done.signal()
+        }
+        thread.start()
+        launch.done.wait()
+        if let error = launch.error { throw error }
+    }
+
+    static func quoted(_ argument: String) -> String {
+        argument.isEmpty || argument.contains(where: { " \"'$\\\n".contains($0) })
+            ? "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'" : argument
+    }
+
+    var isRunning: Bool { lock.withLock { process.isRunning } }
+
+    /// Sends a signal (if the process still runs).
+    func signal(_ number: Int32) {
+        lock.withLock {
+            if process.isRunning { kill(pid, number) }
+        }
+    }
+
+    /// Waits for the process to exit; returns false at the deadline.
+    @discardableResult
+    func waitForExit(timeout: TimeInterval) -> Bool {
+        if exited.wait(timeout: .now() + timeout) == .timedOut { return false }
+        exited.signal()  // let later waits return at once
+        process.waitUntilExit()
+        ChildProcesses.remove(pid)
+        return true
+    }
+
+    /// Waits for the exit and for both streams, then returns the result; kills the process after `timeout`.
+    func finish(timeout: TimeInterval) -> ProcessResult {
+        var timedOut = false
+        if !waitForExit(timeout: timeout) {
+            timedOut = true
+            signal(SIGKILL)
+            waitForExit(timeout: 30)
+        }
+        // Normally the streams close with the process; a grandchild holding them cannot stall us.
+        let deadline = Date().addingTimeInterval(5)
+        stdout.waitClosed(until: deadline)
+        stderr.waitClosed(until: deadline)
+        let (status, signaled) = lock.withLock {
+            (process.terminationStatus, process.terminationReason == .uncaughtSignal)
+        }
+        return ProcessResult(
+            command: command, status: status, wasSignaled: signaled, timedOut: timedOut, stdoutData: stdout.data,
+            stderr: stderr.text)
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(pid, SIGKILL)
+            process.waitUntilExit()
+        }
+        ChildProcesses.remove(pid)
+    }
+}
+
+// MARK: - kb
+
+/// Runs the built `kb`.
+enum KBRunner {
+    /// The environment every `kb` runs with: the test's, without settings that would change what
+    /// kb does (database, token, clock, color, proxies), plus `extra`.
+    static func environment(_ extra: [String: String] = [:]) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        for name in [
+            "KB_DB", "KB_TOKEN", "KB_CLOCK_OFFSET_MS", "NO_COLOR", "http_proxy", "https_proxy", "HTTP_PROXY",
+            "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
+        ] {
+            environment[name] = nil
+        }
+        environment["NO_PROXY"] = "127.0.0.1,localhost"
+        environment["no_proxy"] = "127.0.0.1,localhost"
+        // Never the user's own knowledge base, even when a test forgets --db.
+        environment["XDG_DATA_HOME"] =
+            FileManager.default.temporaryDirectory
+            .appendingPathComponent("kb-e2e-xdg-\(ProcessInfo.processInfo.processIdentifier)").path
+        environment["TERM"] = "xterm-256color"
+        for (key, value) in extra { environment[key] = value }
+        return environment
+    }
+
+    /// Runs `kb arguments` to the end and returns what it printed.
+    static func run(
+        _ arguments: [String], environment extra: [String: String] = [:], stdin: Data? = nil,
+        timeout: TimeInterval = 90
+    ) throws -> ProcessResult {
+        try start(arguments, environment: extra, stdin: stdin).finish(timeout: timeout)
+    }
+
+    /// Starts `kb arguments` without waiting for it.
+    static func start(_ arguments: [String], environment extra: [String: String] = [:], stdin: Data? = nil) throws
+        -> ChildProcess
+    {
+        try ChildProcess(TestPaths.kb(), arguments, environment: environment(extra), stdin: stdin)
+    }
+}
+
+/// One knowledge base file, with the environment its `kb` runs with.
+struct Replica: Sendable {
+    let name: String
+    let dbPath: String
+    /// Extra environment (a clock offset, a token).
+    var environment: [String: String] = [:]
+    /// The folder of the file, kept as long as the replica is used.
+    let folder: TemporaryFolder
+
+    init(_ name: String, in folder: TemporaryFolder, environment: [String: String] = [:]) {
+        self.name = name
+        self.folder = folder
+        dbPath = folder.path("\(name).sqlite")
+        self.environment = environment
+    }
+
+    /// Runs `kb` on this knowledge base (through KB_DB, which every command honours).
+    func run(
+        _ arguments: [String], stdin: Data? = nil, environment extra: [String: String] = [:],
+        timeout: TimeInterval = 90
+    ) throws -> ProcessResult {
+        try KBRunner.run(
+            arguments, environment: environment.merging(extra) { $1 }.merging(["KB_DB": dbPath]) { $1 }, stdin: stdin,
+            timeout: timeout)
+    }
+
+    /// Starts `kb` on this knowledge base without waiting.
+    func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> ChildProcess {
+        try KBRunner.start(arguments, environment: environment.merging(extra) { $1 }.merging(["KB_DB": dbPath]) { $1 })
+    }
+
+    /// Runs `kb`, expecting exit 0 and nothing alarming on stderr; returns the result.
+    @discardableResult
+    func ok(_ arguments: [String], stdin: Data? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws
+        -> ProcessResult
+    {
+        let result = try run(arguments, stdin: stdin)
+        try #require(
+            result.succeeded, "kb \(arguments.joined(separator: " ")) failed on \(name):\n\(result)",
+            sourceLocation: sourceLocation)
+        return result
+    }
+
+    /// `kb ARGS --json` parsed as an object (exit 0 expected).
+    func object(_ arguments: [String], stdin: Data? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws
+        -> [String: Any]
+    {
+        try ok(arguments + ["--json"], stdin: stdin, sourceLocation: sourceLocation).object()
+    }
+
+    /// `kb ARGS --json` parsed as an array of objects (exit 0 expected).
+    func array(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> [[String: Any]] {
+        try ok(arguments + ["--json"], sourceLocation: sourceLocation).array()
+    }
+
+    /// `kb status --json`.
+    func status(sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
+        try object(["status"], sourceLocation: sourceLocation)
+    }
+
+    /// The content digest from `kb status --json`.
+    func digest(sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        try #require(try status(sourceLocation: sourceLocation)["digest"] as? String, sourceLocation: sourceLocation)
+    }
+
+    /// Ids of the open conflicts, sorted.
+    func conflictIDs(sourceLocation: SourceLocation = #_sourceLocation) throws -> [String] {
+        try array(["conflicts"], sourceLocation: sourceLocation).compactMap { $0["id"] as? String }.sorted()
+    }
+
+    /// Article ids from `kb list --json`, sorted.
+    func articleIDs(sourceLocation: SourceLocation = #_sourceLocation) throws -> [String] {
+        try array(["list"], sourceLocation: sourceLocation).compactMap { $0["id"] as? String }.sorted()
+    }
+
+    /// `kb sync --json`: the result, whatever the exit code.
+    func sync(environment extra: [String: String] = [:]) throws -> ProcessResult {
+        try run(["sync", "--json"], environment: extra)
+    }
+
+    /// Adds the remote `origin`.
+    func addRemote(_ url: String, tokenFile: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        try ok(["remote", "add", "origin", url, "--token-file", tokenFile], sourceLocation: sourceLocation)
+    }
+}
+
+// MARK: - The hub
+
+/// A `kb serve` process on 127.0.0.1 with its own data folder.
+///
+/// ```swift
+/// let hub = try Hub()                  // port 0: the first stdout line says which port
+/// let token = try hub.makeToken(kb: "notes")
+/// try hub.kill(); try hub.start()      // SIGKILL, then the same data and port again
+/// #expect(try hub.stop().succeeded)    // SIGTERM: a clean exit with status 0
+/// ```
+final class Hub: @unchecked Sendable {
+    // @unchecked: `process` and `port` are touched only from the test that owns the hub (one thread at a time).
+    let folder: TemporaryFolder
+    private(set) var port: Int = 0
+    private(set) var process: ChildProcess?
+    /// What earlier runs printed on stderr (for diagnostics).
+    private(set) var earlierLogs = ""
+
+    /// Creates the data folder and starts the hub on a free port.
+    init() throws {
+        folder = try TemporaryFolder("kb-hub")
+        try start()
+    }
+
+    var dataPath: String { folder.path("data") }
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// The URL of a knowledge base on this hub.
+    func url(_ kb: String) -> String { "\(baseURL)/\(kb)" }
+
+    /// Starts `kb serve`: on a free port the first time, on the same port after a stop or kill.
+    func start() throws {
+        precondition(process == nil || process?.isRunning == false, "the hub is already running")
+        if let process { earlierLogs += process.stderr.text }
+        var lastFailure = ""
+        for attempt in 1...20 {
+            let child = try KBRunner.start(["serve", "--listen", "127.0.0.1:\(port)", "--data", dataPath])
+            let deadline = Date().addingTimeInterval(60)
+            let line = child.stdout.wait(until: deadline) { text in
+                text.firstIndex(of: "\n").map { String(text[..<$0]) }
+            }
+            if let line, let found = Self.port(fromFirstLine: line) {
+                #expect(
+                    line == "kb hub listening on http://127.0.0.1:\(found) (data \(dataPath))",
+                    "unexpected first line of kb serve: \(line)")
+                if port != 0 { #expect(found == port, "the hub came back on another port") }
+                port = found
+                process = child
+                return
+            }
+            // The old port may still be held for a moment after a kill: try again.
+            child.signal(SIGKILL)
+            let result = child.finish(timeout: 10)
+            lastFailure = "attempt \(attempt): first line \(line ?? "(none)")\n\(result)"
+            Thread.sleep(forTimeInterval: 0.25)
+        }
+        Issue.record("kb serve did not start:\n\(lastFailure)")
+        throw HubError.notStarted
+    }
+
+    enum HubError: Error { case notStarted }
+
+    /// The port in `kb hub listening on http://127.0.0.1:PORT (data DIR)`.
+    static func port(fromFirstLine line: String) -> Int? {
+        let prefix = "kb hub listening on http://127.0.0.1:"
+        guard line.hasPrefix(prefix) else { return nil }
+        return Int(line.dropFirst(prefix.count).prefix { $0.isNumber })
+    }
+
+    /// Stops the hub with SIGTERM and returns how it ended (it should exit 0 by itself).
+    @discardableResult
+    func stop(timeout: TimeInterval = 30) -> ProcessResult? {
+        guard let process else { return nil }
+        process.signal(SIGTERM)
+        let result = process.finish(timeout: timeout)
+        return result
+    }
+
+    /// Kills the hub with SIGKILL, as a crash or a power cut would.
+    func kill() {
+        guard let process else { return }
+        process.signal(SIGKILL)
+        _ = process.finish(timeout: 30)
+    }
+
+    var isRunning: Bool { process?.isRunning ?? false }
+
+    /// Logs of this run and the earlier ones.
+    var logs: String { earlierLogs + (process?.stderr.text ?? "") }
+
+    /// `kb serve token create --data DIR --kb NAME`: the token alone on stdout.
+    func makeToken(kb: String) throws -> String {
+        let result = try KBRunner.run(["serve", "token", "create", "--data", dataPath, "--kb", kb])
+        try #require(result.succeeded, "kb serve token create failed:\n\(result)")
+        let token = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(result.stdout == token + "\n", "the token is not alone on stdout: \(result.stdout)")
+        #expect(!token.isEmpty && !token.contains(where: \.isWhitespace))
+        return token
+    }
+
+    /// Writes a new token for `kb` into a file of the hub's folder and returns the path.
+    func makeTokenFile(kb: String) throws -> String {
+        try folder.write("token-\(kb)-\(UUID().uuidString.prefix(6))", try makeToken(kb: kb) + "\n")
+    }
+
+    deinit {
+        if let process, process.isRunning {
+            process.signal(SIGKILL)
+            _ = process.finish(timeout: 30)
+        }
+    }
+}
+
+// MARK: - JSON and text helpers
+
+extension Dictionary where Key == String, Value == Any {
+    func string(_ key: String) -> String? { self[key] as? String }
+    func int(_ key: String) -> Int? { (self[key] as? NSNumber)?.intValue }
+}
+
+/// Text without any whitespace (what search and quotes compare).
+func removingWhitespace(_ text: String) -> String {
+    String(String.UnicodeScalarView(text.unicodeScalars.filter { !$0.properties.isWhitespace }))
+}
+
+/// The code points `start..<end` of a text.
+func codePoints(_ text: String, _ range: Range<Int>) -> String {
+    let scalars = Array(text.unicodeScalars)
+    return String(String.UnicodeScalarView(scalars[range]))
+}
+
+/// True when a text holds an ANSI escape sequence.
+func hasANSIEscape(_ text: String) -> Bool { text.contains("\u{1B}[") }
+
+/// A deterministic random number generator (SplitMix64), for seeded tests.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
