@@ -652,3 +652,24 @@ struct AnnotationTests {
         #expect(error?.kind == .notFound)
     }
 }
+
+extension AnnotationTests {
+    /// A passage changed by one character stays where it is (fuzzy) even when its exact old words
+    /// stand elsewhere in other context.
+    @Test func oneCharacterChanged_exactWordsElsewhereInOtherContext_staysFuzzyInPlace() throws {
+        let kb = try KnowledgeBase.inMemory()
+        let quote = "职工非遗技艺交流活动在黄山举行并取得圆满成功"
+        let body = "开头的一段文字。本报讯近日，长三角三省一市" + quote + "，各方代表出席。另外一段完全不同的内容放在这里。"
+        let article = try kb.addArticle(title: "标题", body: body)
+        let annotation = try kb.annotate(article.id, target: .quote(quote, occurrence: nil, prefix: nil, suffix: nil))
+        let changed = quote.replacingOccurrences(of: "黄山", with: "黄岳")
+        let edited = body.replacingOccurrences(of: quote, with: changed) + "引用：“" + quote + "”出现在评论里。"
+        _ = try kb.editArticle(article.id, body: edited)
+        let after = try #require(try kb.notes().first { $0.id == annotation.id })
+        #expect(after.state == .fuzzy)
+        let text = CodePoints(edited)
+        let start = try #require(after.start)
+        let end = try #require(after.end)
+        #expect(text.string(start..<end) == changed)
+    }
+}

@@ -90,10 +90,18 @@ public enum Anchoring {
             if let best {
                 let context = contextScore(
                     text, start: best.start, end: best.start + m, prefix: prefix, suffix: suffix)
+                // The same words with the same context: the passage moved.
+                if context >= 1.0 { return AnchorResult(state: .anchored, range: best.start..<(best.start + m)) }
+                // The same words in other context lose to the passage still in its own context with a
+                // character or two changed: a highlight is not moved to a look-alike.
+                if let range = approximateMatch(quote, prefix: prefix, suffix: suffix, in: text, hint: hint) {
+                    return AnchorResult(state: .fuzzy, range: range)
+                }
                 let near = m >= shortQuote && abs(best.start - hint) <= 2 * m + AnchorSelector.contextLength
                 if m >= longQuote || context >= 0.5 || near {
                     return AnchorResult(state: .anchored, range: best.start..<(best.start + m))
                 }
+                return AnchorResult(state: .orphaned, range: nil)
             }
         }
 
