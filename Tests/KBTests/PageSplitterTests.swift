@@ -91,8 +91,9 @@ struct PageSplitterTests {
         let page = try Fixtures.seedPage
         let items = PageSplitter.split(page)
         var pageCharacters = characterCounts(TextCleaner.removingWhitespace(page))
-        let repeated = "长三角三省一市共促职工文旅消费首场举办职工非遗技艺交流活动"
-        for character in repeated { pageCharacters[character, default: 0] -= 1 }
+        let repeated = items.map(\.repeatedHeadline).filter { !$0.isEmpty }
+        #expect(repeated == ["长三角三省一市共促职工文旅消费\n首场举办职工非遗技艺交流活动"])
+        for character in TextCleaner.removingWhitespace(repeated.joined()) { pageCharacters[character, default: 0] -= 1 }
         var itemCharacters: [Character: Int] = [:]
         for item in items {
             for field in item.fields {

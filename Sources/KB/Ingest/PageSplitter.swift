@@ -8,12 +8,16 @@ public struct PageItem: Equatable, Sendable {
 
     public var kind: Kind = .article
     public var kicker = ""
+    /// Empty when the page prints the item without a headline.
     public var title = ""
     public var subtitle = ""
     public var byline = ""
     public var dateline = ""
     /// Paragraphs separated by a blank line.
     public var body = ""
+    /// The second copy of the headline block when the page prints it twice, as printed (lines
+    /// joined by "\n"). It is not part of the item's text: it repeats `kicker`, `title` and `subtitle`.
+    public var repeatedHeadline = ""
 
     public init(
         kind: Kind = .article, kicker: String = "", title: String = "", subtitle: String = "", byline: String = "",
@@ -233,12 +237,15 @@ struct ItemDraft {
     var markerLine = ""
     var kickerForNext: [String] = []
     var subtitleLines: [String] = []
+    /// The headline lines printed a second time, when they were.
+    var repeatedHeadline: [String] = []
     var isClosed = false
 
     var lastParagraphHasCredit: Bool { paragraphs.last?.hasCredit ?? false }
 
     func finish() -> PageItem {
         var item = PageItem()
+        item.repeatedHeadline = repeatedHeadline.joined(separator: "\n")
         var paragraphs = self.paragraphs.map(\.text)
         let hasCredit = lastParagraphHasCredit
 
@@ -287,21 +294,14 @@ struct ItemDraft {
         }
         if PageSplitter.columnNoteTitles.contains(item.title) { item.kind = .column }
         item.body = paragraphs.joined(separator: "\n\n")
-        if item.title.isEmpty { item.title = Self.fallbackTitle(body: item.body, byline: item.byline) }
+        // An item printed without a headline keeps an empty title: a title made up from the body
+        // would hold some of its characters twice.
         return item
     }
 
     /// `本报讯 （记者陈华）`, `新华社北京4月24日电（记者 X）`, `本报北京4月24日电`.
     nonisolated(unsafe) static let leadPattern =
         /((?:本报讯)|(?:(?:据)?(?:新华社|本报|中新社|人民日报|央视)[\p{Han}]{0,12}[0-9０-９]{1,2}月[0-9０-９]{1,2}日(?:电|讯)))\s?([（(][^）)]{1,60}[）)])?\s?/
-
-    /// A title for an item printed without a headline: its first clause, up to 20 characters.
-    static func fallbackTitle(body: String, byline: String) -> String {
-        let source = body.isEmpty ? byline : body
-        let clause = source.prefix { !"。，！？；：\n".contains($0) }
-        let cut = clause.prefix(20)
-        return cut.count < clause.count ? cut + "…" : String(cut)
-    }
 }
 
 /// Reads one segment: the lines from one article marker to the next.
@@ -525,6 +525,7 @@ struct SegmentReader {
                 {
                     let (own, forNext) = Self.splitRepetition(zoneLines)
                     current.zone = own
+                    current.repeatedHeadline = own.count < zoneLines.count ? own : []
                     current.kickerForNext = forNext
                     current.isClosed = true
                 } else {
