@@ -128,6 +128,47 @@ struct PageSplitterTests {
         #expect(PageLine.marker(of: "本报记者在现场看到，工人们") == .none)
     }
 
+    // MARK: - Layouts beyond the seed page
+
+    /// A page in the extraction format: every line followed by a blank line.
+    static func page(_ lines: String...) -> String { lines.joined(separator: "\n\n") + "\n\n\n" }
+
+    /// Splits a page and checks that every non-whitespace character is in one field of one item,
+    /// or in the dropped copy of a repeated headline.
+    func split(_ page: String) -> [PageItem] {
+        let items = PageSplitter.split(page)
+        var counts = characterCounts(TextCleaner.removingWhitespace(page))
+        for item in items {
+            for field in item.fields + [item.repeatedHeadline] {
+                for character in TextCleaner.removingWhitespace(field) { counts[character, default: 0] -= 1 }
+            }
+        }
+        #expect(counts.values.allSatisfy { $0 == 0 }, "characters lost or duplicated")
+        return items
+    }
+
+    /// `（新华社…电）` run into the article's last paragraph ends the article: the title after it
+    /// is a headline, not more text.
+    @Test func datelineRunIntoTheLastParagraph() throws {
+        let items = split(
+            Self.page(
+                "（上接第1版）",
+                "冬日的青岛，美丽、整洁而又多了一",
+                "份宁静。记者特地选个周末赶赴岛城。",
+                "青岛要建成国际化城市，物质文明和精",
+                "神文明都要上台阶、上水平。”（新",
+                "华社北京7月9日电）",
+                "志愿服务的生命力所在",
+                "本报讯 （记者王明）1月5日，全国农业",
+                "工作会议在京召开。会议部署了今年的",
+                "任务。",
+                "全国农业工作会议召开"))
+        #expect(items.map(\.title) == ["志愿服务的生命力所在", "全国农业工作会议召开"])
+        let first = try #require(items.first)
+        #expect(first.dateline == "（新华社北京7月9日电）")
+        #expect(first.body.hasSuffix("都要上台阶、上水平。”"))
+    }
+
     @Test func emptyPageHasNoItems() {
         #expect(PageSplitter.split("").isEmpty)
         #expect(PageSplitter.split("\n\n   \n").isEmpty)

@@ -148,6 +148,9 @@ struct PageLine {
     let endsWithColon: Bool
     /// A 。 before the end: a headline never has one.
     let hasInnerFullStop: Bool
+    /// The line ends with a dateline in brackets, standing alone or run into the last paragraph,
+    /// perhaps begun on the line before: `…上水平。”（新` / `华社北京7月9日电）`.
+    var endsWithDateline = false
 
     init(raw: Substring, text: String) {
         self.text = text
@@ -170,11 +173,26 @@ struct PageLine {
     }
 
     static func lines(of text: String) -> [PageLine] {
-        text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
-            .compactMap { raw -> PageLine? in
-                let text = TextCleaner.cleanLine(raw)
-                return text.isEmpty ? nil : PageLine(raw: raw.trimmingCharacters(in: .whitespaces)[...], text: text)
-            }
+        var lines = text.split(
+            omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
+        )
+        .compactMap { raw -> PageLine? in
+            let text = TextCleaner.cleanLine(raw)
+            return text.isEmpty ? nil : PageLine(raw: raw.trimmingCharacters(in: .whitespaces)[...], text: text)
+        }
+        for index in lines.indices where lines[index].text.hasSuffix("电）") || lines[index].text.hasSuffix("讯）")
+            || lines[index].text.hasSuffix("电)") || lines[index].text.hasSuffix("讯)")
+        {
+            let before = index > 0 && !lines[index - 1].endsSentence ? lines[index - 1].text.suffix(30) : ""
+            lines[index].endsWithDateline = datelineEndRange(in: before + lines[index].text) != nil
+        }
+        return lines
+    }
+
+    /// The range of a bracketed dateline closing the text: `…上水平。”（新华社北京7月9日电）`.
+    static func datelineEndRange(in text: String) -> Range<String.Index>? {
+        guard text.hasSuffix("）") || text.hasSuffix(")") else { return nil }
+        return text.firstMatch(of: datelineEndSuffixPattern)?.range
     }
 
     /// 。！？!?… and ；
@@ -197,6 +215,8 @@ struct PageLine {
         /(据)?(新华社|本报|中新社|人民日报|央视)[\p{Han}]{0,12}[0-9０-９]{1,2}月[0-9０-９]{1,2}日(电|讯)/
     nonisolated(unsafe) static let datelineEndPattern =
         /[（(](据)?(新华社|本报|中新社|人民日报|央视)[^）)]{0,24}(电|讯)[）)]/
+    nonisolated(unsafe) static let datelineEndSuffixPattern =
+        /[（(](据)?(新华社|本报|中新社|人民日报|央视)[^（(）)]{0,24}(电|讯)[）)]$/
 
     nonisolated(unsafe) static let creditPattern =
         /(((本报|新华社|人民日报|中新社)?(特约)?(记者|通讯员|摄影记者)?\s?)?[\p{Han}·]{2,5}((、|，|\s)[\p{Han}·]{2,5}){0,3}\s?摄)$/
@@ -275,14 +295,12 @@ struct ItemDraft {
                 if first.isEmpty { paragraphs.removeFirst() } else { paragraphs[0] = first }
             }
         }
-        // A dateline in brackets closing the article.
-        if let last = paragraphs.last, last.wholeMatch(of: PageLine.datelineEndPattern) != nil {
-            if item.dateline.isEmpty {
-                item.dateline = last
-            } else {
-                item.dateline += "\n" + last
-            }
-            paragraphs.removeLast()
+        // A dateline in brackets closing the article, on its own line or run into the last paragraph.
+        if let last = paragraphs.last, let range = PageLine.datelineEndRange(in: last) {
+            let dateline = String(last[range])
+            item.dateline = item.dateline.isEmpty ? dateline : item.dateline + "\n" + dateline
+            let rest = String(last[..<range.lowerBound])
+            if rest.isEmpty { paragraphs.removeLast() } else { paragraphs[paragraphs.count - 1] = rest }
         }
         // A photo caption: its credit is its byline.
         if hasCredit, let last = paragraphs.last, let credit = PageLine.creditRange(in: last, spacedInSource: true) {
@@ -341,7 +359,7 @@ struct SegmentReader {
 
     func endsParagraph(_ index: Int) -> Bool {
         let line = lines[index]
-        return line.endsSentence || line.endsWithCredit || line.marker == .datelineEnd
+        return line.endsSentence || line.endsWithCredit || line.endsWithDateline
             || (line.endsWithColon && Double(line.width) < columns[index] - 4)
     }
 
@@ -437,7 +455,7 @@ struct SegmentReader {
             }
         }
         return Self.reclassifyingUnterminated(blocks) {
-            $0.endsSentence || $0.endsWithCredit || $0.marker == .datelineEnd || $0.endsWithColon
+            $0.endsSentence || $0.endsWithCredit || $0.endsWithDateline || $0.endsWithColon
         }
     }
 
