@@ -169,6 +169,24 @@ struct PageSplitterTests {
         #expect(first.body.hasSuffix("都要上台阶、上水平。”"))
     }
 
+    /// An unmarked article set in a narrower column starts under a one-line title as wide as the
+    /// column before it.
+    @Test func titleAboveANarrowerColumn() {
+        let items = split(
+            Self.page(
+                "本报讯 （记者李华）双方还强调，在当前严峻形势下加强阿拉伯",
+                "团结和两国合作与协调的重要性。人们注意到，穆巴拉克总统是在",
+                "以色列总理行将前往华盛顿举行会谈的前夕来访的。",
+                "华盛顿会谈前夕美国对巴以提出建议阿拉法特称这是最后机会",
+                "每逢佳节倍思亲，重洋阻隔心相",
+                "连。在新春佳节到来之际，国务委员",
+                "兼国家科委主任宋健今天与有关部局",
+                "的负责同志一道，向考察队员拜年。",
+                "越洋电话传乡情"))
+        #expect(items.map(\.title) == ["华盛顿会谈前夕美国对巴以提出建议阿拉法特称这是最后机会", "越洋电话传乡情"])
+        #expect(items.last?.body.hasPrefix("每逢佳节倍思亲") == true)
+    }
+
     @Test func emptyPageHasNoItems() {
         #expect(PageSplitter.split("").isEmpty)
         #expect(PageSplitter.split("\n\n   \n").isEmpty)

@@ -363,6 +363,16 @@ struct SegmentReader {
             || (line.endsWithColon && Double(line.width) < columns[index] - 4)
     }
 
+    /// True when the two lines after `index` are clearly narrower than it and run on: a paragraph's
+    /// full lines all have the column's width, and its first line is only two cells shorter.
+    func narrowerTextFollows(_ index: Int) -> Bool {
+        guard index + 2 < lines.count else { return false }
+        let limit = lines[index].width - max(6, lines[index].width / 8)
+        let next = lines[index + 1]
+        guard !next.marker.startsArticle, !endsParagraph(index + 1), next.width <= limit else { return false }
+        return endsParagraph(index + 2) || lines[index + 2].width <= limit + 2
+    }
+
     enum Role: Equatable { case paragraphStart, continuation, headline }
 
     /// The role of every line.
@@ -400,6 +410,9 @@ struct SegmentReader {
             // The title under a kicker.
             return .headline
         }
+        // A line wider than the text that runs on after it cannot be one of its full lines: it is
+        // the title of an item set in another column, and a new item starts under it.
+        if !endsParagraph(index), !line.endsWithComma, narrowerTextFollows(index) { return .headline }
         if isWide(index) {
             if line.endsWithCredit { return .paragraphStart }
             guard let next, !next.marker.startsArticle else { return .headline }
