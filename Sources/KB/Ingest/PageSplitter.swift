@@ -80,8 +80,8 @@ public enum PageSplitter {
         return drafts.map { $0.finish() }
     }
 
-    /// A line-by-line account of how a page is read: each line's width, the column width of its
-    /// segment, and whether it starts a paragraph, continues one, or is a headline. For diagnosing splits.
+    /// A line-by-line account of how a page is read: each line's width and the column width around
+    /// it (`width/column`), the column width of its segment, and whether it starts a paragraph, continues one, or is a headline. For diagnosing splits.
     public static func explain(_ text: String) -> String {
         var out = ""
         var segment: [PageLine] = []
@@ -89,8 +89,8 @@ public enum PageSplitter {
             guard !segment.isEmpty else { return }
             let reader = SegmentReader(lines: segment)
             out += "-- segment, column width \(Int(reader.columnWidth))\n"
-            for (line, role) in zip(segment, reader.roles()) {
-                out += "\(role)\t\(line.width)\t\(line.text)\n"
+            for (index, role) in reader.roles().enumerated() {
+                out += "\(role)\t\(segment[index].width)/\(Int(reader.columns[index]))\t\(segment[index].text)\n"
             }
             segment = []
         }
@@ -151,10 +151,13 @@ struct PageLine {
     /// The line ends with a dateline in brackets, standing alone or run into the last paragraph,
     /// perhaps begun on the line before: `…上水平。”（新` / `华社北京7月9日电）`.
     var endsWithDateline = false
+    /// The line holds digits or Latin letters, which take half the width of a CJK character.
+    let hasHalfWidth: Bool
 
     init(raw: Substring, text: String) {
         self.text = text
         width = TextCleaner.width(text)
+        hasHalfWidth = text.unicodeScalars.contains { $0.isASCII && TextCleaner.isASCIIAlnum($0) }
         marker = Self.marker(of: text)
         let scalars = Array(text.unicodeScalars)
         // The last character before closing quotes and brackets.
@@ -363,14 +366,22 @@ struct SegmentReader {
             || (line.endsWithColon && Double(line.width) < columns[index] - 4)
     }
 
-    /// True when the two lines after `index` are clearly narrower than it and run on: a paragraph's
-    /// full lines all have the column's width, and its first line is only two cells shorter.
+    /// True when the text that runs on after `index` cannot continue it in one paragraph: a
+    /// paragraph's full lines all have the column's width and its first line is two cells shorter,
+    /// so the next two lines are not both clearly narrower, and the next line is not a first line
+    /// (shorter than the line after it) narrower than this one.
     func narrowerTextFollows(_ index: Int) -> Bool {
         guard index + 2 < lines.count else { return false }
-        let limit = lines[index].width - max(6, lines[index].width / 8)
-        let next = lines[index + 1]
-        guard !next.marker.startsArticle, !endsParagraph(index + 1), next.width <= limit else { return false }
-        return endsParagraph(index + 2) || lines[index + 2].width <= limit + 2
+        let width = lines[index].width
+        let next = lines[index + 1].width
+        let afterNext = lines[index + 2].width
+        guard !lines[index + 1].marker.startsArticle, !endsParagraph(index + 1) else { return false }
+        let limit = width - max(6, width / 8)
+        if next <= limit && (endsParagraph(index + 2) || afterNext <= limit + 2) { return true }
+        // Digits and Latin letters are half as wide and make full lines uneven: widths compare
+        // closely only for lines without them.
+        guard !lines[index + 1].hasHalfWidth, !lines[index + 2].hasHalfWidth else { return false }
+        return next <= width - 3 && afterNext >= next + 2
     }
 
     enum Role: Equatable { case paragraphStart, continuation, headline }
@@ -435,7 +446,15 @@ struct SegmentReader {
         }
         if line.endsWithCredit || line.endsWithComma { return .paragraphStart }
         if isShort(index) { return .headline }
-        guard let next, !next.marker.startsArticle, !isWide(index + 1) else { return .headline }
+        guard let next, !next.marker.startsArticle else { return .headline }
+        // A wider line after it is another item's text, unless it runs on as the next line of a
+        // paragraph does (as wide, or two cells wider than an indented first line) where the column
+        // estimate changes between them.
+        if isWide(index + 1),
+            endsParagraph(index + 1) || next.width < line.width - 1 || next.width > line.width + 4
+        {
+            return .headline
+        }
         if isShort(index + 1) && !endsParagraph(index + 1) && !next.endsWithComma { return .headline }
         return .paragraphStart
     }
