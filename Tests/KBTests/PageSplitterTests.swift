@@ -216,6 +216,29 @@ struct PageSplitterTests {
         #expect(items.map(\.title) == ["中国民乐除夕回荡维也纳中奥两国元首题词", "体育产业发展应与国际接轨"])
     }
 
+    /// An article opened by `本报讯` carries no dateline at its end: an unmarked article in the
+    /// same column that ends with `（新华社…电）` starts after the one-line title before it.
+    @Test func unmarkedArticleClosedByADateline() {
+        let items = split(
+            Self.page(
+                "本报讯 （记者张红）由人民日报文艺",
+                "部、光明日报文艺部、求是杂志文教部",
+                "共同主办的研讨会今天在京举行，与会",
+                "者在研讨会上先后发言。",
+                "研讨会由人民日报文艺部、光明",
+                "日报文艺部、求是杂志文教部共同主",
+                "办。",
+                "经常微调避免大修",
+                "当去年7月2日泰国宣布放弃泰铢",
+                "固定汇率时，很少有人预测到泰国的金",
+                "融危机会迅速蔓延到印尼、菲律宾。",
+                "（新华社太原4月6日电）",
+                "重新审视经济全球化"))
+        #expect(items.map(\.title) == ["经常微调避免大修", "重新审视经济全球化"])
+        #expect(items.last?.dateline == "（新华社太原4月6日电）")
+        #expect(items.last?.body.hasPrefix("当去年7月2日") == true)
+    }
+
     @Test func emptyPageHasNoItems() {
         #expect(PageSplitter.split("").isEmpty)
         #expect(PageSplitter.split("\n\n   \n").isEmpty)

@@ -593,6 +593,16 @@ struct SegmentReader {
         _ zone: [String], current: ItemDraft, preceding: some Sequence<Block>, following: ArraySlice<Block>
     ) -> Bool {
         if zone.count >= 2 { return true }
+        // A dateline in brackets closes an article that opened without one (no marker, or
+        // `（上接第N版）`): after an opening with a dateline or a byline line, text closed by such a
+        // dateline is another article.
+        if current.marker == .newsflash || current.marker == .datelineStart || current.marker == .bylineLine,
+            following.contains(where: {
+                if case .paragraph(let lines, _) = $0 { lines.last?.endsWithDateline == true } else { false }
+            })
+        {
+            return true
+        }
         // Text set in another column width after the headline belongs to another item.
         if let before = Self.typicalWidth(preceding.prefix(3)), let after = Self.typicalWidth(following.prefix(3)),
             abs(before - after) > max(4, 0.12 * before)
