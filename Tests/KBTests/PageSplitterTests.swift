@@ -195,6 +195,22 @@ struct PageSplitterTests {
         #expect(items.last?.body.hasPrefix("每逢佳节倍思亲") == true)
     }
 
+    /// `新华社…电）` at the start of a line can be the end of a dateline begun on the line before:
+    /// it closes an article and opens none.
+    @Test func datelineBrokenBeforeTheAgency() {
+        let items = split(
+            Self.page(
+                "（上接第1版）",
+                "这也使我们深感人民日报作为中共中央机关报，在",
+                "促进中国传统媒体高科技化，促进更多的中文信息",
+                "上因特网，搞好对内对外宣传上责无旁贷。（据",
+                "新华社长沙9月7日电）",
+                "人民日报网络版受欢迎"))
+        #expect(items.count == 1)
+        #expect(items.first?.title == "人民日报网络版受欢迎")
+        #expect(items.first?.dateline == "（据新华社长沙9月7日电）")
+    }
+
     /// A title exactly as wide as the column of the article under it: the article's indented first
     /// line is narrower than the title, so the title is not part of its paragraph.
     @Test func titleAsWideAsTheColumnBelow() {

@@ -139,7 +139,7 @@ enum Marker: Equatable {
 struct PageLine {
     let text: String
     let width: Int
-    let marker: Marker
+    var marker: Marker
     let endsSentence: Bool
     let endsWithQuestionOrExclamation: Bool
     let endsWithDash: Bool
@@ -186,8 +186,14 @@ struct PageLine {
         for index in lines.indices where lines[index].text.hasSuffix("电）") || lines[index].text.hasSuffix("讯）")
             || lines[index].text.hasSuffix("电)") || lines[index].text.hasSuffix("讯)")
         {
-            let before = index > 0 && !lines[index - 1].endsSentence ? lines[index - 1].text.suffix(30) : ""
-            lines[index].endsWithDateline = datelineEndRange(in: before + lines[index].text) != nil
+            let before = index > 0 && !lines[index - 1].endsSentence ? String(lines[index - 1].text.suffix(30)) : ""
+            let joined = before + lines[index].text
+            guard let range = datelineEndRange(in: joined) else { continue }
+            lines[index].endsWithDateline = true
+            // `新华社长沙9月7日电）` under `…（据` closes an article: it opens none.
+            if joined.distance(from: joined.startIndex, to: range.lowerBound) < before.count {
+                lines[index].marker = .none
+            }
         }
         return lines
     }
