@@ -211,6 +211,28 @@ struct PageSplitterTests {
         #expect(items.first?.dateline == "（据新华社长沙9月7日电）")
     }
 
+    /// A subhead wrapped inside its quotes is one line, and stays in its article.
+    @Test func subheadWrappedInsideQuotes() throws {
+        let items = split(
+            Self.page(
+                "本报记者 王刚",
+                "彭楚政善于交“穷朋友”，和他长期保",
+                "持来往的贫困户有二十多家。他说，这",
+                "些年，“穷朋友”帮了我的大忙，是他们",
+                "教导我，不论地位怎么变，环境怎么变，",
+                "为人民服务的思想不能变。",
+                "“人民是我们的衣食父母，孝敬父母是",
+                "做儿女的本分”",
+                "我和老伴都是贫苦出生，都是共产",
+                "党员，在对待贫困群众的态度上，我们",
+                "是一致的。我每次下乡时，妻子总是在",
+                "衣服里装上几百元钱。",
+                "“穷朋友”的贴心人"))
+        #expect(items.map(\.title) == ["“穷朋友”的贴心人"])
+        let paragraphs = try #require(items.first).body.components(separatedBy: "\n\n")
+        #expect(paragraphs.contains("“人民是我们的衣食父母，孝敬父母是做儿女的本分”"))
+    }
+
     /// A title exactly as wide as the column of the article under it: the article's indented first
     /// line is narrower than the title, so the title is not part of its paragraph.
     @Test func titleAsWideAsTheColumnBelow() {

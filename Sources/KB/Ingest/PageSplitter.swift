@@ -209,6 +209,19 @@ struct PageLine {
     /// Closing quotes and brackets that may follow the end of a sentence.
     static let closers: Set<UInt32> = [0x201D, 0x2019, 0x300D, 0x300F, 0xFF09, 0x29, 0x3011, 0x300B, 0x22]
 
+    /// Opening quotes and brackets less closing ones.
+    static func bracketDepth(_ text: String) -> Int {
+        var depth = 0
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "“", "‘", "『", "「", "《", "（", "(", "【", "〈": depth += 1
+            case "”", "’", "』", "」", "》", "）", ")", "】", "〉": depth -= 1
+            default: break
+            }
+        }
+        return depth
+    }
+
     static func marker(of text: String) -> Marker {
         if text.hasPrefix("本报讯") { return .newsflash }
         if text.hasPrefix("（上接第") || text.hasPrefix("(上接第") || text.hasPrefix("（接第") { return .continued }
@@ -563,7 +576,8 @@ struct SegmentReader {
                     ItemDraft.Paragraph(
                         text: TextCleaner.joinLines(paragraphLines.map(\.text)),
                         hasCredit: paragraphLines.last?.endsWithCredit ?? false))
-            case .zone(let zoneLines):
+            case .zone(let printedLines):
+                let zoneLines = Self.joiningWrapped(printedLines)
                 if current.isClosed {
                     // Two headline blocks in a row: the second continues the first.
                     current.zone += zoneLines
@@ -577,7 +591,9 @@ struct SegmentReader {
                 let followingParagraphs = rest.prefix { if case .paragraph = $0 { true } else { false } }
                 let preceding = blocks[..<index].reversed().prefix { if case .paragraph = $0 { true } else { false } }
                 if followingParagraphs.isEmpty
-                    || endsItem(zoneLines, current: current, preceding: preceding, following: followingParagraphs)
+                    || endsItem(
+                        zoneLines, printed: printedLines, current: current, preceding: preceding,
+                        following: followingParagraphs)
                 {
                     let (own, forNext) = Self.splitRepetition(zoneLines)
                     current.zone = own
@@ -594,9 +610,25 @@ struct SegmentReader {
         return items
     }
 
-    /// Whether a headline block followed by more text closes the item (else it is a subhead).
+    /// A headline wrapped inside quotes or brackets (`“人民是我们的衣食父母，孝敬父母是` /
+    /// `做儿女的本分”`) is one line.
+    static func joiningWrapped(_ zone: [String]) -> [String] {
+        var joined: [String] = []
+        for line in zone {
+            if let last = joined.last, PageLine.bracketDepth(last) > 0, PageLine.bracketDepth(last + line) <= 0 {
+                joined[joined.count - 1] = last + line
+            } else {
+                joined.append(line)
+            }
+        }
+        return joined
+    }
+
+    /// Whether a headline block (its lines, wrapped ones joined, and its lines as printed) followed by
+    /// more text closes the item (else it is a subhead).
     private func endsItem(
-        _ zone: [String], current: ItemDraft, preceding: some Sequence<Block>, following: ArraySlice<Block>
+        _ zone: [String], printed: [String], current: ItemDraft, preceding: some Sequence<Block>,
+        following: ArraySlice<Block>
     ) -> Bool {
         if zone.count >= 2 { return true }
         // A dateline in brackets closes an article that opened without one (no marker, or
@@ -617,7 +649,7 @@ struct SegmentReader {
         }
         if zone.contains(where: { PageSplitter.columnNoteTitles.contains($0) }) { return true }
         if current.lastParagraphHasCredit { return true }
-        if zone.contains(where: { Double(TextCleaner.width($0)) > columnWidth * 1.2 }) { return true }
+        if printed.contains(where: { Double(TextCleaner.width($0)) > columnWidth * 1.2 }) { return true }
         var paragraphs = 0
         for block in following {
             guard case .paragraph(let paragraphLines, let wide) = block else { continue }
