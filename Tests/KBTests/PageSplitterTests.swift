@@ -233,6 +233,25 @@ struct PageSplitterTests {
         #expect(paragraphs.contains("“人民是我们的衣食父母，孝敬父母是做儿女的本分”"))
     }
 
+    /// A dash at the end of a line that goes on at the start of the next (`———` wrapped) is text,
+    /// not the end of a kicker.
+    @Test func dashRunOnIntoTheNextLine() {
+        let items = split(
+            Self.page(
+                "本报记者 袁柏华",
+                "福州漆器素有盛名。然而记者在福州",
+                "看到的却是另一番景象。",
+                "尽管已有心理准备，福州漆器的龙头企业——",
+                "—第一脱胎漆器厂的破旧与逼仄，仍让记者吃",
+                "惊。该厂副厂长坦承，企业效益不好，困难重",
+                "重，但福州漆器重现辉煌应有时。",
+                "积极探索传统艺术与当代审美意识间的最佳结合点"))
+        #expect(items.count == 1)
+        #expect(items.first?.title == "积极探索传统艺术与当代审美意识间的最佳结合点")
+        #expect(items.first?.kicker == "")
+        #expect(items.first?.body.contains("龙头企业———第一脱胎漆器厂") == true)
+    }
+
     /// A title exactly as wide as the column of the article under it: the article's indented first
     /// line is narrower than the title, so the title is not part of its paragraph.
     @Test func titleAsWideAsTheColumnBelow() {

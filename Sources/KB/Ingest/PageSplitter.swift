@@ -432,11 +432,13 @@ struct SegmentReader {
         let line = lines[index]
         let next: PageLine? = index + 1 < lines.count ? lines[index + 1] : nil
         if line.marker == .datelineEnd || line.hasInnerFullStop || line.endsWithColon { return .paragraphStart }
-        if line.endsWithDash { return .headline }
+        // A kicker ends with a dash; a dash run on into the next line (`…的前身——` / `—正规的…`) is text.
+        let dashRunsOn = next?.text.hasPrefix("—") == true
+        if line.endsWithDash && !dashRunsOn { return .headline }
         // A headline printed twice.
         if let next, next.text == line.text { return .headline }
         if index > 0, lines[index - 1].text == line.text { return .headline }
-        if index > 0, lines[index - 1].endsWithDash, !lines[index - 1].endsSentence {
+        if index > 0, lines[index - 1].endsWithDash, !lines[index - 1].endsSentence, !line.text.hasPrefix("—") {
             // The title under a kicker.
             return .headline
         }
