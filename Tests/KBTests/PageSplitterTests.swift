@@ -252,6 +252,26 @@ struct PageSplitterTests {
         #expect(items.first?.body.contains("龙头企业———第一脱胎漆器厂") == true)
     }
 
+    /// A caption set wider than the column, after a headline: its last line is longer than the
+    /// first only by the credit it carries.
+    @Test func wideCaptionAfterAHeadline() {
+        let items = split(
+            Self.page(
+                "本报讯 （记者郑波）我们中华民族的传统",
+                "文化源远流长、博大精深，有许多值得发扬",
+                "光大的东西。",
+                "企业增效的重要途径",
+                "地处潮汕平原小北山下的潮阳市谷饶镇，崛起了一座“桂光工业城”，12条崭新的大型进口电脑刺绣",
+                "生产线飞梭唧唧，一幅幅丝光布如色彩缤纷的“瀑布”，从机器上倾泻而下。本报记者 严逸国 摄",
+                "桂光工业城",
+                "本报讯 （记者李萍）一九九五年以来，全省",
+                "各地积极探索农村经济发展的新路子。",
+                "探索农村经济发展新路子"))
+        #expect(items.map(\.title) == ["企业增效的重要途径", "桂光工业城", "探索农村经济发展新路子"])
+        #expect(items.map(\.kind) == [.article, .caption, .article])
+        #expect(items.count > 1 && TextCleaner.removingWhitespace(items[1].byline) == "本报记者严逸国摄")
+    }
+
     /// A title exactly as wide as the column of the article under it: the article's indented first
     /// line is narrower than the title, so the title is not part of its paragraph.
     @Test func titleAsWideAsTheColumnBelow() {

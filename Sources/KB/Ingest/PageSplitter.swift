@@ -144,6 +144,8 @@ struct PageLine {
     let endsWithQuestionOrExclamation: Bool
     let endsWithDash: Bool
     let endsWithCredit: Bool
+    /// The width of the photo credit that ends the line, 0 without one.
+    let creditWidth: Int
     let endsWithComma: Bool
     let endsWithColon: Bool
     /// A 。 before the end: a headline never has one.
@@ -168,8 +170,10 @@ struct PageLine {
         endsWithQuestionOrExclamation = [0xFF1F, 0xFF01, 0x3F, 0x21].contains(final)
         hasInnerFullStop = scalars[..<max(0, last)].contains { $0.value == 0x3002 }
         endsWithDash = text.hasSuffix("——") || text.hasSuffix("—")
-        endsWithCredit = Self.creditRange(in: text, spacedInSource: raw.last == "摄" && raw.dropLast().last.map {
-            TextCleaner.isSpace($0.unicodeScalars.first!) } == true) != nil
+        let credit = Self.creditRange(in: text, spacedInSource: raw.last == "摄" && raw.dropLast().last.map {
+            TextCleaner.isSpace($0.unicodeScalars.first!) } == true)
+        endsWithCredit = credit != nil
+        creditWidth = credit.map { TextCleaner.width(String(text[$0])) } ?? 0
         let end = scalars.last?.value ?? 0
         endsWithComma = [0xFF0C, 0x3001, 0xFF1B, 0x2C, 0x3B].contains(end)
         endsWithColon = end == 0xFF1A || end == 0x3A
@@ -448,7 +452,11 @@ struct SegmentReader {
         if isWide(index) {
             if line.endsWithCredit { return .paragraphStart }
             guard let next, !next.marker.startsArticle else { return .headline }
-            if (isWide(index + 1) && abs(next.width - line.width) <= 10)
+            // A caption set wider than the column: its last line is no wider than the first, but for
+            // the credit it carries.
+            let nextText = next.width - next.creditWidth
+            let captionGoesOn = next.endsWithCredit && nextText <= line.width + 4
+            if (isWide(index + 1) && (abs(next.width - line.width) <= 10 || captionGoesOn))
                 || (endsParagraph(index + 1) && next.width < line.width && !line.endsSentence)
             {
                 return .paragraphStart
