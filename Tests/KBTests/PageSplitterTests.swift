@@ -272,6 +272,26 @@ struct PageSplitterTests {
         #expect(items.count > 1 && TextCleaner.removingWhitespace(items[1].byline) == "本报记者严逸国摄")
     }
 
+    /// A two-line headline printed twice is recognised by its copy, even when the next item starts
+    /// with a line as wide as the copy's last line.
+    @Test func twoLineHeadlinePrintedTwice() {
+        let items = split(
+            Self.page(
+                "本报讯 （记者韩俊）日本经济今年将有所",
+                "好转，大部分大型银行将会摆脱不良债",
+                "权的阴影。",
+                "东亚经济传真",
+                "吴作栋赴印尼商讨金融危机对策苏哈托强调有信心克服金融危机",
+                "东亚经济传真",
+                "吴作栋赴印尼商讨金融危机对策苏哈托强调有信心克服金融危机",
+                "武汉市第四十一中学教师张青（左一）高兴地搬进新居。本报记者 韩俊 摄",
+                "喜迁新居"))
+        #expect(items.map(\.title) == ["东亚经济传真", "喜迁新居"])
+        #expect(items.first?.subtitle == "吴作栋赴印尼商讨金融危机对策苏哈托强调有信心克服金融危机")
+        #expect(items.first?.repeatedHeadline.isEmpty == false)
+        #expect(items.last?.kind == .caption)
+    }
+
     /// A title exactly as wide as the column of the article under it: the article's indented first
     /// line is narrower than the title, so the title is not part of its paragraph.
     @Test func titleAsWideAsTheColumnBelow() {

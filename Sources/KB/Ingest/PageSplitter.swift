@@ -439,9 +439,9 @@ struct SegmentReader {
         // A kicker ends with a dash; a dash run on into the next line (`…的前身——` / `—正规的…`) is text.
         let dashRunsOn = next?.text.hasPrefix("—") == true
         if line.endsWithDash && !dashRunsOn { return .headline }
-        // A headline printed twice.
+        // A headline printed twice: a line of a block and its copy.
         if let next, next.text == line.text { return .headline }
-        if index > 0, lines[index - 1].text == line.text { return .headline }
+        for back in 1...4 where index >= back && lines[index - back].text == line.text { return .headline }
         if index > 0, lines[index - 1].endsWithDash, !lines[index - 1].endsSentence, !line.text.hasPrefix("—") {
             // The title under a kicker.
             return .headline
