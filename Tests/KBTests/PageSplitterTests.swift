@@ -292,6 +292,43 @@ struct PageSplitterTests {
         #expect(items.last?.kind == .caption)
     }
 
+    /// A subtitle is not the first line of the wider text under it.
+    @Test func subtitleAboveAWiderColumn() {
+        let items = split(
+            Self.page(
+                "本报讯 （记者王平）今年以来，全省石",
+                "油系统认真贯彻党的十五大精神，深化",
+                "改革，加强管理，依靠科技进步，油气",
+                "勘探开发取得了显著成绩。全年新增探",
+                "明石油地质储量一亿多吨，新建原油生",
+                "产能力二百多万吨，超额完成了全年各",
+                "项生产经营任务，经济效益明显提高，",
+                "油勘探取得了重大突破。",
+                "单程运行5小时以内列车“朝发夕归”——",
+                "二、百年大计教育先行",
+                "以许中田副社长为团长的人民日报代表团",
+                "“只有经济、政治、文化协调发展，只有两个文明都搞好，才是有中国",
+                "特色社会主义。”江泽民同志在十五大报告中的这一论述，深刻表明了精神",
+                "文明建设在经济、政治、文化的总体格局中的重要地位。值得注意的是，十",
+                "五大报告把精神文明建设同经济建设、政治建设并列，作为建设有中国特",
+                "色社会主义的基本纲领的重要内容，这在党的历史上是第一次。我们一定",
+                "要像小平同志指出的，要狠狠地抓，一天不放松地抓，从具体事件抓起，",
+                "把精神文明建设的各项任务落到实处，使之成为推动经济发展和社会全面",
+                "进步的强大动力，为跨世纪的宏伟事业提供有力的思想保证和精神支持，",
+                "这是第一次。",
+                "精神文明建设的重要地位"))
+        #expect(items.map(\.title) == ["二、百年大计教育先行", "精神文明建设的重要地位"])
+        #expect(items.first?.subtitle == "以许中田副社长为团长的人民日报代表团")
+        #expect(items.last?.body.hasPrefix("“只有经济") == true)
+        // Where the column estimate around the subtitle is its own width, its width alone tells.
+        let reader = SegmentReader(lines: PageLine.lines(of: Self.page(
+            "以许中田副社长为团长的人民日报代表团",
+            "“只有经济、政治、文化协调发展，只有两个文明都搞好，才是有中国",
+            "特色社会主义。”江泽民同志在十五大报告中的这一论述，深刻表明了精神")))
+        #expect(reader.widerTextFollows(0))
+        #expect(!reader.widerTextFollows(1))
+    }
+
     /// A title exactly as wide as the column of the article under it: the article's indented first
     /// line is narrower than the title, so the title is not part of its paragraph.
     @Test func titleAsWideAsTheColumnBelow() {

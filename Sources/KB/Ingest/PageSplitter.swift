@@ -407,6 +407,23 @@ struct SegmentReader {
         return next <= width - 3 && afterNext >= next + 2
     }
 
+    /// True when the text that runs on after `index` is set clearly wider than it: the first line
+    /// of a paragraph is only two cells shorter than the next.
+    func widerTextFollows(_ index: Int) -> Bool {
+        guard index + 2 < lines.count, !lines[index].hasHalfWidth else { return false }
+        let limit = lines[index].width + max(10, lines[index].width / 4)
+        guard !lines[index + 1].marker.startsArticle, !endsParagraph(index + 1), lines[index + 1].width >= limit
+        else { return false }
+        return endsParagraph(index + 2) || lines[index + 2].width >= limit
+    }
+
+    /// True when the line after `index` ends a caption that `index` begins: the last line of a
+    /// caption is no wider than the first, but for the credit it carries.
+    func captionGoesOn(_ index: Int) -> Bool {
+        guard index + 1 < lines.count, lines[index + 1].endsWithCredit else { return false }
+        return lines[index + 1].width - lines[index + 1].creditWidth <= lines[index].width + 4
+    }
+
     enum Role: Equatable { case paragraphStart, continuation, headline }
 
     /// The role of every line.
@@ -448,15 +465,13 @@ struct SegmentReader {
         }
         // A line wider than the text that runs on after it cannot be one of its full lines: it is
         // the title of an item set in another column, and a new item starts under it.
-        if !endsParagraph(index), !line.endsWithComma, narrowerTextFollows(index) { return .headline }
+        if !endsParagraph(index), !line.endsWithComma, narrowerTextFollows(index) || widerTextFollows(index) {
+            return .headline
+        }
         if isWide(index) {
             if line.endsWithCredit { return .paragraphStart }
             guard let next, !next.marker.startsArticle else { return .headline }
-            // A caption set wider than the column: its last line is no wider than the first, but for
-            // the credit it carries.
-            let nextText = next.width - next.creditWidth
-            let captionGoesOn = next.endsWithCredit && nextText <= line.width + 4
-            if (isWide(index + 1) && (abs(next.width - line.width) <= 10 || captionGoesOn))
+            if (isWide(index + 1) && (abs(next.width - line.width) <= 10 || captionGoesOn(index)))
                 || (endsParagraph(index + 1) && next.width < line.width && !line.endsSentence)
             {
                 return .paragraphStart
