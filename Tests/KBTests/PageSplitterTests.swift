@@ -329,6 +329,27 @@ struct PageSplitterTests {
         #expect(!reader.widerTextFollows(1))
     }
 
+    /// Under a subhead, paragraphs of two lines show only indented first lines: they are no sign
+    /// of another column, and the subhead stays in its article.
+    @Test func subheadOverShortParagraphs() throws {
+        let items = split(
+            Self.page(
+                "本报讯 （记者邱彬）我在西藏多年，知道",
+                "雪山上的期盼，最是绵长。便对朋友说，既是送",
+                "客户的，也许有人并不使用，只是随手搁置一边。",
+                "请帮我留心，要是你从什么人那里碰巧找到了，",
+                "还请速寄来。哪怕过了元旦，我也不在乎。",
+                "让我回收自家的赠品送你",
+                "朋友愤愤说，让我回收自家的赠品送你，",
+                "亏你想得出。",
+                "我说，你公司的记事簿受到如此欢迎，该",
+                "自豪才是啊。",
+                "一本记事簿"))
+        #expect(items.map(\.title) == ["一本记事簿"])
+        let paragraphs = try #require(items.first).body.components(separatedBy: "\n\n")
+        #expect(paragraphs.contains("让我回收自家的赠品送你"))
+    }
+
     /// A title exactly as wide as the column of the article under it: the article's indented first
     /// line is narrower than the title, so the title is not part of its paragraph.
     @Test func titleAsWideAsTheColumnBelow() {

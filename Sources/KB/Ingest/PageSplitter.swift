@@ -685,12 +685,17 @@ struct SegmentReader {
         return false
     }
 
-    /// The median width of the full lines (all but each paragraph's last) of some paragraphs.
+    /// The median width of the full lines (all but each paragraph's last) of some paragraphs; when
+    /// all of them have two lines, their first lines count with the two cells of their indent.
     static func typicalWidth(_ blocks: some Sequence<Block>) -> Double? {
         var widths: [Int] = []
+        var allTwoLines = true
         for block in blocks {
-            if case .paragraph(let lines, _) = block, lines.count >= 2 { widths += lines.dropLast().map(\.width) }
+            guard case .paragraph(let lines, _) = block, lines.count >= 2 else { continue }
+            widths += lines.dropLast().map(\.width)
+            allTwoLines = allTwoLines && lines.count == 2
         }
+        if allTwoLines { widths = widths.map { $0 + 4 } }
         guard widths.count >= 2 else { return nil }
         return Double(widths.sorted()[widths.count / 2])
     }
