@@ -231,6 +231,9 @@ struct PageSplitterTests {
         #expect(items.map(\.title) == ["“穷朋友”的贴心人"])
         let paragraphs = try #require(items.first).body.components(separatedBy: "\n\n")
         #expect(paragraphs.contains("“人民是我们的衣食父母，孝敬父母是做儿女的本分”"))
+        // An apostrophe closes no quote.
+        #expect(
+            SegmentReader.joiningWrapped(["’97中国足球最佳中场球员评选揭晓申思当选“珀金", "斯中场发动机”"]).count == 1)
     }
 
     /// A dash at the end of a line that goes on at the start of the next (`———` wrapped) is text,

@@ -213,13 +213,14 @@ struct PageLine {
     /// Closing quotes and brackets that may follow the end of a sentence.
     static let closers: Set<UInt32> = [0x201D, 0x2019, 0x300D, 0x300F, 0xFF09, 0x29, 0x3011, 0x300B, 0x22]
 
-    /// Opening quotes and brackets less closing ones.
+    /// The quotes and brackets left open at the end of the text. A closing one with none open is
+    /// not counted: `’97` uses a quote as an apostrophe.
     static func bracketDepth(_ text: String) -> Int {
         var depth = 0
         for scalar in text.unicodeScalars {
             switch scalar {
             case "“", "‘", "『", "「", "《", "（", "(", "【", "〈": depth += 1
-            case "”", "’", "』", "」", "》", "）", ")", "】", "〉": depth -= 1
+            case "”", "’", "』", "」", "》", "）", ")", "】", "〉": depth = max(0, depth - 1)
             default: break
             }
         }
