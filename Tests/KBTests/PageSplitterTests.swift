@@ -353,6 +353,23 @@ struct PageSplitterTests {
         #expect(paragraphs.contains("让我回收自家的赠品送你"))
     }
 
+    /// A single dash at the end of a line is wrapped text; a kicker ends with two.
+    @Test func singleDashAtTheEndOfALine() {
+        let items = split(
+            Self.page(
+                "本报讯 （记者李明）据黎巴嫩电台报道，当",
+                "天早7点，以色列士兵炮击位于以占领区边界",
+                "的曼苏里村，炸毁了一些房屋。",
+                "下午两点多钟，在以占领区内的扎耶尼—",
+                "伊拜尔公路上，一支以色列和南黎巴嫩军巡逻",
+                "队遭到了黎游击队的袭击。游击队引爆了一枚",
+                "事先埋好的炸弹，四名士兵被当场炸伤。",
+                "黎南部局势骤然恶化"))
+        #expect(items.map(\.title) == ["黎南部局势骤然恶化"])
+        #expect(items.first?.kicker == "")
+        #expect(items.first?.body.contains("扎耶尼—伊拜尔公路") == true)
+    }
+
     /// A title exactly as wide as the column of the article under it: the article's indented first
     /// line is narrower than the title, so the title is not part of its paragraph.
     @Test func titleAsWideAsTheColumnBelow() {

@@ -142,6 +142,8 @@ struct PageLine {
     var marker: Marker
     let endsSentence: Bool
     let endsWithQuestionOrExclamation: Bool
+    /// The line ends with `——`, as a kicker does; a single `—` there is a dash wrapped inside
+    /// the text (`扎耶尼—` / `伊拜尔公路`).
     let endsWithDash: Bool
     let endsWithCredit: Bool
     /// The width of the photo credit that ends the line, 0 without one.
@@ -169,7 +171,7 @@ struct PageLine {
         endsSentence = Self.sentenceEnds.contains(final)
         endsWithQuestionOrExclamation = [0xFF1F, 0xFF01, 0x3F, 0x21].contains(final)
         hasInnerFullStop = scalars[..<max(0, last)].contains { $0.value == 0x3002 }
-        endsWithDash = text.hasSuffix("——") || text.hasSuffix("—")
+        endsWithDash = text.hasSuffix("——")
         let credit = Self.creditRange(in: text, spacedInSource: raw.last == "摄" && raw.dropLast().last.map {
             TextCleaner.isSpace($0.unicodeScalars.first!) } == true)
         endsWithCredit = credit != nil
@@ -299,7 +301,7 @@ struct ItemDraft {
         // Headline block: kicker(s) ending in ——, the title, subtitles.
         var zone = zone
         var kickers = leadingKickers
-        while zone.count > 1, zone[0].hasSuffix("—") {
+        while zone.count > 1, zone[0].hasSuffix("——") {
             kickers.append(zone.removeFirst())
         }
         if let title = zone.first {
