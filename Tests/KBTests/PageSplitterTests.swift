@@ -370,6 +370,26 @@ struct PageSplitterTests {
         #expect(items.first?.body.contains("扎耶尼—伊拜尔公路") == true)
     }
 
+    /// A subhead too long for the column wraps like text, and stays in its article as one line.
+    @Test func subheadWrappedAtTheColumn() throws {
+        let items = split(
+            Self.page(
+                "本报记者 赵巍",
+                "盛云龙是从部队复员回乡的退伍兵。他",
+                "怀揣着650元复员费，办起了一家针织",
+                "厂，如今已是拥有几亿资产的企业集团。",
+                "从投资1000万扶持老区办企业，到筹资",
+                "1亿帮助国家“背包袱”",
+                "1997年9月8日，丝都湖州传出一条爆",
+                "炸性新闻：全市纺织系统头号国有企业人民",
+                "布厂被两家乡镇企业兼并，其中之一，便是",
+                "盛云龙的依多金集团。",
+                "优秀退伍兵盛云龙"))
+        #expect(items.map(\.title) == ["优秀退伍兵盛云龙"])
+        let paragraphs = try #require(items.first).body.components(separatedBy: "\n\n")
+        #expect(paragraphs.contains("从投资1000万扶持老区办企业，到筹资1亿帮助国家“背包袱”"))
+    }
+
     /// A title exactly as wide as the column of the article under it: the article's indented first
     /// line is narrower than the title, so the title is not part of its paragraph.
     @Test func titleAsWideAsTheColumnBelow() {

@@ -629,8 +629,8 @@ struct SegmentReader {
                     current.kickerForNext = forNext
                     current.isClosed = true
                 } else {
-                    // A subhead inside the article.
-                    current.paragraphs.append(ItemDraft.Paragraph(text: zoneLines.joined(separator: "\n")))
+                    // A subhead inside the article, perhaps wrapped.
+                    current.paragraphs.append(ItemDraft.Paragraph(text: zoneLines.joined()))
                 }
             }
         }
@@ -658,7 +658,16 @@ struct SegmentReader {
         _ zone: [String], printed: [String], current: ItemDraft, preceding: some Sequence<Block>,
         following: ArraySlice<Block>
     ) -> Bool {
-        if zone.count >= 2 { return true }
+        let before = Self.typicalWidth(preceding.prefix(3))
+        let after = Self.typicalWidth(following.prefix(3))
+        // A subhead too long for the column wraps like text: a line as wide as the column (or as
+        // a paragraph's indented first line), then a shorter one.
+        var wrapped = false
+        if zone.count == 2, printed.count == 2, let column = after ?? before {
+            let first = Double(TextCleaner.width(printed[0]))
+            wrapped = first >= column - 5 && first <= column + 2 && TextCleaner.width(printed[1]) < Int(first) - 4
+        }
+        if zone.count >= 2 && !wrapped { return true }
         // A dateline in brackets closes an article that opened without one (no marker, or
         // `（上接第N版）`): after an opening with a dateline or a byline line, text closed by such a
         // dateline is another article.
@@ -670,9 +679,7 @@ struct SegmentReader {
             return true
         }
         // Text set in another column width after the headline belongs to another item.
-        if let before = Self.typicalWidth(preceding.prefix(3)), let after = Self.typicalWidth(following.prefix(3)),
-            abs(before - after) > max(4, 0.12 * before)
-        {
+        if let before, let after, abs(before - after) > max(4, 0.12 * before) {
             return true
         }
         if zone.contains(where: { PageSplitter.columnNoteTitles.contains($0) }) { return true }
