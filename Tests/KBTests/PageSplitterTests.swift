@@ -390,6 +390,28 @@ struct PageSplitterTests {
         #expect(paragraphs.contains("从投资1000万扶持老区办企业，到筹资1亿帮助国家“背包袱”"))
     }
 
+    /// Text never stops mid-sentence before a caption: unpunctuated lines between an article's
+    /// last sentence and a wide caption are the article's headline.
+    @Test func headlineBeforeAWideCaption() {
+        let items = split(
+            Self.page(
+                "本报讯 （记者何平）国家体委今天通",
+                "报两大赛事的备战情况。一年来，国",
+                "家队先后请专家、学者讲学，同时派",
+                "出队伍赴国外训练和比赛，队员们的",
+                "技术水平和比赛能力有了明显的提高，",
+                "备战工作进展顺利，成绩令人满意，",
+                "达20多次。",
+                "国家体委通报两大赛事备战情况",
+                "亚运会设项对我不利冬奥会力争夺取金牌",
+                "近日，杭州市颇具名望的皮塑老店“广合顺”，日前被全体职工出资买断，成为杭州市属流通",
+                "领域首家全部资本由职工个人出资组成的股份合作制企业。本报记者 夏洪秀 摄",
+                "老店新生"))
+        #expect(items.map(\.title) == ["国家体委通报两大赛事备战情况", "老店新生"])
+        #expect(items.first?.subtitle == "亚运会设项对我不利冬奥会力争夺取金牌")
+        #expect(items.last?.kind == .caption)
+    }
+
     /// A title exactly as wide as the column of the article under it: the article's indented first
     /// line is narrower than the title, so the title is not part of its paragraph.
     @Test func titleAsWideAsTheColumnBelow() {

@@ -555,6 +555,11 @@ struct SegmentReader {
                 nextIsZoneOrEnd = true
             } else if case .zone = blocks[index + 1] {
                 nextIsZoneOrEnd = true
+            } else if case .paragraph(let next, true) = blocks[index + 1], next.last?.endsWithCredit == true,
+                let nextWidth = next.first?.width, lines.allSatisfy({ Double($0.width) * 1.2 < Double(nextWidth) })
+            {
+                // A caption set clearly wider than the lines before it.
+                nextIsZoneOrEnd = true
             } else {
                 nextIsZoneOrEnd = false
             }
