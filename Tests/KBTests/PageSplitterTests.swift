@@ -412,6 +412,24 @@ struct PageSplitterTests {
         #expect(items.last?.kind == .caption)
     }
 
+    /// A title may end with ！, ？ or …: above its subtitle, or at the end of a page.
+    @Test func titlesEndingLikeSentences() {
+        let items = split(
+            Self.page(
+                "本报讯 （记者王磊）话剧在我国生根已经九",
+                "十年了。有了深厚生活根底的剧作家、导演、",
+                "演员，也就有了产生话剧精品的源头活水。",
+                "祝愿我们的话剧事业更加辉煌！",
+                "继承我国话剧的光荣传统",
+                "本报讯 （记者李刚）游子对于家乡，自然有",
+                "着一种特殊的感情。作为一个游子，我期盼着",
+                "这一天。",
+                "郑州我怎么对你说……"))
+        #expect(items.map(\.title) == ["祝愿我们的话剧事业更加辉煌！", "郑州我怎么对你说……"])
+        #expect(items.first?.subtitle == "继承我国话剧的光荣传统")
+        #expect(items.last?.body.hasSuffix("我期盼着这一天。") == true)
+    }
+
     /// A title exactly as wide as the column of the article under it: the article's indented first
     /// line is narrower than the title, so the title is not part of its paragraph.
     @Test func titleAsWideAsTheColumnBelow() {

@@ -142,6 +142,9 @@ struct PageLine {
     var marker: Marker
     let endsSentence: Bool
     let endsWithQuestionOrExclamation: Bool
+    /// Ends with ？, ！ or …: a title may, as a sentence does.
+    var mayEndATitle: Bool { endsWithQuestionOrExclamation || endsWithEllipsis }
+    let endsWithEllipsis: Bool
     /// The line ends with `——`, as a kicker does; a single `—` there is a dash wrapped inside
     /// the text (`扎耶尼—` / `伊拜尔公路`).
     let endsWithDash: Bool
@@ -170,6 +173,7 @@ struct PageLine {
         let final = last >= 0 ? scalars[last].value : 0
         endsSentence = Self.sentenceEnds.contains(final)
         endsWithQuestionOrExclamation = [0xFF1F, 0xFF01, 0x3F, 0x21].contains(final)
+        endsWithEllipsis = final == 0x2026
         hasInnerFullStop = scalars[..<max(0, last)].contains { $0.value == 0x3002 }
         endsWithDash = text.hasSuffix("——")
         let credit = Self.creditRange(in: text, spacedInSource: raw.last == "摄" && raw.dropLast().last.map {
@@ -448,6 +452,17 @@ struct SegmentReader {
             roles.append(role)
             inParagraph = role == .paragraphStart && !endsParagraph(index) && !line.marker.standsAlone
         }
+        // A one-line paragraph ending with ？, ！ or … right above a one-line headline that is no
+        // kicker is the title over a subtitle, unless it reads as speech (a colon, or clauses).
+        for index in roles.indices.dropLast()
+        where roles[index] == .paragraphStart && roles[index + 1] == .headline && lines[index].mayEndATitle
+            && !lines[index].hasInnerFullStop && !lines[index].marker.startsArticle
+            && !lines[index + 1].endsWithDash && (index + 2 == roles.count || roles[index + 2] != .headline)
+            && lines[index].text.unicodeScalars.filter({ "，：；".unicodeScalars.contains($0) }).count <= 1
+            && !lines[index].text.contains("：")
+        {
+            roles[index] = .headline
+        }
         return roles
     }
 
@@ -584,7 +599,7 @@ struct SegmentReader {
             }
         }
         if case .paragraph(let lines, _) = merged.last, lines.count == 1, let line = lines.first,
-            line.endsWithQuestionOrExclamation, !line.hasInnerFullStop, !line.marker.startsArticle,
+            line.mayEndATitle, !line.hasInnerFullStop, !line.marker.startsArticle,
             merged.count > 1
         {
             merged[merged.count - 1] = .zone([line.text])
