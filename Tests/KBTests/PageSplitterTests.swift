@@ -430,6 +430,24 @@ struct PageSplitterTests {
         #expect(items.last?.body.hasSuffix("我期盼着这一天。") == true)
     }
 
+    /// A column note is an item of its own: the one-line headline above its text closes the
+    /// article before, even in the same column.
+    @Test func columnNoteAfterAOneLineTitle() {
+        let items = split(
+            Self.page(
+                "本报讯 （记者周平）纳扎尔巴耶夫建议，就新都的总",
+                "体设计方案再进行一次国际招标，以吸引世界最优秀的",
+                "建筑师设计出最理想的城市布局。",
+                "阿克莫拉建设新都",
+                "名牌是产品高质量的标志。从今天起，本报开设",
+                "“名牌之路”专栏，陆续刊发记者采写的报道，敬",
+                "请读者关注。",
+                "开篇的话"))
+        #expect(items.map(\.title) == ["阿克莫拉建设新都", "开篇的话"])
+        #expect(items.map(\.kind) == [.article, .column])
+        #expect(items.last?.body.hasPrefix("名牌是产品高质量的标志") == true)
+    }
+
     /// A title exactly as wide as the column of the article under it: the article's indented first
     /// line is narrower than the title, so the title is not part of its paragraph.
     @Test func titleAsWideAsTheColumnBelow() {

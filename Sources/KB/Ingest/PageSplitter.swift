@@ -104,7 +104,7 @@ public enum PageSplitter {
 
     /// Titles of column notes: items of their own, even without a marker.
     static let columnNoteTitles: Set<String> = [
-        "开栏的话", "编者按", "编后", "编后语", "短评", "记者手记", "编者的话", "写在前面", "结束语", "评论员文章",
+        "开栏的话", "开篇的话", "编者按", "编后", "编后语", "短评", "记者手记", "编者的话", "写在前面", "结束语", "评论员文章",
     ]
 }
 
@@ -570,10 +570,11 @@ struct SegmentReader {
                 nextIsZoneOrEnd = true
             } else if case .zone = blocks[index + 1] {
                 nextIsZoneOrEnd = true
-            } else if case .paragraph(let next, true) = blocks[index + 1], next.last?.endsWithCredit == true,
+            } else if case .paragraph(let next, true) = blocks[index + 1],
+                next.last?.endsWithCredit == true || Self.isColumnNote(blocks, at: index + 2),
                 let nextWidth = next.first?.width, lines.allSatisfy({ Double($0.width) * 1.2 < Double(nextWidth) })
             {
-                // A caption set clearly wider than the lines before it.
+                // A caption or column note set clearly wider than the lines before it.
                 nextIsZoneOrEnd = true
             } else {
                 nextIsZoneOrEnd = false
@@ -607,6 +608,12 @@ struct SegmentReader {
         return merged
     }
 
+    /// True when the block at `index` is the title of a column note (`开栏的话`).
+    static func isColumnNote(_ blocks: [Block], at index: Int) -> Bool {
+        guard index < blocks.count, case .zone(let lines) = blocks[index], let first = lines.first else { return false }
+        return PageSplitter.columnNoteTitles.contains(first)
+    }
+
     /// Assembles the items of the segment.
     func read() -> [ItemDraft] {
         let blocks = blocks()
@@ -638,7 +645,8 @@ struct SegmentReader {
                 let rest = blocks[(index + 1)...]
                 let followingParagraphs = rest.prefix { if case .paragraph = $0 { true } else { false } }
                 let preceding = blocks[..<index].reversed().prefix { if case .paragraph = $0 { true } else { false } }
-                if followingParagraphs.isEmpty
+                // A column note is an item of its own: its text does not continue an article.
+                if followingParagraphs.isEmpty || Self.isColumnNote(blocks, at: index + 1 + followingParagraphs.count)
                     || endsItem(
                         zoneLines, printed: printedLines, current: current, preceding: preceding,
                         following: followingParagraphs)
