@@ -448,6 +448,18 @@ struct PageSplitterTests {
         #expect(items.last?.body.hasPrefix("名牌是产品高质量的标志") == true)
     }
 
+    /// A photo credit in a letter-spaced line keeps its role and every name.
+    @Test func creditInALetterSpacedLine() {
+        let items = split(
+            Self.page(
+                "2 月 8 日 ，中 国 体 育 事 业 的 发 展 ，离 不 开 体 育 器 材 的 国 产 化 。 本报记者 冯彬昊 叶英伟 摄",
+                "体育器材国产化"))
+        #expect(items.count == 1)
+        #expect(items.first?.kind == .caption)
+        #expect(items.first?.byline == "本报记者冯彬昊叶英伟摄")
+        #expect(items.first?.body == "2月8日，中国体育事业的发展，离不开体育器材的国产化。")
+    }
+
     /// A title exactly as wide as the column of the article under it: the article's indented first
     /// line is narrower than the title, so the title is not part of its paragraph.
     @Test func titleAsWideAsTheColumnBelow() {

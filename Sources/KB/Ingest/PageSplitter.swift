@@ -251,6 +251,8 @@ struct PageLine {
     nonisolated(unsafe) static let datelineEndSuffixPattern =
         /[（(](据)?(新华社|本报|中新社|人民日报|央视)[^（(）)]{0,24}(电|讯)[）)]$/
 
+    nonisolated(unsafe) static let rolePattern = /(本报|新华社|人民日报|中新社)(特约)?(摄影记者|记者|通讯员)/
+    nonisolated(unsafe) static let namesPattern = /[\p{Han}·、，\s]{2,20}摄/
     nonisolated(unsafe) static let creditPattern =
         /(((本报|新华社|人民日报|中新社)?(特约)?(记者|通讯员|摄影记者)?\s?)?[\p{Han}·]{2,5}((、|，|\s)[\p{Han}·]{2,5}){0,3}\s?摄)$/
 
@@ -264,6 +266,14 @@ struct PageLine {
         let searchStart =
             text.lastIndex(where: { "。！？）”".contains($0) }).map { text.index(after: $0) } ?? text.startIndex
         let tail = text[searchStart...]
+        // A credit that names its role takes all the names after it, however they were spaced
+        // (`本报记者冯彬昊叶英伟摄` from a letter-spaced line).
+        if let start = tail.firstIndex(where: { !$0.isWhitespace }),
+            let role = tail[start...].prefixMatch(of: rolePattern),
+            tail[role.range.upperBound...].wholeMatch(of: namesPattern) != nil
+        {
+            return start..<text.endIndex
+        }
         guard let match = tail.firstMatch(of: creditPattern) else { return nil }
         let credit = tail[match.range]
         guard spacedInSource || credit.contains("记者") || credit.contains("通讯员") || credit.contains("摄影") else {
