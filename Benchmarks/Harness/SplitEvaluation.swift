@@ -30,8 +30,9 @@ enum SplitEvaluation {
                 for scalar in TextCleaner.removingWhitespace(field).unicodeScalars { headline[scalar, default: 0] += 1 }
             }
             for scalar in TextCleaner.removingWhitespace(item.repeatedHeadline).unicodeScalars {
-                headline[scalar, default: 0] -= 1
-                if headline[scalar]! < 0 { return false }
+                let left = headline[scalar, default: 0] - 1
+                if left < 0 { return false }
+                headline[scalar] = left
             }
             for field in item.fields + [item.repeatedHeadline] {
                 for scalar in TextCleaner.removingWhitespace(field).unicodeScalars { counts[scalar, default: 0] -= 1 }
@@ -110,7 +111,9 @@ enum SplitEvaluation {
         print("items \(items), right in every field \(itemsRight) (\(percent(itemsRight, items)))")
         print("pages with a wrong item count: \(countErrors)")
         print("pages losing or duplicating characters: \(invariantFailures)")
-        print("field errors: " + fieldErrors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        print(
+            "field errors: "
+                + fieldErrors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         if let dump { try dumped.write(toFile: dump, atomically: true, encoding: .utf8) }
     }
 

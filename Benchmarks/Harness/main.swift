@@ -4,7 +4,8 @@ import KB
 // kb-bench: figures for kb beside its peers. Subcommands are added as benchmarks grow.
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let command = arguments.first else {
-    FileHandle.standardError.write(Data("usage: kb-bench split-eval CORPUS_DIR [-v] [--dump FILE] | split-explain PAGE\n".utf8))
+    FileHandle.standardError.write(
+        Data("usage: kb-bench split-eval CORPUS_DIR [-v] [--dump FILE] | split-explain PAGE\n".utf8))
     exit(64)
 }
 switch command {

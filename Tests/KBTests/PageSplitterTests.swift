@@ -93,7 +93,9 @@ struct PageSplitterTests {
         var pageCharacters = characterCounts(TextCleaner.removingWhitespace(page))
         let repeated = items.map(\.repeatedHeadline).filter { !$0.isEmpty }
         #expect(repeated == ["长三角三省一市共促职工文旅消费\n首场举办职工非遗技艺交流活动"])
-        for character in TextCleaner.removingWhitespace(repeated.joined()) { pageCharacters[character, default: 0] -= 1 }
+        for character in TextCleaner.removingWhitespace(repeated.joined()) {
+            pageCharacters[character, default: 0] -= 1
+        }
         var itemCharacters: [Character: Int] = [:]
         for item in items {
             for field in item.fields {
@@ -324,10 +326,12 @@ struct PageSplitterTests {
         #expect(items.first?.subtitle == "以许中田副社长为团长的人民日报代表团")
         #expect(items.last?.body.hasPrefix("“只有经济") == true)
         // Where the column estimate around the subtitle is its own width, its width alone tells.
-        let reader = SegmentReader(lines: PageLine.lines(of: Self.page(
-            "以许中田副社长为团长的人民日报代表团",
-            "“只有经济、政治、文化协调发展，只有两个文明都搞好，才是有中国",
-            "特色社会主义。”江泽民同志在十五大报告中的这一论述，深刻表明了精神")))
+        let reader = SegmentReader(
+            lines: PageLine.lines(
+                of: Self.page(
+                    "以许中田副社长为团长的人民日报代表团",
+                    "“只有经济、政治、文化协调发展，只有两个文明都搞好，才是有中国",
+                    "特色社会主义。”江泽民同志在十五大报告中的这一论述，深刻表明了精神")))
         #expect(reader.widerTextFollows(0))
         #expect(!reader.widerTextFollows(1))
     }

@@ -15,8 +15,10 @@ public struct PageItem: Equatable, Sendable {
     public var dateline = ""
     /// Paragraphs separated by a blank line.
     public var body = ""
-    /// The second copy of the headline block when the page prints it twice, as printed (lines
-    /// joined by "\n"). It is not part of the item's text: it repeats `kicker`, `title` and `subtitle`.
+    /// The second copy of the headline block when the page prints it twice.
+    ///
+    /// Lines are joined by "\n". It is not part of the item's text: it repeats `kicker`, `title`
+    /// and `subtitle`.
     public var repeatedHeadline = ""
 
     public init(
@@ -80,8 +82,10 @@ public enum PageSplitter {
         return drafts.map { $0.finish() }
     }
 
-    /// A line-by-line account of how a page is read: each line's width and the column width around
-    /// it (`width/column`), the column width of its segment, and whether it starts a paragraph, continues one, or is a headline. For diagnosing splits.
+    /// A line-by-line account of how a page is read, for diagnosing splits.
+    ///
+    /// It gives the column width of each segment, and for each line whether it starts a paragraph,
+    /// continues one, or is a headline, its width and the column width around it (`width/column`).
     public static func explain(_ text: String) -> String {
         var out = ""
         var segment: [PageLine] = []
@@ -176,8 +180,8 @@ struct PageLine {
         endsWithEllipsis = final == 0x2026
         hasInnerFullStop = scalars[..<max(0, last)].contains { $0.value == 0x3002 }
         endsWithDash = text.hasSuffix("——")
-        let credit = Self.creditRange(in: text, spacedInSource: raw.last == "摄" && raw.dropLast().last.map {
-            TextCleaner.isSpace($0.unicodeScalars.first!) } == true)
+        let spacedCredit = raw.last == "摄" && raw.dropLast().last?.unicodeScalars.first.map(TextCleaner.isSpace) == true
+        let credit = Self.creditRange(in: text, spacedInSource: spacedCredit)
         endsWithCredit = credit != nil
         creditWidth = credit.map { TextCleaner.width(String(text[$0])) } ?? 0
         let end = scalars.last?.value ?? 0
@@ -193,9 +197,9 @@ struct PageLine {
             let text = TextCleaner.cleanLine(raw)
             return text.isEmpty ? nil : PageLine(raw: raw.trimmingCharacters(in: .whitespaces)[...], text: text)
         }
-        for index in lines.indices where lines[index].text.hasSuffix("电）") || lines[index].text.hasSuffix("讯）")
-            || lines[index].text.hasSuffix("电)") || lines[index].text.hasSuffix("讯)")
-        {
+        // Datelines closing an article end with `电）` or `讯）`.
+        for index in lines.indices
+        where ["电）", "讯）", "电)", "讯)"].contains(where: { lines[index].text.hasSuffix($0) }) {
             let before = index > 0 && !lines[index - 1].endsSentence ? String(lines[index - 1].text.suffix(30)) : ""
             let joined = before + lines[index].text
             guard let range = datelineEndRange(in: joined) else { continue }
@@ -219,8 +223,9 @@ struct PageLine {
     /// Closing quotes and brackets that may follow the end of a sentence.
     static let closers: Set<UInt32> = [0x201D, 0x2019, 0x300D, 0x300F, 0xFF09, 0x29, 0x3011, 0x300B, 0x22]
 
-    /// The quotes and brackets left open at the end of the text. A closing one with none open is
-    /// not counted: `’97` uses a quote as an apostrophe.
+    /// The quotes and brackets left open at the end of the text.
+    ///
+    /// A closing one with none open is not counted: `’97` uses a quote as an apostrophe.
     static func bracketDepth(_ text: String) -> Int {
         var depth = 0
         for scalar in text.unicodeScalars {
@@ -462,18 +467,23 @@ struct SegmentReader {
             roles.append(role)
             inParagraph = role == .paragraphStart && !endsParagraph(index) && !line.marker.standsAlone
         }
-        // A one-line paragraph ending with ？, ！ or … right above a one-line headline that is no
-        // kicker is the title over a subtitle, unless it reads as speech (a colon, or clauses).
-        for index in roles.indices.dropLast()
-        where roles[index] == .paragraphStart && roles[index + 1] == .headline && lines[index].mayEndATitle
-            && !lines[index].hasInnerFullStop && !lines[index].marker.startsArticle
-            && !lines[index + 1].endsWithDash && (index + 2 == roles.count || roles[index + 2] != .headline)
-            && lines[index].text.unicodeScalars.filter({ "，：；".unicodeScalars.contains($0) }).count <= 1
-            && !lines[index].text.contains("：")
-        {
+        for index in roles.indices.dropLast() where isTitleOverSubtitle(index, roles: roles) {
             roles[index] = .headline
         }
         return roles
+    }
+
+    /// True when the line at `index`, read as a one-line paragraph ending with ？, ！ or …, is the
+    /// title over a subtitle: a one-line headline that is no kicker follows, and the line does not
+    /// read as speech closing an article (a colon, or several clauses).
+    private func isTitleOverSubtitle(_ index: Int, roles: [Role]) -> Bool {
+        let line = lines[index]
+        guard roles[index] == .paragraphStart, roles[index + 1] == .headline, line.mayEndATitle,
+            !line.hasInnerFullStop, !line.marker.startsArticle, !lines[index + 1].endsWithDash,
+            index + 2 == roles.count || roles[index + 2] != .headline
+        else { return false }
+        let pauses = line.text.unicodeScalars.filter { $0 == "，" || $0 == "；" }.count
+        return pauses <= 1 && !line.text.contains("：")
     }
 
     /// Whether a line at the start of a block begins a paragraph or is a headline.
