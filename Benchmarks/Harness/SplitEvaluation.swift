@@ -18,7 +18,30 @@ enum SplitEvaluation {
         let items: [TruthItem]
     }
 
-    static func run(corpus: String, verbose: Bool) throws {
+    /// Checks that nothing of the page is lost or invented: every non-whitespace character of the
+    /// page is in exactly one field of one item, or in the dropped second copy of a headline block,
+    /// and that copy only repeats characters of its item's kicker, title and subtitle.
+    static func keepsEverything(page: String, items: [PageItem]) -> Bool {
+        var counts: [Unicode.Scalar: Int] = [:]
+        for scalar in TextCleaner.removingWhitespace(page).unicodeScalars { counts[scalar, default: 0] += 1 }
+        for item in items {
+            var headline: [Unicode.Scalar: Int] = [:]
+            for field in [item.kicker, item.title, item.subtitle] {
+                for scalar in TextCleaner.removingWhitespace(field).unicodeScalars { headline[scalar, default: 0] += 1 }
+            }
+            for scalar in TextCleaner.removingWhitespace(item.repeatedHeadline).unicodeScalars {
+                let left = headline[scalar, default: 0] - 1
+                if left < 0 { return false }
+                headline[scalar] = left
+            }
+            for field in item.fields + [item.repeatedHeadline] {
+                for scalar in TextCleaner.removingWhitespace(field).unicodeScalars { counts[scalar, default: 0] -= 1 }
+            }
+        }
+        return counts.values.allSatisfy { $0 == 0 }
+    }
+
+    static func run(corpus: String, verbose: Bool, dump: String? = nil) throws {
         let truthText = try String(contentsOfFile: corpus + "/truth.jsonl", encoding: .utf8)
         var pages = 0
         var pagesRight = 0
@@ -27,10 +50,28 @@ enum SplitEvaluation {
         var fieldErrors: [String: Int] = [:]
         var countErrors = 0
         var shown = 0
+        var invariantFailures = 0
+        var dumped = ""
         for line in truthText.split(separator: "\n") {
             let truth = try JSONDecoder().decode(TruthPage.self, from: Data(line.utf8))
             let text = try String(contentsOfFile: corpus + "/pages/" + truth.page, encoding: .utf8)
             let found = PageSplitter.split(text)
+            if !keepsEverything(page: text, items: found) {
+                invariantFailures += 1
+                if verbose { print("\(truth.page): characters lost or duplicated") }
+            }
+            if dump != nil {
+                let rows = found.map { item -> [String: String] in
+                    [
+                        "kind": item.kind.rawValue, "kicker": item.kicker, "title": item.title,
+                        "subtitle": item.subtitle, "byline": item.byline, "dateline": item.dateline,
+                        "body": item.body, "repeated": item.repeatedHeadline,
+                    ]
+                }
+                let object: [String: Any] = ["page": truth.page, "items": rows]
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                dumped += String(decoding: data, as: UTF8.self) + "\n"
+            }
             pages += 1
             items += truth.items.count
             var pageRight = found.count == truth.items.count
@@ -69,7 +110,11 @@ enum SplitEvaluation {
         print("pages \(pages), split exactly right \(pagesRight) (\(percent(pagesRight, pages)))")
         print("items \(items), right in every field \(itemsRight) (\(percent(itemsRight, items)))")
         print("pages with a wrong item count: \(countErrors)")
-        print("field errors: " + fieldErrors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        print("pages losing or duplicating characters: \(invariantFailures)")
+        print(
+            "field errors: "
+                + fieldErrors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        if let dump { try dumped.write(toFile: dump, atomically: true, encoding: .utf8) }
     }
 
     static func percent(_ part: Int, _ whole: Int) -> String {
