@@ -46,6 +46,9 @@ enum Terminal {
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
 
+    /// A title as shown: items printed without a headline have none.
+    static func title(_ title: String) -> String { title.isEmpty ? "(untitled)" : title }
+
     /// The first `length` characters of a text on one line.
     static func oneLine(_ text: String, length: Int = 60) -> String {
         let flat = text.replacingOccurrences(of: "\n", with: " ")

@@ -30,7 +30,7 @@ struct ListCommand: ParsableCommand {
         }
         for article in articles {
             let tags = article.tags.isEmpty ? "" : "  " + Terminal.dim(article.tags.map { "#" + $0 }.joined(separator: " "))
-            print("\(Terminal.yellow(Identifier.short(article.id)))  \(Terminal.oneLine(article.title))\(tags)")
+            print("\(Terminal.yellow(Identifier.short(article.id)))  \(Terminal.oneLine(Terminal.title(article.title)))\(tags)")
         }
     }
 }

@@ -48,7 +48,7 @@ struct SearchCommand: ParsableCommand {
         let shown = try kb.annotationIDPrefixes(hits.compactMap(\.annotationID))
         for (index, hit) in hits.enumerated() {
             let where_ = hit.annotationID.map { " " + Terminal.dim("(in annotation \(shown[$0] ?? $0))") } ?? ""
-            print("\(index + 1). \(Terminal.bold(Terminal.oneLine(hit.title))) \(Terminal.yellow(String(hit.id.prefix(8))))\(where_)")
+            print("\(index + 1). \(Terminal.bold(Terminal.oneLine(Terminal.title(hit.title)))) \(Terminal.yellow(String(hit.id.prefix(8))))\(where_)")
             print("   " + hit.snippet.rendered(open: open, close: close))
         }
     }

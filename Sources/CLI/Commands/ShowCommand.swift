@@ -30,7 +30,7 @@ enum ArticleRenderer {
         let article = detail.article
         var out = ""
         if !article.kicker.isEmpty { out += Terminal.dim(article.kicker) + "\n" }
-        out += Terminal.bold(article.title) + "\n"
+        out += Terminal.bold(Terminal.title(article.title)) + "\n"
         if !article.subtitle.isEmpty { out += article.subtitle + "\n" }
         let meta = [article.dateline, article.byline].filter { !$0.isEmpty }.joined(separator: " ")
         if !meta.isEmpty { out += Terminal.dim(meta) + "\n" }
