@@ -184,10 +184,11 @@ public struct SyncEngine: Sendable {
         let excludeOwn = (holdings.replicas[me] ?? 0) <= (localMaxima[me] ?? 0)
         var cursor = remote.cursor
         var cursorID = remote.cursorID
-        var rounds = 0
-        var maxRounds = Int((max(0, holdings.head - cursor)) / Int64(pageSize)) + 20
-        while rounds < maxRounds {
-            rounds += 1
+        // Every page moves the cursor forward, so this ends: at the head, or a few pages past the head
+        // the hub had when the sync began if others keep pushing meanwhile.
+        var pagesPastStartingHead = 0
+        var resets = 0
+        while pagesPastStartingHead < 5 {
             let page: PullResponse
             do {
                 page = try await client.pull(
@@ -198,7 +199,8 @@ public struct SyncEngine: Sendable {
                 cursor = 0
                 cursorID = nil
                 report.reconciled = true
-                maxRounds += Int(holdings.head / Int64(pageSize)) + 1
+                resets += 1
+                if resets > 2 { throw SyncError(.hub, "The hub's log keeps changing under this sync; try again later.") }
                 continue
             }
             let now = kb.clock.now()
@@ -217,6 +219,7 @@ public struct SyncEngine: Sendable {
             cursor = page.next
             cursorID = page.nextID
             if page.next >= page.head || !moved { break }
+            if page.next >= holdings.head { pagesPastStartingHead += 1 }
         }
 
         // 4. Done: note the time and count what is left to the user.
