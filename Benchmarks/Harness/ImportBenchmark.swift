@@ -32,6 +32,12 @@ enum ImportBenchmark {
         var trigramIndexBytes: Int?
         var trigramIndexPayloadBytes: Int
         var trigramIndexRatio: Double
+        /// Segments of each index (distinct `segid` of `_idx`) as the import left it.
+        var kbSegments: Int
+        var trigramSegments: Int
+        /// The index sizes after FTS5 'optimize' (merging every segment into one), on a copy.
+        var kbIndexBytesOptimized: Int?
+        var trigramIndexBytesOptimized: Int?
         /// Every table and index of kb's file, in bytes (dbstat), largest first.
         var kbTables: [TableSize]
         var kbFileBytes: Int
@@ -121,6 +127,11 @@ enum ImportBenchmark {
         let kbSizes = try kb.database.writer.read { db in try sizes(db, index: "articles_fts") }
         let peerSizes = try peer.read { db in try sizes(db, index: "docs") }
         let version = try peer.read { db in try String.fetchOne(db, sql: "SELECT sqlite_version()") ?? "?" }
+        let kbSegments = try kb.database.writer.read { db in try segments(db, index: "articles_fts") }
+        let peerSegments = try peer.read { db in try segments(db, index: "docs") }
+        note("import: sizes after 'optimize' (on copies)")
+        let kbOptimized = try optimizedSize(kb.database.writer, index: "articles_fts", copy: path + ".optimized")
+        let peerOptimized = try optimizedSize(peer, index: "docs", copy: peerPath + ".optimized")
         let kbIndex = kbSizes.allocated ?? kbSizes.payload
         let peerIndex = peerSizes.allocated ?? peerSizes.payload
         try printJSON(
@@ -131,7 +142,9 @@ enum ImportBenchmark {
                 speedRatio: trigramSeconds / kbSeconds, textBytes: textBytes, kbIndexBytes: kbSizes.allocated,
                 kbIndexPayloadBytes: kbSizes.payload, kbIndexRatio: Double(kbIndex) / Double(max(1, textBytes)),
                 trigramIndexBytes: peerSizes.allocated, trigramIndexPayloadBytes: peerSizes.payload,
-                trigramIndexRatio: Double(peerIndex) / Double(max(1, textBytes)), kbTables: kbSizes.tables,
+                trigramIndexRatio: Double(peerIndex) / Double(max(1, textBytes)), kbSegments: kbSegments,
+                trigramSegments: peerSegments, kbIndexBytesOptimized: kbOptimized,
+                trigramIndexBytesOptimized: peerOptimized, kbTables: Array(kbSizes.tables.prefix(12)),
                 kbFileBytes: fileBytes(path), trigramFileBytes: fileBytes(peerPath), sqliteVersion: version,
                 dbstat: kbSizes.allocated != nil))
     }
@@ -157,6 +170,22 @@ enum ImportBenchmark {
                          + (SELECT COALESCE(SUM(length(sz)) + 8 * COUNT(*), 0) FROM \(index)_docsize)
                     """) ?? 0
         return (allocated, payload, tables)
+    }
+
+    /// Segments of an FTS5 index.
+    static func segments(_ db: Database, index: String) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT segid) FROM \(index)_idx") ?? 0
+    }
+
+    /// The index's size once FTS5 has merged all its segments ('optimize'), measured on a copy of the
+    /// database so that the benchmark's own database stays as the import left it.
+    static func optimizedSize(_ writer: any DatabaseWriter, index: String, copy: String) throws -> Int? {
+        removeDatabase(at: copy)
+        defer { removeDatabase(at: copy) }
+        try writer.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [copy]) }
+        let queue = try DatabaseQueue(path: copy, configuration: AppDatabase.makeConfiguration())
+        try queue.write { db in try db.execute(sql: "INSERT INTO \(index)(\(index)) VALUES ('optimize')") }
+        return try queue.read { db in try sizes(db, index: index).allocated }
     }
 
     /// Size of a database file with its WAL.
