@@ -423,6 +423,13 @@ def bench_reanchor(ctx):
                         "all", run["untouched_in_place"] == run["untouched"]))
         states = ", ".join(f"{k} {v}" for k, v in sorted(run["touched_states"].items())) or "none"
         notes.append(f"{run['name']}: {run['touched']} annotations overlap an edit → {states}")
+        for surprise in run["surprises"]:
+            if surprise["touched"]:
+                continue
+            notes.append(
+                f"  untouched yet not in place: '{surprise['quote']}' {surprise['old']} → {surprise['now']} "
+                f"({surprise['state']}; expected {surprise['expected']}; nearest edit {surprise['nearest_edit']} "
+                f"chars away; text there: '{surprise['text']}')")
     return data, rows, notes
 
 
@@ -478,7 +485,7 @@ def bench_sync(ctx):
         Row("resume: pages fetched twice (cut at half)", f"{resume['pages_fetched_twice']}", "", "≤ 1 page",
             resume["pages_fetched_twice"] <= 1 and resume["complete"]),
         Row("resume: changes fetched twice", f"{resume['changes_fetched_twice']:,}", "",
-            f"page = {data['pull_page_size']} changes"),
+            f"a page: ≤ {data['pull_page_size']} changes, ≈ 1 MB"),
     ]
     notes = [
         f"annotating replica A (not part of any target): {data['annotate_seconds']:.1f} s",

@@ -47,6 +47,8 @@ enum ReanchorBenchmark {
         var now: [Int]?
         /// The text at the new range.
         var text: String?
+        /// Code points between the old range and the nearest edit (0 when one overlaps it).
+        var nearestEdit: Int
     }
 
     /// One edit of the text: `delete` code points at `position` replaced by `insert`.
@@ -174,7 +176,10 @@ enum ReanchorBenchmark {
                 quote: annotation.quote, touched: touched, old: [range.lowerBound, range.upperBound],
                 expected: [shifted(range.lowerBound, isEnd: false), shifted(range.upperBound, isEnd: true)],
                 state: annotation.state.rawValue, now: now.map { [$0.lowerBound, $0.upperBound] },
-                text: now.flatMap { $0.upperBound <= text.count ? string(Array(text[$0])) : nil })
+                text: now.flatMap { $0.upperBound <= text.count ? string(Array(text[$0])) : nil },
+                nearestEdit: edits.map { edit in
+                    max(0, edit.position - range.upperBound, range.lowerBound - (edit.position + edit.delete))
+                }.min() ?? 0)
         }
         for annotation in try kb.notes(NotesFilter(articleID: id)) {
             guard let range = ranges[annotation.id] else { continue }
