@@ -11,13 +11,16 @@ import Sync
 ///
 /// 1. replica A imports `--pages` pages (default: half the corpus) — the time is the baseline — and
 ///    annotates each article `--per-article` times;
-/// 2. A's first push of everything, then a fresh replica B's first pull, each timed with changes/s;
+/// 2. A's first push of everything, then a fresh replica B's first pull, each timed with changes/s. A single
+///    `sync` call may stop before the hub's head (it bounds its rounds by changes, pages by bytes), so the
+///    pull is `sync` called until one pulls nothing, all of it timed; how far the first call got is reported;
 /// 3. one-change syncs: A edits one title and syncs (push), then B syncs (pull), median of the runs;
 /// 4. resumability in-process: a fresh replica's first pull cut off (the task fails as if killed) right
 ///    after receiving the page that crosses half of the hub's log, then run again; the hub sequence
 ///    numbers of both runs' pages tell which changes were fetched twice;
 /// 5. resumability of the process: `kb sync` of a fresh replica killed with SIGKILL once its cursor
-///    passes half the log, then `kb sync --json` again.
+///    passes half the log (started again if it ends by itself before), then `kb sync --json` until it
+///    pulls nothing more.
 enum SyncBenchmark {
     struct Result: Encodable {
         var pages: Int
@@ -30,6 +33,10 @@ enum SyncBenchmark {
         var pull: Transfer
         var pushVsImport: Double
         var pullVsImport: Double
+        /// Changes the fresh replica's first `sync` call pulled, and the calls it took to reach the hub's head
+        /// (each call is timed in `pull`).
+        var firstSyncPulled: Int
+        var syncsToComplete: Int
         var replicasEqual: Bool
         var oneChange: OneChange
         var resume: Resume
@@ -68,10 +75,16 @@ enum SyncBenchmark {
 
     struct ResumeProcess: Encodable {
         var head: Int64
+        /// False when every `kb sync` ended by itself before the cursor passed half of the log.
+        var killed: Bool
+        /// `kb sync` processes run before the one that was killed.
+        var runsBeforeKill: Int
         var cursorAtKill: Int64
         var killedAfterSeconds: Double
         var secondRunPulled: Int
         var secondRunDuplicates: Int
+        /// `kb sync` processes run after the kill until one pulled nothing.
+        var runsAfterKill: Int
         /// Changes after the cursor, which the second run had to fetch.
         var expected: Int64
         var complete: Bool
@@ -142,7 +155,7 @@ enum SyncBenchmark {
         let replicaB = try freshReplica(work + "/replica-b.sqlite", url: url, token: token)
         let engineB = SyncEngine(kb: replicaB)
         note("sync: B pulls")
-        let (pulled, pullSeconds) = try await Stopwatch.timeAsync { try await engineB.sync(remote: "hub") }
+        let ((pulled, syncs), pullSeconds) = try await Stopwatch.timeAsync { try await syncToHead(engineB) }
         let equal = try fingerprint(replicaA) == fingerprint(replicaB)
 
         // One change at a time.
@@ -171,15 +184,14 @@ enum SyncBenchmark {
         let firstRecorder = PullRecorder(cutAfter: Int(head / 2))
         let cut = SyncEngine(kb: replicaC, transport: RecordingTransport(recorder: firstRecorder))
         do {
-            _ = try await cut.sync(remote: "hub")
+            _ = try await syncToHead(cut)
             note("sync: warning: the pull was not cut off")
         } catch is CutOff {}
         let cursorAfterCut = try RemoteStore.get(replicaC, name: "hub").cursor
         let secondRecorder = PullRecorder(cutAfter: nil)
-        _ = try await SyncEngine(kb: replicaC, transport: RecordingTransport(recorder: secondRecorder))
-            .sync(remote: "hub")
-        let first = firstRecorder.pages
-        let second = secondRecorder.pages
+        _ = try await syncToHead(SyncEngine(kb: replicaC, transport: RecordingTransport(recorder: secondRecorder)))
+        let first = firstRecorder.pages.filter { !$0.isEmpty }
+        let second = secondRecorder.pages.filter { !$0.isEmpty }
         let firstSet = Set(first.joined())
         let resume = Resume(
             head: head, firstRunFetched: first.joined().count, firstRunPages: first.count,
@@ -205,11 +217,29 @@ enum SyncBenchmark {
                     seconds: pullSeconds, changes: pulled.pulled, changesPerSecond: Double(pulled.pulled) / pullSeconds,
                     requests: pulled.requests),
                 pushVsImport: pushSeconds / importSeconds, pullVsImport: pullSeconds / importSeconds,
+                firstSyncPulled: syncs.first?.pulled ?? 0, syncsToComplete: syncs.filter { $0.pulled > 0 }.count,
                 replicasEqual: equal,
                 oneChange: OneChange(
                     runs: oneChangeRuns, push: Distribution(pushTimes), pull: Distribution(pullTimes),
                     editAndPush: Distribution(editPushTimes)),
                 resume: resume, resumeProcess: resumeProcess, pullPageSize: engineB.pageSize))
+    }
+
+    /// Syncs until a call pulls nothing more, since a single `sync` may stop before the hub's head.
+    ///
+    /// - Returns: The reports summed, and each call's report.
+    static func syncToHead(_ engine: SyncEngine) async throws -> (SyncReport, [SyncReport]) {
+        var total = SyncReport()
+        var reports: [SyncReport] = []
+        while true {
+            let report = try await engine.sync(remote: "hub")
+            reports.append(report)
+            total.pushed += report.pushed
+            total.pulled += report.pulled
+            total.duplicates += report.duplicates
+            total.requests += report.requests
+            if report.pulled == 0 && report.duplicates == 0 || reports.count >= 100 { return (total, reports) }
+        }
     }
 
     /// An empty knowledge base with the hub as its remote.
@@ -233,7 +263,8 @@ enum SyncBenchmark {
         }
     }
 
-    /// `kb sync` of a fresh replica, killed with SIGKILL once its cursor passes half of the log, then run again.
+    /// `kb sync` of a fresh replica, killed with SIGKILL once its cursor passes half of the log, then run again
+    /// until it pulls nothing more.
     static func killedSync(
         kb: String, path: String, url: String, token: String, work: String, head: Int64, reference: String
     ) throws -> ResumeProcess {
@@ -244,32 +275,52 @@ enum SyncBenchmark {
         var configuration = AppDatabase.makeConfiguration()
         configuration.readonly = true
         let reader = try DatabaseQueue(path: path, configuration: configuration)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: kb)
-        process.arguments = ["sync", "--db", path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let started = ContinuousClock.now
-        try process.run()
-        var cursor: Int64 = 0
-        while process.isRunning {
-            cursor = (try? reader.read { db in try Int64.fetchOne(db, sql: "SELECT cursor FROM remotes") ?? 0 }) ?? 0
-            if cursor >= head / 2 {
-                kill(process.processIdentifier, SIGKILL)
-                break
-            }
-            usleep(2000)
+        func cursor() -> Int64 {
+            (try? reader.read { db in try Int64.fetchOne(db, sql: "SELECT cursor FROM remotes") ?? 0 }) ?? 0
         }
-        process.waitUntilExit()
+        var killed = false
+        var runsBeforeKill = 0
+        var started = ContinuousClock.now
+        // A `kb sync` may end by itself before half of the log: run it again until one is killed.
+        while !killed && cursor() < head && runsBeforeKill < 20 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: kb)
+            process.arguments = ["sync", "--db", path]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            started = ContinuousClock.now
+            try process.run()
+            while process.isRunning {
+                if cursor() >= head / 2 {
+                    kill(process.processIdentifier, SIGKILL)
+                    killed = true
+                    break
+                }
+                usleep(2000)
+            }
+            process.waitUntilExit()
+            if !killed { runsBeforeKill += 1 }
+        }
         let killedAfter = Stopwatch.seconds(ContinuousClock.now - started)
-        cursor = try reader.read { db in try Int64.fetchOne(db, sql: "SELECT cursor FROM remotes") ?? 0 }
-        let output = try runProcess(kb, ["sync", "--db", path, "--json"])
-        let report = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] ?? [:]
+        let cursorAtKill = cursor()
+        var pulled = 0
+        var duplicates = 0
+        var runsAfterKill = 0
+        while runsAfterKill < 20 {
+            let output = try runProcess(kb, ["sync", "--db", path, "--json"])
+            let report = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any] ?? [:]
+            runsAfterKill += 1
+            let more = (report["pulled"] as? Int ?? 0) + (report["duplicates"] as? Int ?? 0)
+            pulled += report["pulled"] as? Int ?? 0
+            duplicates += report["duplicates"] as? Int ?? 0
+            if more == 0 { break }
+        }
         let replica = try KnowledgeBase.open(path: path)
         return ResumeProcess(
-            head: head, cursorAtKill: cursor, killedAfterSeconds: killedAfter,
-            secondRunPulled: report["pulled"] as? Int ?? -1, secondRunDuplicates: report["duplicates"] as? Int ?? -1,
-            expected: head - cursor, complete: try fingerprint(replica) == reference)
+            head: head, killed: killed, runsBeforeKill: runsBeforeKill, cursorAtKill: cursorAtKill,
+            killedAfterSeconds: killedAfter, secondRunPulled: pulled, secondRunDuplicates: duplicates,
+            runsAfterKill: runsAfterKill, expected: head - cursorAtKill,
+            complete: try fingerprint(replica) == reference)
     }
 }
 
