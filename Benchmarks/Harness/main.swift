@@ -1,21 +1,43 @@
 import Foundation
 import KB
 
-// kb-bench: figures for kb beside its peers. Subcommands are added as benchmarks grow.
-let arguments = Array(CommandLine.arguments.dropFirst())
-guard let command = arguments.first else {
-    FileHandle.standardError.write(
-        Data("usage: kb-bench split-eval CORPUS_DIR [-v] [--dump FILE] | split-explain PAGE\n".utf8))
+// kb-bench: the in-process measurements of Benchmarks/run.py. Each subcommand prints one JSON object on
+// stdout (progress goes to stderr). See Benchmarks/README.md for what each one measures.
+let usage = """
+    usage: kb-bench COMMAND ...
+      import CORPUS_DIR DB_PATH [--peer-db PATH] [--pages N]
+      search DB_PATH QUERIES_FILE [--passes N] [--limit N]
+      reanchor CORPUS_DIR WORK_DIR [--length N] [--annotations N] [--edits N] [--seed S]
+      notes DB_PATH [--annotations N] [--runs N] [--seed S]
+      sync CORPUS_DIR WORK_DIR [--pages N] [--kb PATH] [--per-article N] [--one-change-runs N] [--seed S]
+      split-eval CORPUS_DIR [-v] [--dump FOUND.jsonl]
+      split-explain PAGE_FILE
+
+    """
+let arguments = Arguments(Array(CommandLine.arguments.dropFirst()))
+guard let command = arguments.positional.first else {
+    FileHandle.standardError.write(Data(usage.utf8))
     exit(64)
 }
-switch command {
-case "split-eval":
-    // split-eval CORPUS_DIR [-v] [--dump FOUND.jsonl]
-    let dump = arguments.firstIndex(of: "--dump").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
-    try SplitEvaluation.run(corpus: arguments[1], verbose: arguments.contains("-v"), dump: dump)
-case "split-explain":
-    print(PageSplitter.explain(try String(contentsOfFile: arguments[1], encoding: .utf8)))
-default:
-    FileHandle.standardError.write(Data("kb-bench: unknown command '\(command)'\n".utf8))
-    exit(64)
+do {
+    switch command {
+    case "import": try ImportBenchmark.run(arguments)
+    case "search": try SearchBenchmark.run(arguments)
+    case "reanchor": try ReanchorBenchmark.run(arguments)
+    case "notes": try NotesBenchmark.run(arguments)
+    case "sync": try await SyncBenchmark.run(arguments)
+    case "split-eval":
+        let all = CommandLine.arguments
+        let dump = all.firstIndex(of: "--dump").flatMap { $0 + 1 < all.count ? all[$0 + 1] : nil }
+        try SplitEvaluation.run(
+            corpus: try arguments.value(1, "CORPUS_DIR"), verbose: all.contains("-v"), dump: dump)
+    case "split-explain":
+        print(PageSplitter.explain(try String(contentsOfFile: try arguments.value(1, "PAGE_FILE"), encoding: .utf8)))
+    default:
+        FileHandle.standardError.write(Data("kb-bench: unknown command '\(command)'\n\(usage)".utf8))
+        exit(64)
+    }
+} catch {
+    FileHandle.standardError.write(Data("kb-bench \(command): \(error)\n".utf8))
+    exit(1)
 }
