@@ -25,14 +25,16 @@ build: deps
 	$(SWIFT) build
 
 release: deps
-	$(SWIFT) build -c release --product kb
+	$(SWIFT) build -c release --static-swift-stdlib --product kb
+	$(SWIFT) build -c release --static-swift-stdlib --product kb-hub
 
 # Builds kb, installs it in $(PREFIX)/bin, imports seeds/ into the default knowledge base
 # and shows a search.
 run: release
 	@mkdir -p $(PREFIX)/bin
 	@install -m 755 .build/release/kb $(PREFIX)/bin/kb
-	@echo "Installed $(PREFIX)/bin/kb"
+	@install -m 755 .build/release/kb-hub $(PREFIX)/bin/kb-hub
+	@echo "Installed $(PREFIX)/bin/kb and $(PREFIX)/bin/kb-hub (run by 'kb serve')"
 	@$(PREFIX)/bin/kb import seeds/
 	@echo
 	@echo '$$ kb search 非遗'
@@ -55,7 +57,9 @@ check: lint build test
 
 # Generates a corpus of newspaper pages and measures kb beside SQLite trigram FTS5 and ripgrep.
 bench: deps
-	$(SWIFT) build -c release --product kb --product kb-bench
+	$(SWIFT) build -c release --static-swift-stdlib --product kb
+	$(SWIFT) build -c release --static-swift-stdlib --product kb-hub
+	$(SWIFT) build -c release --static-swift-stdlib --product kb-bench
 	python3 Benchmarks/run.py $(BENCH_ARGS)
 
 docs:

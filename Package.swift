@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "kb", targets: ["CLI"]),
+        .executable(name: "kb-hub", targets: ["HubCommand"]),
         .library(name: "KB", targets: ["KB"]),
         .library(name: "Sync", targets: ["Sync"]),
     ],
@@ -23,13 +24,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-        .package(url: "https://github.com/adam-fowler/compress-nio", exact: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
             name: "CCurl",
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"])]
         ),
         .target(
             name: "KB",
@@ -44,10 +48,8 @@ let package = Package(
             dependencies: [
                 "KB",
                 "CCurl",
+                "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "CompressNIO", package: "compress-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -60,16 +62,25 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "CompressNIO", package: "compress-nio"),
             ],
             swiftSettings: swiftSettings
         ),
+        // `kb`: every command. `kb serve` runs `kb-hub`, installed beside it, so that the server
+        // framework stays out of the `kb` binary and every other command starts fast.
         .executableTarget(
             name: "CLI",
             dependencies: [
                 "KB",
                 "Sync",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "HubCommand",
+            dependencies: [
                 "Hub",
+                "KB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -120,6 +131,7 @@ let package = Package(
             name: "CLITests",
             dependencies: [
                 "CLI",
+                "HubCommand",
                 "KB",
             ],
             resources: [.copy("Fixtures")],

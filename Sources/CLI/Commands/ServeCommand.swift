@@ -1,101 +1,33 @@
 import ArgumentParser
 import Foundation
-import Hub
-import KB
-import Logging
 
-struct ServeCommand: AsyncParsableCommand {
+/// `kb serve …` runs `kb-hub …`, installed beside `kb`: the hub and its server framework live in
+/// their own program, so that every other command starts fast.
+struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the sync hub: many knowledge bases, each with its own tokens.",
-        discussion: "Stops cleanly on SIGTERM or SIGINT. Logs go to stderr as structured lines, never with tokens.",
-        subcommands: [ServeRunCommand.self, TokenCommand.self],
-        defaultSubcommand: ServeRunCommand.self)
-}
+        abstract: "Run the sync hub (kb serve --listen HOST:PORT --data DIR; kb serve token create --data DIR --kb NAME).",
+        discussion: "See 'kb serve --help' for the hub's own options.")
 
-struct ServeRunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the hub (the default).")
+    @Argument(parsing: .captureForPassthrough, help: "The hub's arguments.")
+    var arguments: [String] = []
 
-    @Option(help: "HOST:PORT to listen on; port 0 picks a free one.")
-    var listen = "127.0.0.1:8765"
-
-    @Option(help: "The hub's data folder.", completion: .directory)
-    var data: String
-
-    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
-    var logLevel = "info"
-
-    func run() async throws {
-        let (host, port) = try Self.parseListen(listen)
-        let store: SQLiteHubStore
-        do {
-            store = try SQLiteHubStore(directory: data)
-        } catch {
-            throw CLIError("Cannot open the hub's data folder '\(data)'; check that it is writable.")
-        }
-        var logger = Logger(label: "kb.hub")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let server = HubServer(store: store, logger: logger)
-        let dataFolder = data
-        try await server.run(host: host, port: port) { actualPort in
-            // The first line on stdout, for scripts that start a hub on port 0.
-            FileHandle.standardOutput.write(
-                Data("kb hub listening on http://\(host):\(actualPort) (data \(dataFolder))\n".utf8))
-        }
+    func run() throws {
+        let program = try Self.hubProgram()
+        var argv: [UnsafeMutablePointer<CChar>?] = ([program] + arguments).map { strdup($0) }
+        argv.append(nil)
+        execv(program, argv)
+        throw CLIError("Cannot run the hub program '\(program)': \(String(cString: strerror(errno))).")
     }
 
-    static func parseListen(_ text: String) throws -> (String, Int) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-            (0...65535).contains(port), colon > text.startIndex
-        else {
-            throw CLIError.usage("--listen '\(text)' is not HOST:PORT, for example 127.0.0.1:8765.")
+    /// `kb-hub` in the folder of the running `kb`.
+    static func hubProgram() throws -> String {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+        let program = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("kb-hub").path
+        guard FileManager.default.isExecutableFile(atPath: program) else {
+            throw CLIError("kb serve needs the program 'kb-hub' beside kb ('\(program)'); install both with 'make run'.")
         }
-        return (String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
-    }
-}
-
-struct TokenCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "token", abstract: "Manage the hub's tokens.", subcommands: [TokenCreateCommand.self])
-}
-
-struct TokenCreateCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "create",
-        abstract: "Create a token for a knowledge base (created if new); it is printed once and kept only as a hash.")
-
-    @Option(help: "The hub's data folder.", completion: .directory)
-    var data: String
-
-    @Option(help: "The knowledge base the token opens.")
-    var kb: String
-
-    @Flag(help: "Print JSON.")
-    var json = false
-
-    func run() async throws {
-        guard Self.isValidName(kb) else {
-            throw CLIError.usage("The knowledge base name '\(kb)' may hold only letters, digits, '-', '_' and '.'.")
-        }
-        let store: SQLiteHubStore
-        do {
-            store = try SQLiteHubStore(directory: data)
-        } catch {
-            throw CLIError("Cannot open the hub's data folder '\(data)'; check that it is writable.")
-        }
-        _ = try await store.ensureKnowledgeBase(kb)
-        let token = TokenHash.newToken()
-        try await store.addToken(
-            hash: TokenHash.hash(token), knowledgeBase: kb, createdAt: Int64(Date().timeIntervalSince1970 * 1000))
-        if json {
-            try Terminal.printJSON(["token": token])
-        } else {
-            print(token)
-        }
-    }
-
-    static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 64 && name != "." && name != ".."
-            && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)) }
+        return program
     }
 }

@@ -1,8 +1,6 @@
-import CompressNIO
 import Foundation
 public import KB
 public import Logging
-import NIOCore
 import Sync
 
 /// A request to the hub, independent of the HTTP server that carries it.
@@ -213,9 +211,7 @@ public struct HubService: Sendable {
         }
         if request.headers["content-encoding"]?.lowercased() == "gzip" {
             do {
-                var buffer = ByteBuffer(bytes: bytes)
-                let output = try buffer.decompress(with: .gzip(), maxSize: SyncLimits.maxBodyBytes * 4)
-                bytes = Array(output.readableBytesView)
+                bytes = try Gzip.decompress(bytes, limit: SyncLimits.maxBodyBytes * 4)
             } catch {
                 throw Failure(
                     status: 400, code: HubErrorCode.malformedBody,
@@ -303,9 +299,8 @@ public struct HubService: Sendable {
         var headers = ["content-type": "application/json"]
         var body = bytes
         if compress && bytes.count > 1024 {
-            var buffer = ByteBuffer(bytes: bytes)
-            if let compressed = try? buffer.compress(with: .gzip()) {
-                body = Array(compressed.readableBytesView)
+            if let compressed = try? Gzip.compress(bytes) {
+                body = compressed
                 headers["content-encoding"] = "gzip"
             }
         }

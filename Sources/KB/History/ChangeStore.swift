@@ -66,21 +66,21 @@ public enum ChangeStore {
     /// The heads of every field of a record, creation included.
     public static func allHeads(_ db: Database, entityID: String) throws -> [FieldHead] {
         try Row.fetchAll(
-            db,
-            sql: """
-                SELECT c.rowid, c.replica, c.seq, c.hlc, h.field FROM heads h JOIN changes c ON c.rowid = h.change
-                WHERE h.entity_id = ? ORDER BY c.rowid
-                """, arguments: [entityID]
+            db.cachedStatement(
+                sql: """
+                    SELECT c.rowid, c.replica, c.seq, c.hlc, h.field FROM heads h JOIN changes c ON c.rowid = h.change
+                    WHERE h.entity_id = ? ORDER BY c.rowid
+                    """), arguments: [entityID]
         ).map(Self.head(from:))
     }
 
     private static func fetchHeads(_ db: Database, entityID: String, field: String) throws -> [FieldHead] {
         try Row.fetchAll(
-            db,
-            sql: """
-                SELECT c.rowid, c.replica, c.seq, c.hlc, h.field FROM heads h JOIN changes c ON c.rowid = h.change
-                WHERE h.entity_id = ? AND h.field = ? ORDER BY c.rowid
-                """, arguments: [entityID, field]
+            db.cachedStatement(
+                sql: """
+                    SELECT c.rowid, c.replica, c.seq, c.hlc, h.field FROM heads h JOIN changes c ON c.rowid = h.change
+                    WHERE h.entity_id = ? AND h.field = ? ORDER BY c.rowid
+                    """), arguments: [entityID, field]
         ).map(Self.head(from:))
     }
 
@@ -94,14 +94,17 @@ public enum ChangeStore {
     public static func change(_ db: Database, id: ChangeID) throws -> (rowid: Int64, change: Change)? {
         guard
             let row = try Row.fetchOne(
-                db, sql: "SELECT * FROM changes WHERE replica = ? AND seq = ?", arguments: [id.replica, id.seq])
+                db.cachedStatement(sql: "SELECT * FROM changes WHERE replica = ? AND seq = ?"),
+                arguments: [id.replica, id.seq])
         else { return nil }
         return (row["rowid"], try change(from: row))
     }
 
     /// The stored change at a local row id.
     public static func change(_ db: Database, rowid: Int64) throws -> Change? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM changes WHERE rowid = ?", arguments: [rowid]) else {
+        guard
+            let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM changes WHERE rowid = ?"), arguments: [rowid])
+        else {
             return nil
         }
         return try change(from: row)
@@ -110,7 +113,7 @@ public enum ChangeStore {
     /// True when a change with this id is in the history.
     public static func contains(_ db: Database, id: ChangeID) throws -> Bool {
         try Bool.fetchOne(
-            db, sql: "SELECT EXISTS (SELECT 1 FROM changes WHERE replica = ? AND seq = ?)",
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM changes WHERE replica = ? AND seq = ?)"),
             arguments: [id.replica, id.seq]) ?? false
     }
 
@@ -147,11 +150,12 @@ public enum ChangeStore {
     /// - Returns: The local row id of the change.
     @discardableResult
     public static func append(_ db: Database, _ change: Change) throws -> Int64 {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO changes (replica, seq, hlc, entity, entity_id, field, op, value, base)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 change.id.replica, change.id.seq, change.hlc.rawValue, change.entity.rawValue, change.entityID,
                 change.field, change.op, change.value, encodeBase(change.base),
@@ -159,19 +163,19 @@ public enum ChangeStore {
         let rowid = db.lastInsertedRowID
         if !change.base.isEmpty {
             for baseID in change.base {
-                try db.execute(
+                try db.cachedStatement(
                     sql: """
                         DELETE FROM heads WHERE entity_id = ? AND field = ?
                         AND change = (SELECT rowid FROM changes WHERE replica = ? AND seq = ?)
-                        """, arguments: [change.entityID, change.field, baseID.replica, baseID.seq])
+                        """
+                ).execute(arguments: [change.entityID, change.field, baseID.replica, baseID.seq])
             }
         }
         // A change that arrives after a change made on it (out of causal order) is not a head.
         let newer = try fetchHeads(db, entityID: change.entityID, field: change.field).filter { $0.hlc > change.hlc }
         for head in newer where try isAncestor(db, change.id, of: head.id) { return rowid }
-        try db.execute(
-            sql: "INSERT OR IGNORE INTO heads (entity_id, field, change) VALUES (?, ?, ?)",
-            arguments: [change.entityID, change.field, rowid])
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO heads (entity_id, field, change) VALUES (?, ?, ?)")
+            .execute(arguments: [change.entityID, change.field, rowid])
         return rowid
     }
 

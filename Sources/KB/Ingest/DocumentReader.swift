@@ -77,13 +77,19 @@ public enum DocumentReader {
             if TextCleaner.isCJKCharacter(scalar) { cjk += 1 } else { other += 1 }
         }
         guard cjk > 0, Double(cjk) / Double(cjk + other) >= 0.5 else { return false }
-        let lines = PageLine.lines(of: text)
-        guard lines.count >= 6 else { return false }
-        if lines.contains(where: { $0.marker.startsArticle }) { return true }
-        let widths = lines.map(\.width).sorted()
-        let median = widths[widths.count / 2]
-        let unterminated = lines.filter { !$0.endsSentence }.count
-        return median <= 100 && Double(unterminated) / Double(lines.count) >= 0.5
+        // A light look at the lines: the splitter reads them fully afterwards.
+        var widths: [Int] = []
+        var unterminated = 0
+        for raw in text.split(whereSeparator: \.isNewline) {
+            let line = TextCleaner.cleanLine(raw)
+            guard !line.isEmpty else { continue }
+            if line.hasPrefix("本报讯") || line.hasPrefix("（上接第") || line.hasPrefix("新华社") { return true }
+            widths.append(TextCleaner.width(line))
+            if !PageLine.endsSentence(line) { unterminated += 1 }
+        }
+        guard widths.count >= 6 else { return false }
+        widths.sort()
+        return widths[widths.count / 2] <= 100 && Double(unterminated) / Double(widths.count) >= 0.5
     }
 
     /// The items of a document of a given kind.

@@ -189,13 +189,21 @@ struct PageLine {
         endsWithColon = end == 0xFF1A || end == 0x3A
     }
 
+    /// True when the line's last character before closing quotes and brackets ends a sentence.
+    static func endsSentence(_ text: String) -> Bool {
+        for scalar in text.unicodeScalars.reversed() where !closers.contains(scalar.value) {
+            return sentenceEnds.contains(scalar.value)
+        }
+        return false
+    }
+
     static func lines(of text: String) -> [PageLine] {
         var lines = text.split(
             omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
         )
         .compactMap { raw -> PageLine? in
             let text = TextCleaner.cleanLine(raw)
-            return text.isEmpty ? nil : PageLine(raw: raw.trimmingCharacters(in: .whitespaces)[...], text: text)
+            return text.isEmpty ? nil : PageLine(raw: TextCleaner.trimmed(raw), text: text)
         }
         // Datelines closing an article end with `电）` or `讯）`.
         for index in lines.indices
@@ -241,11 +249,29 @@ struct PageLine {
     static func marker(of text: String) -> Marker {
         if text.hasPrefix("本报讯") { return .newsflash }
         if text.hasPrefix("（上接第") || text.hasPrefix("(上接第") || text.hasPrefix("（接第") { return .continued }
-        if text.wholeMatch(of: bylineLinePattern) != nil, !text.hasSuffix("摄") { return .bylineLine }
-        if text.prefixMatch(of: datelineStartPattern) != nil { return .datelineStart }
-        if text.wholeMatch(of: datelineEndPattern) != nil { return .datelineEnd }
+        // Cheap tests first: most lines are running text, and these patterns are costly to try.
+        let first = text.unicodeScalars.first?.value ?? 0
+        let short = text.utf8.count <= 150
+        if short, !text.hasSuffix("摄"), text.contains("记者") || text.contains("通讯员"),
+            text.wholeMatch(of: bylineLinePattern) != nil
+        {
+            return .bylineLine
+        }
+        if Self.datelineInitials.contains(first), text.prefix(30).contains(where: { $0 == "电" || $0 == "讯" }),
+            text.prefixMatch(of: datelineStartPattern) != nil
+        {
+            return .datelineStart
+        }
+        if short, first == 0xFF08 || first == 0x28, text.hasSuffix("）") || text.hasSuffix(")"),
+            text.wholeMatch(of: datelineEndPattern) != nil
+        {
+            return .datelineEnd
+        }
         return .none
     }
+
+    /// First characters of a dateline that opens an article: 据, 新(华社), 本(报), 中(新社), 人(民日报), 央(视).
+    static let datelineInitials: Set<UInt32> = [0x636E, 0x65B0, 0x672C, 0x4E2D, 0x4EBA, 0x592E]
 
     nonisolated(unsafe) static let bylineLinePattern =
         /(本报(特约)?(记者|通讯员)|(新华社|人民日报)(特约)?记者)\s?[\p{Han}·]{2,4}((、|，|\s)(本报)?(特约)?(记者|通讯员)?\s?[\p{Han}·]{2,4}){0,4}/

@@ -96,6 +96,17 @@ public enum TextCleaner {
         return out
     }
 
+    /// The text without leading and trailing whitespace (spaces, tabs, ideographic spaces).
+    static func trimmed(_ text: Substring) -> Substring {
+        var start = text.startIndex
+        var end = text.endIndex
+        while start < end, let scalar = text[start].unicodeScalars.first, isSpace(scalar) { start = text.index(after: start) }
+        while end > start, let scalar = text[text.index(before: end)].unicodeScalars.first, isSpace(scalar) {
+            end = text.index(before: end)
+        }
+        return text[start..<end]
+    }
+
     /// Joins the cleaned lines of one paragraph.
     ///
     /// Lines are joined without a space: newspaper columns wrap Chinese text anywhere, numbers

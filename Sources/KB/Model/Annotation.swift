@@ -66,28 +66,37 @@ extension Annotation: FetchableRecord {
             isDeleted: row["deleted"])
     }
 
-    /// Inserts or replaces the row.
+    /// Inserts the row, or updates it; the full-text index follows in the same transaction.
     public func save(_ db: Database) throws {
-        try db.execute(
+        let arguments: StatementArguments = [
+            articleID, quote, prefix, suffix, anchorStart, anchorEnd, start, end, state.rawValue, note, color,
+            createdAt, updatedAt, isDeleted, id,
+        ]
+        if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM annotations WHERE id = ?"), arguments: [id]) == true {
+            try db.cachedStatement(
+                sql: """
+                    UPDATE annotations SET article_id = ?, quote = ?, prefix = ?, suffix = ?, anchor_start = ?,
+                        anchor_end = ?, start = ?, "end" = ?, state = ?, note = ?, color = ?, created_at = ?,
+                        updated_at = ?, deleted = ?
+                    WHERE id = ?
+                    """
+            ).execute(arguments: arguments)
+            return
+        }
+        try db.cachedStatement(
             sql: """
-                INSERT INTO annotations (id, article_id, quote, prefix, suffix, anchor_start, anchor_end, start, "end",
-                                         state, note, color, created_at, updated_at, deleted)
+                INSERT INTO annotations (article_id, quote, prefix, suffix, anchor_start, anchor_end, start, "end",
+                                         state, note, color, created_at, updated_at, deleted, id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET
-                    article_id = excluded.article_id, quote = excluded.quote, prefix = excluded.prefix,
-                    suffix = excluded.suffix, anchor_start = excluded.anchor_start, anchor_end = excluded.anchor_end,
-                    start = excluded.start, "end" = excluded."end", state = excluded.state, note = excluded.note,
-                    color = excluded.color, created_at = excluded.created_at, updated_at = excluded.updated_at,
-                    deleted = excluded.deleted
-                """,
-            arguments: [
-                id, articleID, quote, prefix, suffix, anchorStart, anchorEnd, start, end, state.rawValue, note, color,
-                createdAt, updatedAt, isDeleted,
-            ])
+                """
+        ).execute(arguments: arguments)
+        guard !isDeleted else { return }
+        try db.cachedStatement(sql: "INSERT INTO annotations_fts (rowid, note, quote) VALUES (?, ?, ?)")
+            .execute(arguments: [db.lastInsertedRowID, note, quote])
     }
 
     public static func fetch(_ db: Database, id: String) throws -> Annotation? {
-        try Annotation.fetchOne(db, sql: "SELECT * FROM annotations WHERE id = ?", arguments: [id])
+        try Annotation.fetchOne(db.cachedStatement(sql: "SELECT * FROM annotations WHERE id = ?"), arguments: [id])
     }
 }
 

@@ -40,8 +40,9 @@ public struct SearchHit: Sendable, Equatable {
 }
 
 extension KnowledgeBase {
-    /// Column weights of the ranking: the title above subtitle and kicker, above the body.
-    static let rankWeights = "10.0, 4.0, 3.0, 2.0, 1.0, 1.0"
+    /// Column weights of the ranking, in the index's column order (body, title, subtitle, kicker,
+    /// byline, dateline): the title above subtitle and kicker, above the body.
+    static let rankWeights = "1.0, 10.0, 4.0, 3.0, 2.0, 1.0"
 
     /// Searches articles, notes and highlighted quotes. Best first.
     ///
@@ -108,7 +109,7 @@ extension KnowledgeBase {
             db,
             sql: """
                 SELECT n.id, n.article_id, n.quote, n.note, a.title, r.rank FROM (
-                    SELECT rowid, bm25(annotations_fts, 1.0, 2.0) AS rank FROM annotations_fts
+                    SELECT rowid, bm25(annotations_fts, 2.0, 1.0) AS rank FROM annotations_fts
                     WHERE annotations_fts MATCH ? ORDER BY rank LIMIT ?
                 ) r JOIN annotations n ON n.rowid = r.rowid
                 JOIN articles a ON a.id = n.article_id AND a.deleted = 0
@@ -151,8 +152,17 @@ extension KnowledgeBase {
 
     /// A window of the text around its hits, on one line.
     static func snippetOf(_ text: String, terms: [String]) -> Snippet {
-        let flat = text.replacingOccurrences(of: "\n\n", with: " ").replacingOccurrences(of: "\n", with: " ")
-        let points = CodePoints(flat)
+        // On one line: a paragraph break becomes one space.
+        var flat: [UInt32] = []
+        flat.reserveCapacity(text.utf8.count / 2)
+        for scalar in text.unicodeScalars {
+            if scalar == "\n" {
+                if flat.last != 0x20 { flat.append(0x20) }
+            } else {
+                flat.append(scalar.value)
+            }
+        }
+        let points = CodePoints(scalars: flat)
         let ranges = hitRanges(in: points, terms: terms)
         // Some context before the first hit.
         let start = ranges.first.map { max(0, $0.lowerBound - snippetLength / 4) } ?? 0

@@ -49,25 +49,25 @@ extension AppDatabase {
                 CREATE INDEX articles_source ON articles(source_id, position);
                 CREATE INDEX articles_created ON articles(created_at);
 
+                -- The body is the first column: most tokens are in it, and FTS5 writes no column
+                -- marker for column 0, which keeps the index small. Rows are added to the index by
+                -- the code that inserts articles (in bulk, one index segment per transaction);
+                -- updates and deletes follow through triggers.
                 CREATE VIRTUAL TABLE articles_fts USING fts5(
-                    title, subtitle, kicker, byline, dateline, body,
+                    body, title, subtitle, kicker, byline, dateline,
                     content='articles', content_rowid='rowid', tokenize='kb_cjk'
                 );
-                CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles WHEN new.deleted = 0 BEGIN
-                    INSERT INTO articles_fts(rowid, title, subtitle, kicker, byline, dateline, body)
-                    VALUES (new.rowid, new.title, new.subtitle, new.kicker, new.byline, new.dateline, new.body);
-                END;
                 CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles WHEN old.deleted = 0 BEGIN
-                    INSERT INTO articles_fts(articles_fts, rowid, title, subtitle, kicker, byline, dateline, body)
-                    VALUES ('delete', old.rowid, old.title, old.subtitle, old.kicker, old.byline, old.dateline, old.body);
+                    INSERT INTO articles_fts(articles_fts, rowid, body, title, subtitle, kicker, byline, dateline)
+                    VALUES ('delete', old.rowid, old.body, old.title, old.subtitle, old.kicker, old.byline, old.dateline);
                 END;
                 CREATE TRIGGER articles_fts_update
                 AFTER UPDATE OF title, subtitle, kicker, byline, dateline, body, deleted ON articles BEGIN
-                    INSERT INTO articles_fts(articles_fts, rowid, title, subtitle, kicker, byline, dateline, body)
-                    SELECT 'delete', old.rowid, old.title, old.subtitle, old.kicker, old.byline, old.dateline, old.body
+                    INSERT INTO articles_fts(articles_fts, rowid, body, title, subtitle, kicker, byline, dateline)
+                    SELECT 'delete', old.rowid, old.body, old.title, old.subtitle, old.kicker, old.byline, old.dateline
                     WHERE old.deleted = 0;
-                    INSERT INTO articles_fts(rowid, title, subtitle, kicker, byline, dateline, body)
-                    SELECT new.rowid, new.title, new.subtitle, new.kicker, new.byline, new.dateline, new.body
+                    INSERT INTO articles_fts(rowid, body, title, subtitle, kicker, byline, dateline)
+                    SELECT new.rowid, new.body, new.title, new.subtitle, new.kicker, new.byline, new.dateline
                     WHERE new.deleted = 0;
                 END;
 
@@ -95,20 +95,17 @@ extension AppDatabase {
                 CREATE INDEX annotations_created ON annotations(created_at);
 
                 CREATE VIRTUAL TABLE annotations_fts USING fts5(
-                    quote, note, content='annotations', content_rowid='rowid', tokenize='kb_cjk'
+                    note, quote, content='annotations', content_rowid='rowid', tokenize='kb_cjk'
                 );
-                CREATE TRIGGER annotations_fts_insert AFTER INSERT ON annotations WHEN new.deleted = 0 BEGIN
-                    INSERT INTO annotations_fts(rowid, quote, note) VALUES (new.rowid, new.quote, new.note);
-                END;
                 CREATE TRIGGER annotations_fts_delete AFTER DELETE ON annotations WHEN old.deleted = 0 BEGIN
-                    INSERT INTO annotations_fts(annotations_fts, rowid, quote, note)
-                    VALUES ('delete', old.rowid, old.quote, old.note);
+                    INSERT INTO annotations_fts(annotations_fts, rowid, note, quote)
+                    VALUES ('delete', old.rowid, old.note, old.quote);
                 END;
                 CREATE TRIGGER annotations_fts_update AFTER UPDATE OF quote, note, deleted ON annotations BEGIN
-                    INSERT INTO annotations_fts(annotations_fts, rowid, quote, note)
-                    SELECT 'delete', old.rowid, old.quote, old.note WHERE old.deleted = 0;
-                    INSERT INTO annotations_fts(rowid, quote, note)
-                    SELECT new.rowid, new.quote, new.note WHERE new.deleted = 0;
+                    INSERT INTO annotations_fts(annotations_fts, rowid, note, quote)
+                    SELECT 'delete', old.rowid, old.note, old.quote WHERE old.deleted = 0;
+                    INSERT INTO annotations_fts(rowid, note, quote)
+                    SELECT new.rowid, new.note, new.quote WHERE new.deleted = 0;
                 END;
 
                 -- Tag membership of an article or an annotation.

@@ -17,7 +17,12 @@ public struct AppDatabase: Sendable {
     /// Wraps a connection and brings its schema up to date.
     public init(_ writer: any DatabaseWriter) throws {
         self.writer = writer
-        try Self.migrator.migrate(writer)
+        // Migrating takes the write lock: skip it when the file is up to date, as it almost always is,
+        // so that reading commands never write.
+        let migrator = Self.migrator
+        if try !writer.read({ db in try migrator.hasCompletedMigrations(db) }) {
+            try migrator.migrate(writer)
+        }
     }
 
     /// Opens (or creates) the knowledge base at `path`, in WAL mode.
@@ -39,7 +44,8 @@ public struct AppDatabase: Sendable {
                 }
             }
             var configuration = makeConfiguration()
-            configuration.journalMode = .wal
+            // WAL is set once, when the file is made, and stays: opening an existing file writes nothing.
+            if isNew { configuration.journalMode = .wal }
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             return try AppDatabase(queue)
         } catch let error as KBError {

@@ -1,8 +1,6 @@
-import CompressNIO
 import Foundation
 import GRDB
 public import KB
-import NIOCore
 
 /// What one `kb sync` did.
 public struct SyncReport: Sendable, Equatable {
@@ -370,20 +368,5 @@ struct HubClient: Sendable {
             throw SyncError(
                 .protocolMismatch, "The hub at '\(base)' sent an answer kb cannot read; is it a kb hub of the same version?")
         }
-    }
-}
-
-/// gzip for request bodies.
-enum Gzip {
-    static func compress(_ bytes: [UInt8]) throws -> [UInt8] {
-        var buffer = ByteBuffer(bytes: bytes)
-        let compressed = try buffer.compress(with: .gzip())
-        return Array(compressed.readableBytesView)
-    }
-
-    static func decompress(_ bytes: [UInt8], limit: Int) throws -> [UInt8] {
-        var buffer = ByteBuffer(bytes: bytes)
-        let output = try buffer.decompress(with: .gzip(), maxSize: limit)
-        return Array(output.readableBytesView)
     }
 }

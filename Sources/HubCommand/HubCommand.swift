@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import Hub
+import KB
+import Logging
+
+/// `kb-hub`, run by `kb serve`: the sync hub, and its tokens.
+@main
+struct HubCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kb serve",
+        abstract: "Run the sync hub: many knowledge bases, each with its own tokens.",
+        discussion: "Stops cleanly on SIGTERM or SIGINT. Logs go to stderr as structured lines, never with tokens.",
+        subcommands: [RunCommand.self, TokenCommand.self],
+        defaultSubcommand: RunCommand.self)
+
+    /// One sentence on stderr and exit 1 for a failure, 64 for a usage error.
+    struct Failure: Error {
+        let message: String
+        let code: Int32
+    }
+
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as Failure {
+            FileHandle.standardError.write(Data("kb: \(failure.message)\n".utf8))
+            Foundation.exit(failure.code)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    static func openStore(_ data: String) throws -> SQLiteHubStore {
+        do {
+            return try SQLiteHubStore(directory: data)
+        } catch {
+            throw Failure(message: "Cannot open the hub's data folder '\(data)'; check that it is writable.", code: 1)
+        }
+    }
+}
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the hub (the default).")
+
+    @Option(help: "HOST:PORT to listen on; port 0 picks a free one.")
+    var listen = "127.0.0.1:8765"
+
+    @Option(help: "The hub's data folder.", completion: .directory)
+    var data: String
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel = "info"
+
+    func run() async throws {
+        let (host, port) = try Self.parseListen(listen)
+        let store = try HubCommand.openStore(data)
+        var logger = Logger(label: "kb.hub")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let server = HubServer(store: store, logger: logger)
+        let dataFolder = data
+        try await server.run(host: host, port: port) { actualPort in
+            // The first line on stdout, for scripts that start a hub on port 0.
+            FileHandle.standardOutput.write(
+                Data("kb hub listening on http://\(host):\(actualPort) (data \(dataFolder))\n".utf8))
+        }
+    }
+
+    static func parseListen(_ text: String) throws -> (String, Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port), colon > text.startIndex
+        else {
+            throw HubCommand.Failure(message: "--listen '\(text)' is not HOST:PORT, for example 127.0.0.1:8765.", code: 64)
+        }
+        return (String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
+    }
+}
+
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token", abstract: "Manage the hub's tokens.", subcommands: [TokenCreateCommand.self])
+}
+
+struct TokenCreateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create",
+        abstract: "Create a token for a knowledge base (created if new); it is printed once and kept only as a hash.")
+
+    @Option(help: "The hub's data folder.", completion: .directory)
+    var data: String
+
+    @Option(help: "The knowledge base the token opens.")
+    var kb: String
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() async throws {
+        guard Self.isValidName(kb) else {
+            throw HubCommand.Failure(
+                message: "The knowledge base name '\(kb)' may hold only letters, digits, '-', '_' and '.'.", code: 64)
+        }
+        let store = try HubCommand.openStore(data)
+        _ = try await store.ensureKnowledgeBase(kb)
+        let token = TokenHash.newToken()
+        try await store.addToken(
+            hash: TokenHash.hash(token), knowledgeBase: kb, createdAt: Int64(Date().timeIntervalSince1970 * 1000))
+        print(json ? "{\n  \"token\" : \(JSONText.string(token))\n}" : token)
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 64 && name != "." && name != ".."
+            && name.unicodeScalars.allSatisfy {
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0))
+            }
+    }
+}
