@@ -6,18 +6,32 @@ public enum Identifier {
     /// Lowercase hex SHA-256 of bytes.
     public static func sha256Hex(_ bytes: some Sequence<UInt8>) -> String {
         let digest = SHA256.hash(data: Array(bytes))
-        return digest.map { String(format: "%02x", $0) }.joined()
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in digest {
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// A 24-hex-digit id derived from text parts: the same parts give the same id on every machine.
     ///
-    /// Parts are normalized (NFKC, whitespace removed) so that the same page cleaned on two
-    /// machines gives the same id.
+    /// Parts are normalized (whitespace removed, full-width ASCII folded to ASCII) so that the same
+    /// page cleaned a little differently on two machines gives the same id.
     public static func contentID(_ parts: [String]) -> String {
-        let normalized = parts.map {
-            TextCleaner.removingWhitespace($0.precomposedStringWithCompatibilityMapping)
-        }.joined(separator: "\u{1F}")
-        return String(sha256Hex(Array(normalized.utf8)).prefix(24))
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(parts.reduce(0) { $0 + $1.utf8.count } + parts.count)
+        for (index, part) in parts.enumerated() {
+            if index > 0 { bytes.append(0x1F) }
+            for scalar in part.unicodeScalars where !TextCleaner.isSpace(scalar) && scalar != "\n" && scalar != "\r" {
+                let folded =
+                    (0xFF01...0xFF5E).contains(scalar.value) ? Unicode.Scalar(scalar.value - 0xFEE0) ?? scalar : scalar
+                UTF8.encode(folded) { bytes.append($0) }
+            }
+        }
+        return String(sha256Hex(bytes).prefix(24))
     }
 
     /// The part of an id shown to users, enough to tell records apart: 8 digits of a content id, 16 of
