@@ -77,10 +77,11 @@ public enum DocumentReader {
             if TextCleaner.isCJKCharacter(scalar) { cjk += 1 } else { other += 1 }
         }
         guard cjk > 0, Double(cjk) / Double(cjk + other) >= 0.5 else { return false }
-        // A light look at the lines: the splitter reads them fully afterwards.
+        // A light look at the first lines: the splitter reads them all afterwards.
         var widths: [Int] = []
         var unterminated = 0
-        for raw in text.split(whereSeparator: \.isNewline) {
+        for bytes in text.utf8.split(whereSeparator: { $0 == 0x0A || $0 == 0x0D }).prefix(120) {
+            let raw = Substring(bytes)
             let line = TextCleaner.cleanLine(raw)
             guard !line.isEmpty else { continue }
             if line.hasPrefix("本报讯") || line.hasPrefix("（上接第") || line.hasPrefix("新华社") { return true }

@@ -15,6 +15,8 @@ public enum TextCleaner {
     /// or digit runs is kept as one space, except in a letter-spaced line, where runs of single
     /// letters or digits ("1 2 7 1 1") are joined back.
     public static func cleanLine(_ line: some StringProtocol) -> String {
+        // Most lines hold no whitespace at all: nothing to do.
+        if !containsSpace(line.utf8) { return String(line) }
         let scalars = Array(line.unicodeScalars)
         var out: [Unicode.Scalar] = []
         out.reserveCapacity(scalars.count)
@@ -63,6 +65,26 @@ public enum TextCleaner {
         guard gapStart >= 2, gapEnd + 1 < scalars.count, gapEnd - gapStart == 1 else { return false }
         return isCJKCharacter(scalars[gapStart - 1]) && isCJKCharacter(scalars[gapStart - 2])
             && isCJKCharacter(scalars[gapEnd]) && isCJKCharacter(scalars[gapEnd + 1])
+    }
+
+    /// True when UTF-8 bytes hold one of the whitespace characters ``isSpace(_:)`` knows.
+    static func containsSpace(_ bytes: some Collection<UInt8>) -> Bool {
+        var iterator = bytes.makeIterator()
+        var previous: (UInt8, UInt8) = (0, 0)
+        while let byte = iterator.next() {
+            switch byte {
+            case 0x20, 0x09, 0x0B, 0x0C, 0x0D: return true
+            case 0xA0 where previous.1 == 0xC2: return true  // U+00A0
+            case 0x80...0x8B where previous == (0xE2, 0x80): return true  // U+2000–U+200B
+            case 0xAF where previous == (0xE2, 0x80): return true  // U+202F
+            case 0x9F where previous == (0xE2, 0x81): return true  // U+205F
+            case 0x80 where previous == (0xE3, 0x80): return true  // U+3000
+            case 0xBF where previous == (0xEF, 0xBB): return true  // U+FEFF
+            default: break
+            }
+            previous = (previous.1, byte)
+        }
+        return false
     }
 
     /// Joins runs of three or more single letters or digits separated by single spaces.
