@@ -507,3 +507,18 @@ struct HistoryTests {
         #expect(error?.message.contains(file) == true)
     }
 }
+
+extension HistoryTests {
+    /// The creation JSON written by hand decodes to the same creation and matches the encoder's.
+    @Test func articleCreationJSON_roundTrips() throws {
+        let article = Article(
+            id: "a", sourceID: "s\"1", position: 3, kind: "caption", title: "标题\n二", subtitle: "“副”",
+            kicker: "\\引\t", byline: "（记者）", dateline: "", body: "😀𠮷\u{1}正文", createdAt: 1_764_000_000_123)
+        let creation = ArticleCreation(article)
+        #expect(try JSONText.decode(ArticleCreation.self, from: creation.jsonText) == creation)
+        #expect(creation.jsonText == (try JSONText.encode(creation)))
+        var noSource = creation
+        noSource.sourceID = nil
+        #expect(try JSONText.decode(ArticleCreation.self, from: noSource.jsonText) == noSource)
+    }
+}

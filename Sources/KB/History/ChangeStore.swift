@@ -172,8 +172,11 @@ public enum ChangeStore {
             }
         }
         // A change that arrives after a change made on it (out of causal order) is not a head.
-        let newer = try fetchHeads(db, entityID: change.entityID, field: change.field).filter { $0.hlc > change.hlc }
-        for head in newer where try isAncestor(db, change.id, of: head.id) { return rowid }
+        // (Creations are the heads of `*` whatever came after them.)
+        if change.field != Change.createField {
+            let newer = try fetchHeads(db, entityID: change.entityID, field: change.field).filter { $0.hlc > change.hlc }
+            for head in newer where try isAncestor(db, change.id, of: head.id) { return rowid }
+        }
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO heads (entity_id, field, change) VALUES (?, ?, ?)")
             .execute(arguments: [change.entityID, change.field, rowid])
         return rowid

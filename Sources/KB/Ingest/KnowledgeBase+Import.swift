@@ -73,9 +73,9 @@ public struct Source: Sendable, Equatable, Codable, FetchableRecord {
     }
 
     public func insert(_ db: Database) throws {
-        try db.execute(
-            sql: "INSERT OR IGNORE INTO sources (id, path, sha256, kind, text, imported_at) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [id, path, sha256, kind, text, importedAt])
+        try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO sources (id, path, sha256, kind, text, imported_at) VALUES (?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [id, path, sha256, kind, text, importedAt])
     }
 }
 
@@ -107,9 +107,13 @@ extension KnowledgeBase {
     ) throws -> ImportReport {
         var report = ImportReport()
         let files = Self.expand(paths, report: &report)
+        // Reading, decoding, cleaning and splitting run on a second thread, a few files ahead of the
+        // transactions that store them: the two halves of the work overlap on two cores.
+        let pipeline = PreparePipeline(files: files, depth: 4)
         for (index, file) in files.enumerated() {
             do {
-                let (status, ids, added, updated) = try importFile(file, options: options)
+                let prepared = try pipeline.next().get()
+                let (status, ids, added, updated) = try store(prepared, options: options)
                 switch status {
                 case "added": report.added += 1
                 case "updated": report.updated += 1
@@ -171,7 +175,24 @@ extension KnowledgeBase {
     }
 
     /// Imports one file in one transaction.
-    func importFile(_ path: String, options: ImportOptions) throws -> (String, [String], Int, Int) {
+    /// A file read, decoded and split, ready to be stored.
+    struct PreparedFile: Sendable {
+        var path: String
+        var absolute: String
+        var text: String
+        var sha: String
+        var kind: DocumentKind
+        var fallbackTitle: String
+        /// The items of the document (none for a dump).
+        var items: [PageItem]
+        /// Their content ids.
+        var ids: [String]
+
+        var sourceID: String { String(sha.prefix(24)) }
+    }
+
+    /// Reads, decodes and splits a file: everything that needs no database.
+    static func prepare(_ path: String) throws -> PreparedFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw KBError(.unreadableFile, "'\(path)' cannot be read; check that it is a file you may read.")
         }
@@ -180,26 +201,40 @@ extension KnowledgeBase {
         let text = try DocumentReader.decode(bytes, path: path)
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         let kind = DocumentReader.detectKind(path: path, text: text)
+        let fallbackTitle = ((absolute as NSString).lastPathComponent as NSString).deletingPathExtension
+        let items = kind == .dump ? [] : DocumentReader.items(of: text, kind: kind, fallbackTitle: fallbackTitle)
+        return PreparedFile(
+            path: path, absolute: absolute, text: text, sha: Identifier.sha256Hex(bytes), kind: kind,
+            fallbackTitle: fallbackTitle, items: items, ids: itemIDs(items))
+    }
+
+    /// Imports one file in one transaction.
+    func importFile(_ path: String, options: ImportOptions) throws -> (String, [String], Int, Int) {
+        try store(try Self.prepare(path), options: options)
+    }
+
+    /// Stores a prepared file in one transaction.
+    func store(_ prepared: PreparedFile, options: ImportOptions) throws -> (String, [String], Int, Int) {
+        let (path, absolute, text, kind, items) =
+            (prepared.path, prepared.absolute, prepared.text, prepared.kind, prepared.items)
         if kind == .dump {
             let restored = try restoreDump(text, path: path)
             return (restored.changed ? "added" : "unchanged", restored.articles, restored.added, 0)
         }
-        let sha = Identifier.sha256Hex(bytes)
-        let sourceID = String(sha.prefix(24))
-        let fallbackTitle = ((absolute as NSString).lastPathComponent as NSString).deletingPathExtension
+        let sha = prepared.sha
+        let sourceID = prepared.sourceID
         return try write { db, changes in
             if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sources WHERE id = ?)", arguments: [sourceID])
                 == true
             {
                 // The articles of its items (some may have come first from another file with the
                 // same text), then any other article that this file brought.
-                let items = DocumentReader.items(of: text, kind: kind, fallbackTitle: fallbackTitle)
                 let own = try Row.fetchAll(
                     db, sql: "SELECT id, position FROM articles WHERE source_id = ? AND deleted = 0 ORDER BY position",
                     arguments: [sourceID]
                 ).map { (id: $0["id"] as String, position: $0["position"] as Int) }
                 var ids: [String] = []
-                for (position, id) in Self.itemIDs(items).enumerated() {
+                for (position, id) in prepared.ids.enumerated() {
                     if try Bool.fetchOne(
                         db, sql: "SELECT EXISTS (SELECT 1 FROM articles WHERE id = ? AND deleted = 0)", arguments: [id])
                         == true
@@ -212,7 +247,6 @@ extension KnowledgeBase {
                 ids += own.map(\.id).filter { !ids.contains($0) }
                 return ("unchanged", ids, 0, 0)
             }
-            let items = DocumentReader.items(of: text, kind: kind, fallbackTitle: fallbackTitle)
             let now = changes.timestamp
             let source = Source(
                 id: sourceID, path: absolute, sha256: sha, kind: kind.rawValue, text: text, importedAt: now)
@@ -228,7 +262,7 @@ extension KnowledgeBase {
                     db, &changes, from: previous, to: source, items: items, now: now)
                 return ("updated", ids, added, updated)
             }
-            let ids = try insertItems(db, &changes, items: items, sourceID: sourceID, now: now)
+            let ids = try insertItems(db, &changes, items: items, sourceID: sourceID, now: now, ids: prepared.ids)
             return ("added", ids.map(\.id), ids.filter(\.isNew).count, 0)
         }
     }
@@ -238,15 +272,15 @@ extension KnowledgeBase {
     /// The place of each item on its page is `positions`, by default its index in `items`.
     func insertItems(
         _ db: Database, _ changes: inout ChangeWriter, items: [PageItem], sourceID: String?, now: Int64,
-        positions: [Int]? = nil
+        positions: [Int]? = nil, ids: [String]? = nil
     ) throws -> [(id: String, isNew: Bool)] {
         var result: [(id: String, isNew: Bool)] = []
         let positions = positions ?? Array(items.indices)
-        let ids = Self.itemIDs(items, positions: positions)
+        let ids = ids ?? Self.itemIDs(items, positions: positions)
         for (index, item) in items.enumerated() {
             let id = ids[index]
             let position = positions[index]
-            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM articles WHERE id = ?)", arguments: [id])
+            if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM articles WHERE id = ?"), arguments: [id])
                 == true
             {
                 result.append((id, false))
@@ -256,8 +290,8 @@ extension KnowledgeBase {
                 id: id, sourceID: sourceID, position: position, kind: item.kind.rawValue,
                 title: item.title, subtitle: item.subtitle, kicker: item.kicker, byline: item.byline,
                 dateline: item.dateline, body: item.body, createdAt: now)
-            try article.save(db)
-            try changes.create(.article, id: id, json: try JSONText.encode(ArticleCreation(article)))
+            try article.insert(db)
+            try changes.create(.article, id: id, json: ArticleCreation(article).jsonText)
             result.append((id, true))
         }
         return result
@@ -343,5 +377,47 @@ extension KnowledgeBase {
         ids += fresh.map(\.id)
         added = fresh.filter(\.isNew).count
         return (ids, added, updated)
+    }
+}
+
+/// Prepares files on a second thread, at most `depth` ahead of the one that stores them.
+final class PreparePipeline: @unchecked Sendable {
+    // @unchecked Sendable: `results` and `next` are only touched under `condition`.
+    private let files: [String]
+    private let depth: Int
+    private let condition = NSCondition()
+    private var results: [Int: Result<KnowledgeBase.PreparedFile, any Error>] = [:]
+    private var consumed = 0
+
+    init(files: [String], depth: Int) {
+        self.files = files
+        self.depth = depth
+        guard !files.isEmpty else { return }
+        let thread = Thread { [self] in self.produce() }
+        thread.start()
+    }
+
+    private func produce() {
+        for (index, file) in files.enumerated() {
+            condition.lock()
+            while index - consumed >= depth { condition.wait() }
+            condition.unlock()
+            let result = Result { try KnowledgeBase.prepare(file) }
+            condition.lock()
+            results[index] = result
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    /// The next file, in order; waits for it if needed.
+    func next() -> Result<KnowledgeBase.PreparedFile, any Error> {
+        condition.lock()
+        defer { condition.unlock() }
+        while results[consumed] == nil { condition.wait() }
+        let result = results.removeValue(forKey: consumed)!
+        consumed += 1
+        condition.broadcast()
+        return result
     }
 }

@@ -107,13 +107,21 @@ extension Article: FetchableRecord {
             ).execute(arguments: arguments)
             return
         }
+        try insert(db)
+    }
+
+    /// Inserts a new row and indexes it.
+    public func insert(_ db: Database) throws {
         try db.cachedStatement(
             sql: """
                 INSERT INTO articles (source_id, position, kind, title, subtitle, kicker, byline, dateline, body,
                                       created_at, updated_at, deleted, id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
-        ).execute(arguments: arguments)
+        ).execute(arguments: [
+            sourceID, position, kind, title, subtitle, kicker, byline, dateline, body, createdAt, updatedAt, isDeleted,
+            id,
+        ])
         guard !isDeleted else { return }
         // Indexed here rather than by a trigger: FTS5 then builds one index segment per transaction
         // instead of one per article.
@@ -163,6 +171,16 @@ public struct ArticleCreation: Codable, Sendable, Equatable {
         dateline = article.dateline
         body = article.body
         createdAt = article.createdAt
+    }
+
+    /// The creation as compact JSON with sorted keys, written directly (the hot path of imports).
+    public var jsonText: String {
+        var out = "{\"body\":" + JSONText.string(body) + ",\"byline\":" + JSONText.string(byline)
+        out += ",\"created_at\":\(createdAt),\"dateline\":" + JSONText.string(dateline)
+        out += ",\"kicker\":" + JSONText.string(kicker) + ",\"kind\":" + JSONText.string(kind)
+        out += ",\"position\":\(position),\"source_id\":" + (sourceID.map(JSONText.string) ?? "null")
+        out += ",\"subtitle\":" + JSONText.string(subtitle) + ",\"title\":" + JSONText.string(title) + "}"
+        return out
     }
 
     public func article(id: String, updatedAt: Int64) -> Article {
