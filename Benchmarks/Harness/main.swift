@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import KB
 
 // kb-bench: the in-process measurements of Benchmarks/run.py. Each subcommand prints one JSON object on
@@ -25,6 +26,28 @@ do {
     case "search": try SearchBenchmark.run(arguments)
     case "reanchor": try ReanchorBenchmark.run(arguments)
     case "notes": try NotesBenchmark.run(arguments)
+    case "sql":
+        // sql DB_PATH STATEMENT [RUNS]: times a statement (the kb tokenizer is registered).
+        let database = try AppDatabase.open(path: try arguments.value(1, "DB_PATH"))
+        let sql = try arguments.value(2, "STATEMENT")
+        let runs = Int(CommandLine.arguments.count > 4 ? CommandLine.arguments[4] : "5") ?? 5
+        var rows = 0
+        var times: [Double] = []
+        for _ in 0..<runs {
+            let start = ContinuousClock.now
+            rows = try database.writer.read { db in try Row.fetchAll(db, sql: sql).count }
+            let elapsed = ContinuousClock.now - start
+            times.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+        }
+        print("{\"rows\": \(rows), \"ms\": \(times.sorted()[times.count / 2])}")
+    case "optimize":
+        // optimize DB_PATH: merges the full-text index into one segment, timed.
+        let database = try AppDatabase.open(path: try arguments.value(1, "DB_PATH"))
+        let start = ContinuousClock.now
+        try database.writer.write { db in
+            try db.execute(sql: "INSERT INTO articles_fts(articles_fts) VALUES ('optimize')")
+        }
+        print("{\"seconds\": \((ContinuousClock.now - start).components.seconds)}")
     case "sync": try await SyncBenchmark.run(arguments)
     case "split-eval":
         let all = CommandLine.arguments

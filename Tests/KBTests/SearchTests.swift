@@ -542,3 +542,30 @@ struct SearchTests {
         #expect(hit.snippet.highlights.map { CodePoints(hit.snippet.text).string($0) } == ["剪纸长卷"])
     }
 }
+
+extension SearchTests {
+    /// One-character terms come from the character index; combined with other terms and exclusions
+    /// they give exactly the sets a scan gives, and after an edit or a delete the index follows.
+    @Test(arguments: [
+        ("华 工会", ["华", "工会"], [String]()), ("工会 -华", ["工会"], ["华"]), ("华 万", ["华", "万"], []),
+        ("-非 工", ["工"], ["非"]), ("华", ["华"], []),
+    ])
+    func oneCharacterTerms_combineExactly(_ query: String, _ required: [String], _ excluded: [String]) throws {
+        let (kb, articles) = try Self.seedKB()
+        var expected = Set(articles.map(\.id))
+        for term in required { expected.formIntersection(SearchOracle.articles(articles, containing: term)) }
+        for term in excluded { expected.subtract(SearchOracle.articles(articles, containing: term)) }
+        #expect(Set(try kb.search(query, limit: 100).map(\.id)) == expected)
+    }
+
+    @Test func characterIndex_followsEditsAndDeletes() throws {
+        let kb = try KnowledgeBase.inMemory()
+        let article = try kb.addArticle(title: "标题", body: "这里有一个罕见字：龘。")
+        #expect(try kb.search("龘").map(\.id) == [article.id])
+        _ = try kb.editArticle(article.id, body: "这里没有那个字了。")
+        #expect(try kb.search("龘").isEmpty)
+        #expect(try kb.search("没").map(\.id) == [article.id])
+        _ = try kb.removeArticle(article.id)
+        #expect(try kb.search("没").isEmpty)
+    }
+}

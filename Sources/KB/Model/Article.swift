@@ -131,6 +131,8 @@ extension Article: FetchableRecord {
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [db.lastInsertedRowID, body, title, subtitle, kicker, byline, dateline])
+        try db.cachedStatement(sql: "INSERT INTO articles_chars (rowid, text) VALUES (?, ?)")
+            .execute(arguments: [db.lastInsertedRowID, body + title + subtitle + kicker + byline + dateline])
     }
 
     /// The article with this exact id, deleted or not.

@@ -83,16 +83,41 @@ extension KnowledgeBase {
 
         var hits: [SearchHit] = []
         var seen: Set<String> = []
-        let filtered = !tagFilter.isEmpty
-        let articleRows = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT a.*, r.rank FROM (
-                    SELECT rowid, bm25(articles_fts, \(rankWeights)) AS rank FROM articles_fts
-                    WHERE articles_fts MATCH ?\(filtered ? " AND rowid IN (SELECT a.rowid FROM articles a WHERE 1\(tagFilter))" : "")
-                    ORDER BY rank LIMIT ?
-                ) r JOIN articles a ON a.rowid = r.rowid ORDER BY r.rank
-                """, arguments: [match] + StatementArguments(tagArguments) + [limit])
+        // One-character terms are looked up in the character index: an FTS5 prefix query on them
+        // would merge the lists of every bigram that starts with the character.
+        var articleFilter = tagFilter
+        var filterArguments = tagArguments
+        var articleMatch: String? = match
+        if let split = query.separatingLoneCharacters() {
+            for character in split.required {
+                articleFilter += " AND a.rowid IN (SELECT rowid FROM articles_chars WHERE articles_chars MATCH ?)"
+                filterArguments.append("\"" + character + "\"")
+            }
+            for character in split.excluded {
+                articleFilter += " AND a.rowid NOT IN (SELECT rowid FROM articles_chars WHERE articles_chars MATCH ?)"
+                filterArguments.append("\"" + character + "\"")
+            }
+            articleMatch = split.rest.flatMap { SearchQuery(root: $0, requiredTags: [], excludedTags: []).matchExpression() }
+        }
+        let articleRows: [Row]
+        if let articleMatch {
+            let filtered = !articleFilter.isEmpty
+            articleRows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.*, r.rank FROM (
+                        SELECT rowid, bm25(articles_fts, \(rankWeights)) AS rank FROM articles_fts
+                        WHERE articles_fts MATCH ?\(filtered ? " AND rowid IN (SELECT a.rowid FROM articles a WHERE 1\(articleFilter))" : "")
+                        ORDER BY rank LIMIT ?
+                    ) r JOIN articles a ON a.rowid = r.rowid ORDER BY r.rank
+                    """, arguments: [articleMatch] + StatementArguments(filterArguments) + [limit])
+        } else {
+            // Only one-character terms: every article holding them matches as well; newest first.
+            articleRows = try Row.fetchAll(
+                db,
+                sql: "SELECT a.*, 0.0 AS rank FROM articles a WHERE a.deleted = 0\(articleFilter) ORDER BY a.rowid DESC LIMIT ?",
+                arguments: StatementArguments(filterArguments) + [limit])
+        }
         for row in articleRows {
             let article = try Article(row: row)
             let rank: Double = row["rank"]

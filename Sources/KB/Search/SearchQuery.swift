@@ -64,6 +64,38 @@ public struct SearchQuery: Sendable, Equatable {
         return root.map(walk) ?? false
     }
 
+    /// Top-level terms that are a single CJK character, apart from the rest of the query: they are
+    /// answered from the character index. Nil when there are none, or when such a term stands inside
+    /// an OR or a group (then the whole query goes to the full-text index).
+    public func separatingLoneCharacters() -> (rest: Node?, required: [String], excluded: [String])? {
+        guard let root else { return nil }
+        var tokenizer = TextTokenizer()
+        func lone(_ node: Node) -> String? {
+            guard case .text(let text, nil) = node, !text.hasSuffix("*") else { return nil }
+            let tokens = tokenizer.tokens(in: text, mode: .query)
+            guard tokens.count == 1, tokens[0].isTrailingLoneCJK else { return nil }
+            return tokens[0].text
+        }
+        var required: [String] = []
+        var excluded: [String] = []
+        var rest: [Node] = []
+        let nodes: [Node]
+        if case .and(let parts) = root { nodes = parts } else { nodes = [root] }
+        for node in nodes {
+            if let character = lone(node) {
+                required.append(character)
+            } else if case .not(let inner) = node, let character = lone(inner) {
+                excluded.append(character)
+            } else {
+                rest.append(node)
+            }
+        }
+        guard !required.isEmpty || !excluded.isEmpty else { return nil }
+        // A query of excluded characters only is not one (the parser refuses it); keep it whole.
+        guard !required.isEmpty || rest.contains(where: { if case .not = $0 { false } else { true } }) else { return nil }
+        return (rest.isEmpty ? nil : rest.count == 1 ? rest[0] : .and(rest), required, excluded)
+    }
+
     /// The FTS5 MATCH expression. Every term goes to FTS5 as a quoted string, never as raw syntax;
     /// a term that ends in a lone CJK character becomes a prefix query, so it also matches where
     /// the character is followed by others.

@@ -36,3 +36,35 @@ final class SearchTokenizer: FTS5CustomTokenizer {
     /// SQLITE_OK.
     private static let ok: CInt = 0
 }
+
+/// `kb_chars`: every CJK character of a text once, for the character index `articles_chars`.
+final class CharacterTokenizer: FTS5CustomTokenizer {
+    static let name = "kb_chars"
+
+    init(db: Database, arguments: [String]) throws {}
+
+    func tokenize(
+        context: UnsafeMutableRawPointer?,
+        tokenization: FTS5Tokenization,
+        pText: UnsafePointer<CChar>?,
+        nText: CInt,
+        tokenCallback: @escaping FTS5TokenCallback
+    ) -> CInt {
+        guard let pText, nText > 0 else { return 0 }
+        let bytes = UnsafeBufferPointer(
+            start: UnsafeRawPointer(pText).assumingMemoryBound(to: UInt8.self), count: Int(nText))
+        var index = 0
+        var seen = Set<UInt32>()
+        while index < bytes.count {
+            let start = index
+            let (scalar, length) = TextTokenizer.decode(bytes, at: index)
+            index += length
+            guard let scalar, TextTokenizer.fastClass(scalar) == .cjk, seen.insert(scalar).inserted else { continue }
+            let code = pText.advanced(by: start).withMemoryRebound(to: CChar.self, capacity: length) { token in
+                tokenCallback(context, 0, token, CInt(length), CInt(start), CInt(start + length))
+            }
+            if code != 0 { return code }
+        }
+        return 0
+    }
+}

@@ -57,17 +57,30 @@ extension AppDatabase {
                     body, title, subtitle, kicker, byline, dateline,
                     content='articles', content_rowid='rowid', tokenize='kb_cjk'
                 );
+                -- Which articles hold each CJK character, without positions: a one-character query
+                -- reads one short list here instead of merging every bigram that starts with it.
+                CREATE VIRTUAL TABLE articles_chars USING fts5(
+                    text, content='', detail=none, tokenize='kb_chars'
+                );
                 CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles WHEN old.deleted = 0 BEGIN
                     INSERT INTO articles_fts(articles_fts, rowid, body, title, subtitle, kicker, byline, dateline)
                     VALUES ('delete', old.rowid, old.body, old.title, old.subtitle, old.kicker, old.byline, old.dateline);
+                    INSERT INTO articles_chars(articles_chars, rowid, text)
+                    VALUES ('delete', old.rowid, old.body || old.title || old.subtitle || old.kicker || old.byline || old.dateline);
                 END;
                 CREATE TRIGGER articles_fts_update
                 AFTER UPDATE OF title, subtitle, kicker, byline, dateline, body, deleted ON articles BEGIN
                     INSERT INTO articles_fts(articles_fts, rowid, body, title, subtitle, kicker, byline, dateline)
                     SELECT 'delete', old.rowid, old.body, old.title, old.subtitle, old.kicker, old.byline, old.dateline
                     WHERE old.deleted = 0;
+                    INSERT INTO articles_chars(articles_chars, rowid, text)
+                    SELECT 'delete', old.rowid, old.body || old.title || old.subtitle || old.kicker || old.byline || old.dateline
+                    WHERE old.deleted = 0;
                     INSERT INTO articles_fts(rowid, body, title, subtitle, kicker, byline, dateline)
                     SELECT new.rowid, new.body, new.title, new.subtitle, new.kicker, new.byline, new.dateline
+                    WHERE new.deleted = 0;
+                    INSERT INTO articles_chars(rowid, text)
+                    SELECT new.rowid, new.body || new.title || new.subtitle || new.kicker || new.byline || new.dateline
                     WHERE new.deleted = 0;
                 END;
 
