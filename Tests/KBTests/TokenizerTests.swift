@@ -22,16 +22,20 @@ struct TokenizerTests {
         Case(input: "记 者 陈 华", mode: .document, expected: ["记者", "者陈", "陈华", "华"]),
         Case(input: "中国工人大思\n\n政课", mode: .document, expected: ["中国", "国工", "工人", "人大", "大思", "思政", "政课", "课"]),
         // Mixed Latin and digits.
-        Case(input: "AI 大模型", mode: .document, expected: ["ai", "大模", "模型", "型"]),
+        Case(input: "AI 大模型", mode: .document, expected: ["ai", "ai大", "大模", "模型", "型"]),
         Case(input: "AI大模型", mode: .query, expected: ["ai", "大模", "模型"]),
-        Case(input: "500 万", mode: .document, expected: ["500", "万"]),
-        Case(input: "500万", mode: .query, expected: ["500", "万"]),
-        Case(input: "UP主", mode: .query, expected: ["up", "主"]),
-        Case(input: "2025年“工会帮就业”", mode: .document, expected: ["2025", "年", "工会", "会帮", "帮就", "就业", "业"]),
+        Case(input: "500 万", mode: .document, expected: ["500", "500万", "万"]),
+        Case(input: "500万", mode: .query, expected: ["500万"]),
+        Case(input: "500万人", mode: .query, expected: ["500", "万人"]),
+        Case(input: "500万，", mode: .query, expected: ["500", "万"]),
+        Case(input: "500", mode: .query, expected: ["500"]),
+        Case(input: "ab cd", mode: .query, expected: ["ab", "cd"]),
+        Case(input: "UP主", mode: .query, expected: ["up主"]),
+        Case(input: "2025年“工会帮就业”", mode: .document, expected: ["2025", "2025年", "年", "工会", "会帮", "帮就", "就业", "业"]),
         Case(input: "Hello, World! COVID-19", mode: .document, expected: ["hello", "world", "covid", "19"]),
         // Full-width forms are their ASCII counterparts.
-        Case(input: "ＡＩ大模型", mode: .document, expected: ["ai", "大模", "模型", "型"]),
-        Case(input: "２０２５年", mode: .document, expected: ["2025", "年"]),
+        Case(input: "ＡＩ大模型", mode: .document, expected: ["ai", "ai大", "大模", "模型", "型"]),
+        Case(input: "２０２５年", mode: .document, expected: ["2025", "2025年", "年"]),
         Case(input: "ＨＲ系统", mode: .query, expected: ["hr", "系统"]),
         // Emoji are tokens of their own; characters outside the BMP work like any other.
         Case(input: "😀你好", mode: .document, expected: ["😀", "你好", "好"]),
@@ -43,7 +47,7 @@ struct TokenizerTests {
         Case(input: "，。！？“”", mode: .document, expected: []),
         // Compatibility characters fold (a Kangxi radical from a PDF, a circled number).
         Case(input: "⼀", mode: .document, expected: ["一"]),
-        Case(input: "①号", mode: .document, expected: ["1", "号"]),
+        Case(input: "①号", mode: .document, expected: ["1", "1号", "号"]),
         // Accented Latin stays a letter.
         Case(input: "Café crème", mode: .document, expected: ["café", "crème"]),
     ])
@@ -55,14 +59,18 @@ struct TokenizerTests {
     @Test func offsetsAreUTF8ByteRangesOfTheOriginal() {
         var tokenizer = TextTokenizer()
         let tokens = tokenizer.tokens(in: "AI 大模型")
-        #expect(tokens.map(\.start) == [0, 3, 6, 9])
-        #expect(tokens.map(\.end) == [2, 9, 12, 12])
+        #expect(tokens.map(\.start) == [0, 0, 3, 6, 9])
+        #expect(tokens.map(\.end) == [2, 6, 9, 12, 12])
+        #expect(tokens.map(\.isColocated) == [false, true, false, false, false])
     }
 
     @Test func loneTrailingCharacterIsMarkedForPrefixMatching() {
         var tokenizer = TextTokenizer()
         #expect(tokenizer.tokens(in: "华", mode: .query).last?.isTrailingLoneCJK == true)
-        #expect(tokenizer.tokens(in: "AI大", mode: .query).last?.isTrailingLoneCJK == true)
+        // A word and one character at the end of a query are one junction token instead: no prefix.
+        #expect(tokenizer.tokens(in: "AI大", mode: .query).map(\.text) == ["ai大"])
+        #expect(tokenizer.tokens(in: "AI大", mode: .query).last?.isTrailingLoneCJK == false)
+        #expect(tokenizer.tokens(in: "的大", mode: .query).last?.isTrailingLoneCJK == false)
         #expect(tokenizer.tokens(in: "大模型", mode: .query).last?.isTrailingLoneCJK == false)
         #expect(tokenizer.tokens(in: "华", mode: .document).last?.isTrailingLoneCJK == false)
     }

@@ -23,10 +23,11 @@ final class SearchTokenizer: FTS5CustomTokenizer {
         let mode: TokenizationMode = tokenization.contains(.query) ? .query : .document
         var code = Self.ok
         let bytes = UnsafeRawPointer(pText).assumingMemoryBound(to: UInt8.self)
-        core.tokenize(UnsafeBufferPointer(start: bytes, count: Int(nText)), mode: mode) { token, start, end, _ in
+        core.tokenize(UnsafeBufferPointer(start: bytes, count: Int(nText)), mode: mode) { token, start, end, flags in
             guard let base = token.baseAddress else { return true }
+            let colocated: CInt = flags.contains(.colocated) ? 1 : 0  // FTS5_TOKEN_COLOCATED
             code = base.withMemoryRebound(to: CChar.self, capacity: token.count) { pointer in
-                tokenCallback(context, 0, pointer, CInt(token.count), CInt(start), CInt(end))
+                tokenCallback(context, colocated, pointer, CInt(token.count), CInt(start), CInt(end))
             }
             return code == Self.ok
         }

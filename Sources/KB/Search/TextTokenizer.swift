@@ -9,6 +9,17 @@ public enum TokenizationMode: Sendable {
     case query
 }
 
+/// What the tokenizer says about a token besides its text.
+public struct TokenFlags: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// The unigram of a lone CJK character at the end of a query: matched as a prefix.
+    public static let trailingLoneCJK = TokenFlags(rawValue: 1)
+    /// At the same position as the token before (FTS5's colocated tokens).
+    public static let colocated = TokenFlags(rawValue: 2)
+}
+
 /// One token with its byte range in the UTF-8 input.
 public struct TextToken: Equatable, Sendable, CustomStringConvertible {
     /// The normalized token text (NFKC, lowercased).
@@ -20,12 +31,15 @@ public struct TextToken: Equatable, Sendable, CustomStringConvertible {
     /// True when the token is the unigram of a lone CJK character at the end of a query:
     /// such a token is matched as a prefix.
     public var isTrailingLoneCJK: Bool
+    /// True when the token stands at the same position as the one before it.
+    public var isColocated: Bool
 
-    public init(text: String, start: Int, end: Int, isTrailingLoneCJK: Bool = false) {
+    public init(text: String, start: Int, end: Int, isTrailingLoneCJK: Bool = false, isColocated: Bool = false) {
         self.text = text
         self.start = start
         self.end = end
         self.isTrailingLoneCJK = isTrailingLoneCJK
+        self.isColocated = isColocated
     }
 
     public var description: String { text }
@@ -39,10 +53,13 @@ public struct TextToken: Equatable, Sendable, CustomStringConvertible {
 ///   last character. Whitespace between two CJK characters does not end the run, so text broken by
 ///   hard wraps or spurious spaces is indexed as if it were whole.
 /// - Emoji and other symbols are tokens of one character each.
+/// - A Latin or digit run followed by a CJK character also yields, at the run's position, a
+///   junction token of the two (`500万`), so that a query ending in a number and one character
+///   (`500万`, `3个`) is one exact token rather than a prefix query over every bigram of the character.
 ///
 /// ```swift
 /// var tokenizer = TextTokenizer()
-/// tokenizer.tokens(in: "AI 大模型").map(\.text)  // ["ai", "大模", "模型", "型"]
+/// tokenizer.tokens(in: "AI 大模型").map(\.text)  // ["ai", "ai大", "大模", "模型", "型"]
 /// ```
 public struct TextTokenizer: Sendable {
     /// Normalizations of scalars outside the fast paths, computed once per tokenizer.
@@ -55,11 +72,11 @@ public struct TextTokenizer: Sendable {
         var result: [TextToken] = []
         var utf8 = Array(text.utf8)
         utf8.withUnsafeMutableBufferPointer { buffer in
-            tokenize(UnsafeBufferPointer(buffer), mode: mode) { bytes, start, end, lone in
+            tokenize(UnsafeBufferPointer(buffer), mode: mode) { bytes, start, end, flags in
                 result.append(
                     TextToken(
                         text: String(decoding: bytes, as: UTF8.self), start: start, end: end,
-                        isTrailingLoneCJK: lone))
+                        isTrailingLoneCJK: flags.contains(.trailingLoneCJK), isColocated: flags.contains(.colocated)))
                 return true
             }
         }
@@ -71,12 +88,11 @@ public struct TextTokenizer: Sendable {
     /// - Parameters:
     ///   - text: UTF-8 input. Invalid sequences are treated as separators.
     ///   - mode: ``TokenizationMode/document`` or ``TokenizationMode/query``.
-    ///   - emit: Receives the token bytes, start, end, and whether the token is a trailing lone CJK
-    ///     unigram. Returns false to stop.
+    ///   - emit: Receives the token bytes, start, end, and its ``TokenFlags``. Returns false to stop.
     public mutating func tokenize(
         _ text: UnsafeBufferPointer<UInt8>,
         mode: TokenizationMode,
-        emit: (UnsafeBufferPointer<UInt8>, Int, Int, Bool) -> Bool
+        emit: (UnsafeBufferPointer<UInt8>, Int, Int, TokenFlags) -> Bool
     ) {
         var state = RunState()
         var stopped = false
@@ -88,13 +104,14 @@ public struct TextTokenizer: Sendable {
             index += length
             guard let scalar else {
                 stopped = !state.endRun(endOfInput: false, mode: mode, emit: emit)
-                    || !state.flushWord(emit: emit)
+                    || !state.flushWord(mode: mode, emit: emit) || !state.breakJunction(mode: mode, emit: emit)
                 continue
             }
             stopped = !feed(scalar, start: start, end: index, state: &state, mode: mode, emit: emit)
         }
         if !stopped {
-            _ = state.flushWord(emit: emit) && state.endRun(endOfInput: true, mode: mode, emit: emit)
+            _ = state.flushWord(mode: mode, emit: emit) && state.endRun(endOfInput: true, mode: mode, emit: emit)
+                && state.breakJunction(mode: mode, emit: emit)
         }
     }
 
@@ -102,46 +119,46 @@ public struct TextTokenizer: Sendable {
 
     private mutating func feed(
         _ scalar: UInt32, start: Int, end: Int, state: inout RunState, mode: TokenizationMode,
-        emit: (UnsafeBufferPointer<UInt8>, Int, Int, Bool) -> Bool
+        emit: (UnsafeBufferPointer<UInt8>, Int, Int, TokenFlags) -> Bool
     ) -> Bool {
         // Full-width ASCII (ＡＩ，（）) is NFKC-equivalent to ASCII: map it without the slow path.
         let scalar = (scalar >= 0xFF01 && scalar <= 0xFF5E) ? scalar - 0xFEE0 : scalar
         switch Self.fastClass(scalar) {
         case .space:
-            return state.flushWord(emit: emit)
+            return state.flushWord(mode: mode, emit: emit)
         case .cjk:
-            return state.flushWord(emit: emit) && state.addCJK(scalar, start: start, end: end, emit: emit)
+            return state.flushWord(mode: mode, emit: emit) && state.addCJK(scalar, start: start, end: end, mode: mode, emit: emit)
         case .alnum:
             guard state.endRun(endOfInput: false, mode: mode, emit: emit) else { return false }
-            state.appendWord(Self.lowercasedASCIIOrSelf(scalar), start: start, end: end)
-            return true
+            return state.appendWord(Self.lowercasedASCIIOrSelf(scalar), start: start, end: end, mode: mode, emit: emit)
         case .separator:
-            return state.endRun(endOfInput: false, mode: mode, emit: emit) && state.flushWord(emit: emit)
+            return state.endRun(endOfInput: false, mode: mode, emit: emit) && state.flushWord(mode: mode, emit: emit)
         case .ignorable:
             return true
         case .symbol:
-            guard state.endRun(endOfInput: false, mode: mode, emit: emit), state.flushWord(emit: emit) else {
+            guard state.endRun(endOfInput: false, mode: mode, emit: emit), state.flushWord(mode: mode, emit: emit) else {
                 return false
             }
-            return state.emitSingle(scalar, start: start, end: end, emit: emit)
+            return state.emitSingle(scalar, start: start, end: end, mode: mode, emit: emit)
         case .slow:
             let mapped = slowPathMapping(scalar)
             for value in mapped {
                 let ok: Bool
                 switch Self.fastClass(value) {
-                case .space: ok = state.flushWord(emit: emit)
-                case .cjk: ok = state.flushWord(emit: emit) && state.addCJK(value, start: start, end: end, emit: emit)
+                case .space: ok = state.flushWord(mode: mode, emit: emit)
+                case .cjk: ok = state.flushWord(mode: mode, emit: emit) && state.addCJK(value, start: start, end: end, mode: mode, emit: emit)
                 case .alnum, .slow:
                     // A letter or digit of another script (or a combining mark after one).
                     if Self.isCombiningMark(value) && !state.inWord { ok = true; break }
                     ok = state.endRun(endOfInput: false, mode: mode, emit: emit)
-                    if ok { state.appendWord(Self.lowercasedASCIIOrSelf(value), start: start, end: end) }
+                        && state.appendWord(Self.lowercasedASCIIOrSelf(value), start: start, end: end, mode: mode, emit: emit)
                 case .separator:
-                    ok = state.endRun(endOfInput: false, mode: mode, emit: emit) && state.flushWord(emit: emit)
+                    ok = state.endRun(endOfInput: false, mode: mode, emit: emit) && state.flushWord(mode: mode, emit: emit)
+                        && state.breakJunction(mode: mode, emit: emit)
                 case .ignorable: ok = true
                 case .symbol:
-                    ok = state.endRun(endOfInput: false, mode: mode, emit: emit) && state.flushWord(emit: emit)
-                        && state.emitSingle(value, start: start, end: end, emit: emit)
+                    ok = state.endRun(endOfInput: false, mode: mode, emit: emit) && state.flushWord(mode: mode, emit: emit)
+                        && state.emitSingle(value, start: start, end: end, mode: mode, emit: emit)
                 }
                 if !ok { return false }
             }
@@ -289,24 +306,77 @@ private struct RunState {
     /// Longest word token kept; longer runs are cut (base64 blobs and the like).
     static let maxWordBytes = 128
 
-    mutating func appendWord(_ scalar: UInt32, start: Int, end: Int) {
+    // The last word and, once one follows it, the CJK character after it: a junction (`500万`).
+    var junction: [UInt8] = []
+    /// How many bytes of `junction` are the word.
+    var wordLength = 0
+    var junctionStart = 0
+    /// A word just ended and nothing but whitespace followed: a CJK character now makes a junction.
+    var hasJunction = false
+    /// The junction holds its CJK character.
+    var juncted = false
+    /// In a query the word is held back until it is known whether the query ends with that word and
+    /// one CJK character: then the junction token alone stands for both.
+    var heldWord = false
+    var heldStart = 0
+    var heldEnd = 0
+
+    mutating func appendWord(
+        _ scalar: UInt32, start: Int, end: Int, mode: TokenizationMode,
+        emit: (UnsafeBufferPointer<UInt8>, Int, Int, TokenFlags) -> Bool
+    ) -> Bool {
         if !inWord {
+            guard breakJunction(mode: mode, emit: emit) else { return false }
             inWord = true
             wordStart = start
             word.removeAll(keepingCapacity: true)
         }
         wordEnd = end
         if word.count < Self.maxWordBytes { Self.appendUTF8(scalar, to: &word) }
+        return true
     }
 
-    mutating func flushWord(emit: (UnsafeBufferPointer<UInt8>, Int, Int, Bool) -> Bool) -> Bool {
+    mutating func flushWord(mode: TokenizationMode, emit: (UnsafeBufferPointer<UInt8>, Int, Int, TokenFlags) -> Bool)
+        -> Bool
+    {
         guard inWord else { return true }
         inWord = false
-        return word.withUnsafeBufferPointer { emit($0, wordStart, wordEnd, false) }
+        guard breakJunction(mode: mode, emit: emit) else { return false }
+        junction.removeAll(keepingCapacity: true)
+        junction.append(contentsOf: word)
+        wordLength = word.count
+        junctionStart = wordStart
+        hasJunction = true
+        if mode == .query {
+            heldWord = true
+            heldStart = wordStart
+            heldEnd = wordEnd
+            return true
+        }
+        return word.withUnsafeBufferPointer { emit($0, wordStart, wordEnd, []) }
+    }
+
+    /// Emits the word held back in a query.
+    mutating func releaseHeldWord(emit: (UnsafeBufferPointer<UInt8>, Int, Int, TokenFlags) -> Bool) -> Bool {
+        guard heldWord else { return true }
+        heldWord = false
+        return junction.withUnsafeBufferPointer { buffer in
+            emit(UnsafeBufferPointer(rebasing: buffer[0..<wordLength]), heldStart, heldEnd, [])
+        }
+    }
+
+    /// Something other than whitespace or a CJK character follows: no junction, and a held word goes out.
+    mutating func breakJunction(mode: TokenizationMode, emit: (UnsafeBufferPointer<UInt8>, Int, Int, TokenFlags) -> Bool)
+        -> Bool
+    {
+        hasJunction = false
+        juncted = false
+        return releaseHeldWord(emit: emit)
     }
 
     mutating func addCJK(
-        _ scalar: UInt32, start: Int, end: Int, emit: (UnsafeBufferPointer<UInt8>, Int, Int, Bool) -> Bool
+        _ scalar: UInt32, start: Int, end: Int, mode: TokenizationMode,
+        emit: (UnsafeBufferPointer<UInt8>, Int, Int, TokenFlags) -> Bool
     ) -> Bool {
         defer {
             previous = scalar
@@ -315,17 +385,31 @@ private struct RunState {
             hasPrevious = true
             runLength += 1
         }
+        if hasJunction && !hasPrevious {
+            // A word, then this character: the junction token, at the word's position.
+            Self.appendUTF8(scalar, to: &junction)
+            hasJunction = false
+            juncted = true
+            if mode == .document {
+                return junction.withUnsafeBufferPointer { emit($0, junctionStart, end, [.colocated]) }
+            }
+            return true
+        }
+        // The run goes on past the junction's character: a held word goes out as it is.
+        juncted = false
+        guard releaseHeldWord(emit: emit) else { return false }
         guard hasPrevious else { return true }
         scratch.removeAll(keepingCapacity: true)
         Self.appendUTF8(previous, to: &scratch)
         Self.appendUTF8(scalar, to: &scratch)
-        return scratch.withUnsafeBufferPointer { emit($0, previousStart, end, false) }
+        return scratch.withUnsafeBufferPointer { emit($0, previousStart, end, []) }
     }
 
     /// Ends the current CJK run. In a document, and in a query when something follows the run,
-    /// the last character is emitted as a unigram. At the end of a query only a lone character is.
+    /// the last character is emitted as a unigram. At the end of a query only a lone character is,
+    /// and a query that ends with a word and one character ends with their junction token instead.
     mutating func endRun(
-        endOfInput: Bool, mode: TokenizationMode, emit: (UnsafeBufferPointer<UInt8>, Int, Int, Bool) -> Bool
+        endOfInput: Bool, mode: TokenizationMode, emit: (UnsafeBufferPointer<UInt8>, Int, Int, TokenFlags) -> Bool
     ) -> Bool {
         guard hasPrevious else { return true }
         defer {
@@ -333,19 +417,28 @@ private struct RunState {
             runLength = 0
         }
         let lone = runLength == 1
+        if mode == .query && endOfInput && heldWord && juncted && lone {
+            heldWord = false
+            juncted = false
+            return junction.withUnsafeBufferPointer { emit($0, heldStart, previousEnd, []) }
+        }
+        juncted = false
+        guard releaseHeldWord(emit: emit) else { return false }
         if mode == .query && endOfInput && !lone { return true }
         scratch.removeAll(keepingCapacity: true)
         Self.appendUTF8(previous, to: &scratch)
-        let trailingLone = mode == .query && endOfInput && lone
-        return scratch.withUnsafeBufferPointer { emit($0, previousStart, previousEnd, trailingLone) }
+        let flags: TokenFlags = mode == .query && endOfInput && lone ? [.trailingLoneCJK] : []
+        return scratch.withUnsafeBufferPointer { emit($0, previousStart, previousEnd, flags) }
     }
 
     mutating func emitSingle(
-        _ scalar: UInt32, start: Int, end: Int, emit: (UnsafeBufferPointer<UInt8>, Int, Int, Bool) -> Bool
+        _ scalar: UInt32, start: Int, end: Int, mode: TokenizationMode,
+        emit: (UnsafeBufferPointer<UInt8>, Int, Int, TokenFlags) -> Bool
     ) -> Bool {
+        guard breakJunction(mode: mode, emit: emit) else { return false }
         scratch.removeAll(keepingCapacity: true)
         Self.appendUTF8(scalar & ~TextTokenizer.symbolMarker, to: &scratch)
-        return scratch.withUnsafeBufferPointer { emit($0, start, end, false) }
+        return scratch.withUnsafeBufferPointer { emit($0, start, end, []) }
     }
 
     @inline(__always)
