@@ -26,9 +26,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
+        // libcurl's headers; the library itself is loaded by `kb sync` when it runs (Sources/CCurl/shim.h),
+        // so it is not linked: no pkgConfig, whose flags would link it into every start-up.
         .systemLibrary(
             name: "CCurl",
-            pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .systemLibrary(

@@ -8,8 +8,12 @@ enum Terminal {
 
     /// True when stdout is a terminal that takes color.
     static var useColor: Bool {
-        let environment = ProcessInfo.processInfo.environment
-        return stdoutIsTerminal && environment["NO_COLOR"].map(\.isEmpty) != false && environment["TERM"] != "dumb"
+        stdoutIsTerminal && (environment("NO_COLOR") ?? "").isEmpty && environment("TERM") != "dumb"
+    }
+
+    /// One environment variable (ProcessInfo builds a dictionary of all of them, slowly).
+    static func environment(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
     }
 
     static func printError(_ message: String, prefixed: Bool = true) {
@@ -51,7 +55,7 @@ enum Terminal {
 
     /// The first `length` characters of a text on one line.
     static func oneLine(_ text: String, length: Int = 60) -> String {
-        let flat = text.replacingOccurrences(of: "\n", with: " ")
+        let flat = String(text.map { $0 == "\n" ? " " : $0 })
         return flat.count > length ? String(flat.prefix(length)) + "…" : flat
     }
 }

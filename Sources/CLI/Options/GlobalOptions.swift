@@ -12,12 +12,14 @@ struct GlobalOptions: ParsableArguments {
 
     /// The path of the knowledge base.
     var databasePath: String {
-        DatabaseLocation.resolve(flag: db, environment: ProcessInfo.processInfo.environment)
+        var environment: [String: String] = [:]
+        for name in ["KB_DB", "XDG_DATA_HOME", "HOME"] { environment[name] = Terminal.environment(name) }
+        return DatabaseLocation.resolve(flag: db, environment: environment)
     }
 
     /// The clock: the system's, shifted by $KB_CLOCK_OFFSET_MS (for testing clock skew).
     var clock: Clock {
-        if let text = ProcessInfo.processInfo.environment["KB_CLOCK_OFFSET_MS"], let offset = Int64(text) {
+        if let text = Terminal.environment("KB_CLOCK_OFFSET_MS"), let offset = Int64(text) {
             return Clock.system.offset(by: offset)
         }
         return .system

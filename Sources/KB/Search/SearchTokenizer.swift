@@ -42,6 +42,10 @@ final class SearchTokenizer: FTS5CustomTokenizer {
 final class CharacterTokenizer: FTS5CustomTokenizer {
     static let name = "kb_chars"
 
+    /// Characters of the BMP seen in the current text (SQLite calls a tokenizer from one thread at a time).
+    private var seen = [UInt64](repeating: 0, count: 1024)
+    private var touched: [UInt32] = []
+
     init(db: Database, arguments: [String]) throws {}
 
     func tokenize(
@@ -55,12 +59,22 @@ final class CharacterTokenizer: FTS5CustomTokenizer {
         let bytes = UnsafeBufferPointer(
             start: UnsafeRawPointer(pText).assumingMemoryBound(to: UInt8.self), count: Int(nText))
         var index = 0
-        var seen = Set<UInt32>()
+        defer {
+            for scalar in touched { seen[Int(scalar >> 6)] = 0 }
+            touched.removeAll(keepingCapacity: true)
+        }
         while index < bytes.count {
             let start = index
             let (scalar, length) = TextTokenizer.decode(bytes, at: index)
             index += length
-            guard let scalar, TextTokenizer.fastClass(scalar) == .cjk, seen.insert(scalar).inserted else { continue }
+            guard let scalar, TextTokenizer.fastClass(scalar) == .cjk else { continue }
+            if scalar < 0x10000 {
+                // Each character once per text: a bitmap over the BMP, cleared after the call.
+                let bit: UInt64 = 1 << (scalar & 63)
+                if seen[Int(scalar >> 6)] & bit != 0 { continue }
+                seen[Int(scalar >> 6)] |= bit
+                touched.append(scalar)
+            }
             let code = pText.advanced(by: start).withMemoryRebound(to: CChar.self, capacity: length) { token in
                 tokenCallback(context, 0, token, CInt(length), CInt(start), CInt(start + length))
             }

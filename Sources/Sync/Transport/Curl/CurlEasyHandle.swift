@@ -3,7 +3,7 @@ import Foundation
 
 /// libcurl's global state, initialized once before the first handle.
 private let curlGlobalInit: Void = {
-    curl_global_init(Int(CURL_GLOBAL_ALL))
+    kb_curl_global_init(Int(CURL_GLOBAL_ALL))
 }()
 
 /// Owns one libcurl easy handle; frees it when released.
@@ -13,16 +13,20 @@ final class CurlEasyHandle {
     let handle: UnsafeMutableRawPointer
 
     init() throws {
+        guard kb_curl_available() != 0 else {
+            throw SyncError(
+                .configuration, "kb cannot load libcurl (libcurl.so.4); install it with 'apt-get install libcurl4'.")
+        }
         _ = curlGlobalInit
-        guard let handle = curl_easy_init() else {
+        guard let handle = kb_curl_easy_init() else {
             throw SyncError(.unreachable, "libcurl could not create a connection handle.")
         }
         self.handle = handle
     }
 
-    deinit { curl_easy_cleanup(handle) }
+    deinit { kb_curl_easy_cleanup(handle) }
 
-    func reset() { curl_easy_reset(handle) }
+    func reset() { kb_curl_easy_reset(handle) }
 
     func set(_ option: CURLoption, _ value: Int) throws {
         try check(kb_curl_setopt_long(handle, option, value), option: "\(option.rawValue)")
@@ -59,10 +63,10 @@ final class CurlEasyHandle {
 
     /// Runs the transfer; returns nil on success or the error text.
     func perform(errorBuffer: UnsafeMutablePointer<CChar>) -> (CURLcode, String?) {
-        let code = curl_easy_perform(handle)
+        let code = kb_curl_easy_perform(handle)
         guard code != CURLE_OK else { return (code, nil) }
         let detail = String(cString: errorBuffer)
-        return (code, detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)
+        return (code, detail.isEmpty ? String(cString: kb_curl_easy_strerror(code)) : detail)
     }
 
     func responseCode() -> Int {
@@ -74,7 +78,7 @@ final class CurlEasyHandle {
     private func check(_ code: CURLcode, option: String) throws {
         guard code == CURLE_OK else {
             throw SyncError(
-                .configuration, "libcurl refused option \(option): \(String(cString: curl_easy_strerror(code))).")
+                .configuration, "libcurl refused option \(option): \(String(cString: kb_curl_easy_strerror(code))).")
         }
     }
 }

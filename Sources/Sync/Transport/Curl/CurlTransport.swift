@@ -64,9 +64,9 @@ public final class CurlTransport: HubTransport, @unchecked Sendable {
             try easy.setBody(request.body ?? [])
         }
         var list: UnsafeMutablePointer<curl_slist>?
-        for (name, value) in request.headers { list = curl_slist_append(list, "\(name): \(value)") }
-        list = curl_slist_append(list, "Expect:")
-        defer { curl_slist_free_all(list) }
+        for (name, value) in request.headers { list = kb_curl_slist_append(list, "\(name): \(value)") }
+        list = kb_curl_slist_append(list, "Expect:")
+        defer { kb_curl_slist_free_all(list) }
         try easy.set(headers: list)
 
         let sink = Sink()
