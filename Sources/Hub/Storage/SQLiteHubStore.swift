@@ -123,7 +123,7 @@ public final class SQLiteHubStore: HubStore {
                 } else {
                     known =
                         try Int64.fetchOne(
-                            db, sql: "SELECT max_seq FROM replicas WHERE kb = ? AND replica = ?",
+                            db.cachedStatement(sql: "SELECT max_seq FROM replicas WHERE kb = ? AND replica = ?"),
                             arguments: [knowledgeBase, change.replica]) ?? 0
                 }
                 if change.seq <= known {
@@ -143,11 +143,9 @@ public final class SQLiteHubStore: HubStore {
                     throw HubStoreError(.sequenceGap(replica: change.replica, expected: known + 1, got: change.seq))
                 }
                 head += 1
-                try db.execute(
-                    sql: """
-                        INSERT INTO log (kb, hub_seq, replica, seq, payload, received_at) VALUES (?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [knowledgeBase, head, change.replica, change.seq, Data(change.payload), receivedAt])
+                try db.cachedStatement(
+                    sql: "INSERT INTO log (kb, hub_seq, replica, seq, payload, received_at) VALUES (?, ?, ?, ?, ?, ?)"
+                ).execute(arguments: [knowledgeBase, head, change.replica, change.seq, Data(change.payload), receivedAt])
                 maxima[change.replica] = change.seq
                 accepted += 1
             }

@@ -32,6 +32,7 @@ public enum Materializer {
     public static func article(_ db: Database, id: String, now: Int64) throws -> Bool {
         let creations = try creationHeads(db, id: id, as: ArticleCreation.self)
         guard let creation = creations.last?.value else { return false }
+        let decoded = Dictionary(creations.map { ($0.head.rowid, $0.value) }, uniquingKeysWith: { first, _ in first })
         let existing = try Article.fetch(db, id: id)
         var article = creation.article(id: id, updatedAt: existing?.updatedAt ?? now)
         if let existing { article.createdAt = min(existing.createdAt, creation.createdAt) }
@@ -50,8 +51,9 @@ public enum Materializer {
         }
         var conflicts: Set<String> = []
         for field in Article.textFields {
-            let values = try headValues(db, id: id, field: field, entity: .article) { json in
-                try JSONText.decode(ArticleCreation.self, from: json).text(field).map(JSONText.string)
+            let values = try headValues(db, id: id, field: field, entity: .article) { rowid, json in
+                try (decoded[rowid] ?? JSONText.decode(ArticleCreation.self, from: json)).text(field)
+                    .map(JSONText.string)
             }
             let isLongText = field == "body"
             if let value = try resolve(
@@ -83,12 +85,13 @@ public enum Materializer {
     public static func annotation(_ db: Database, id: String, now: Int64) throws {
         let creations = try creationHeads(db, id: id, as: AnnotationCreation.self)
         guard let creation = creations.last?.value else { return }
+        let decoded = Dictionary(creations.map { ($0.head.rowid, $0.value) }, uniquingKeysWith: { first, _ in first })
         let existing = try Annotation.fetch(db, id: id)
         var annotation = creation.annotation(id: id, updatedAt: existing?.updatedAt ?? now)
         var conflicts: Set<String> = []
         for (field, isLongText) in [("note", true), ("color", false)] {
-            let values = try headValues(db, id: id, field: field, entity: .annotation) { json in
-                let created = try JSONText.decode(AnnotationCreation.self, from: json)
+            let values = try headValues(db, id: id, field: field, entity: .annotation) { rowid, json in
+                let created = try decoded[rowid] ?? JSONText.decode(AnnotationCreation.self, from: json)
                 return JSONText.string(field == "note" ? created.note : created.color)
             }
             if let value = try resolve(
@@ -121,8 +124,8 @@ public enum Materializer {
     public static func tag(_ db: Database, id: String, now: Int64) throws {
         let creations = try creationHeads(db, id: id, as: TagCreation.self)
         guard let creation = creations.last?.value else { return }
-        let values = try headValues(db, id: id, field: "present", entity: .tag) { json in
-            try JSONText.decode(TagCreation.self, from: json).present ? "true" : "false"
+        let values = try headValues(db, id: id, field: "present", entity: .tag) { _, _ in
+            creation.present ? "true" : "false"
         }
         let winner = values.max { isOlder($0.head, $1.head) }
         let present = try winner?.json.map(JSONText.decodeBool) ?? creation.present
@@ -161,15 +164,24 @@ public enum Materializer {
     }
 
     /// The heads of a field with their values.
+    ///
+    /// - Parameters:
+    ///   - fromCreation: The field's value in a creation, given the creation's row id (so that callers
+    ///     reuse what ``creationHeads(_:id:as:)`` decoded) and its JSON.
     static func headValues(
-        _ db: Database, id: String, field: String, entity: EntityKind, fromCreation: (String) throws -> String?
+        _ db: Database, id: String, field: String, entity: EntityKind,
+        fromCreation: (Int64, String) throws -> String?
     ) throws -> [HeadValue] {
         try ChangeStore.heads(db, entityID: id, field: field).compactMap { head in
-            guard let change = try ChangeStore.change(db, rowid: head.rowid) else { return nil }
-            if change.field == Change.createField {
-                return HeadValue(head: head, json: try change.value.flatMap(fromCreation), isCreation: true)
+            if head.field == Change.createField {
+                guard let change = try ChangeStore.change(db, rowid: head.rowid), let value = change.value else {
+                    return nil
+                }
+                return HeadValue(head: head, json: try fromCreation(head.rowid, value), isCreation: true)
             }
-            return HeadValue(head: head, json: change.value, isCreation: false)
+            let value = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT value FROM changes WHERE rowid = ?"), arguments: [head.rowid])
+            return HeadValue(head: head, json: value, isCreation: false)
         }
     }
 
