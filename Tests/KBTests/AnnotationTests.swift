@@ -673,3 +673,60 @@ extension AnnotationTests {
         #expect(text.string(start..<end) == changed)
     }
 }
+
+extension AnnotationTests {
+    /// A paragraph printed twice in one article: the reader highlights it in the first copy, then an edit two
+    /// characters before the highlight breaks the first copy's context. The highlight stays on the first
+    /// copy, anchored, instead of jumping to the second copy whose context is still intact.
+    @Test(arguments: [
+        ("上来，做到", "上来插入了几个字，做到"),
+        ("部署上来，做到", "部署，做到"),
+        ("决策部署上来", "决策安排上来"),
+    ])
+    func repeatedParagraph_editBesideTheQuote_staysOnItsOwnCopy(old: String, new: String) throws {
+        let kb = try KnowledgeBase.inMemory()
+        let paragraph =
+            "会议强调，今年是承上启下的关键一年。会议指出，各地要把思想统一到中央的决策部署上来，做到认识到位、责任到位、措施到位，"
+            + "确保各项任务落实，以优异成绩迎接新中国成立五十周年，同时要加强督促检查。"
+        let filler = String(repeating: Passage.p2 + Passage.p3, count: 6)
+        let body = Passage.p1 + "\n\n" + paragraph + "\n\n" + filler + "\n\n" + paragraph + "\n\n" + Passage.p4
+        let article = try kb.addArticle(title: "重复段落", body: body)
+        let quote = "认识到位、责任到位"
+        let annotation = try kb.annotate(article.id, target: .quote(quote, occurrence: 1, prefix: nil, suffix: nil))
+        #expect(annotation.state == .anchored)
+        let firstStart = try #require(body.range(of: quote))
+        #expect(annotation.start == body.unicodeScalars[..<firstStart.lowerBound].count)
+
+        // Two characters before the quote ("做到" stays), the words before them change in the first copy.
+        let firstCopy = try #require(body.range(of: paragraph))
+        var edited = body
+        edited.replaceSubrange(firstCopy, with: paragraph.replacingOccurrences(of: old, with: new))
+        #expect(edited != body)
+        _ = try kb.editArticle(article.id, body: edited)
+
+        let after = try #require(try kb.notes().first { $0.id == annotation.id })
+        #expect(after.state == .anchored)
+        let firstQuote = try #require(edited.range(of: quote))
+        #expect(after.start == edited.unicodeScalars[..<firstQuote.lowerBound].count)
+        #expect(try Self.selected(after, in: kb) == quote)
+    }
+
+    /// An exact quote found only beside an intact piece of its context (both sides touched by edits, a
+    /// copy elsewhere in other context) is anchored, not fuzzy: none of its characters changed.
+    @Test func exactQuote_contextTouchedOnBothSides_isAnchoredInPlace() throws {
+        let kb = try KnowledgeBase.inMemory()
+        let quote = "诸多小党的合纵连横使日本政局"
+        let before = "，这次选举结束以后的日子里"
+        let body = Passage.p1 + "评论认为" + before + quote + "更加扑朔迷离，各方都在观望。" + Passage.p2
+        let article = try kb.addArticle(title: "政局", body: body)
+        let annotation = try kb.annotate(article.id, target: .quote(quote, occurrence: nil, prefix: nil, suffix: nil))
+        // Thirteen characters before the quote and two after it stay; the rest of its context changes.
+        let edited =
+            Passage.p1 + "社论指出" + before + quote + "更加难测，大家都在观望。" + Passage.p2 + "另据报道，" + quote + "。"
+        _ = try kb.editArticle(article.id, body: edited)
+        let after = try #require(try kb.notes().first { $0.id == annotation.id })
+        let expected = CodePoints(Passage.p1 + "社论指出" + before).count
+        #expect(after.range == expected..<(expected + CodePoints(quote).count))
+        #expect(after.state == .anchored)
+    }
+}

@@ -80,11 +80,20 @@ public enum Anchoring {
         // 2. The exact quote elsewhere: the occurrence whose context fits best, nearest the old place.
         let found = occurrences(of: quote, in: text, limit: 10_000)
         if !found.isEmpty {
+            // Occurrences with one side of their context intact are ranked by how much of the whole
+            // context survives around them, edits beside the quote allowed: a passage repeated
+            // elsewhere with its context intact does not win over the quote where it was, whose
+            // context an edit two characters away broke.
+            let contexts = found.map { contextScore(text, start: $0, end: $0 + m, prefix: prefix, suffix: suffix) }
+            let supported = contexts.contains { $0 >= 1.0 }
             var best: (score: Double, start: Int)?
-            for start in found {
-                let context = contextScore(text, start: start, end: start + m, prefix: prefix, suffix: suffix)
+            for (start, context) in zip(found, contexts) {
+                if supported && context < 1.0 { continue }
+                let fit =
+                    supported
+                    ? looseContextScore(text, start: start, end: start + m, prefix: prefix, suffix: suffix) : context
                 let distance = Double(abs(start - hint)) / Double(max(n, 1))
-                let score = context * 2 - distance
+                let score = fit * 2 - distance
                 if best == nil || score > best!.score { best = (score, start) }
             }
             if let best {
@@ -95,7 +104,7 @@ public enum Anchoring {
                 // The same words in other context lose to the passage still in its own context with a
                 // character or two changed: a highlight is not moved to a look-alike.
                 if let range = approximateMatch(quote, prefix: prefix, suffix: suffix, in: text, hint: hint) {
-                    return AnchorResult(state: .fuzzy, range: range)
+                    return approximate(range, quote: quote, in: text)
                 }
                 let near = m >= shortQuote && abs(best.start - hint) <= 2 * m + AnchorSelector.contextLength
                 if m >= longQuote || context >= 0.5 || near {
@@ -107,9 +116,15 @@ public enum Anchoring {
 
         // 3. An approximate match next to intact context.
         if let range = approximateMatch(quote, prefix: prefix, suffix: suffix, in: text, hint: hint) {
-            return AnchorResult(state: .fuzzy, range: range)
+            return approximate(range, quote: quote, in: text)
         }
         return AnchorResult(state: .orphaned, range: nil)
+    }
+
+    /// A match found next to intact context: anchored when none of the quote's characters changed.
+    static func approximate(_ range: Range<Int>, quote: CodePoints, in text: CodePoints) -> AnchorResult {
+        let exact = range.count == quote.count && text.matches(quote, at: range.lowerBound)
+        return AnchorResult(state: exact ? .anchored : .fuzzy, range: range)
     }
 
     /// How well the text around a range agrees with the stored context: 0 (not at all) to 2 (both sides).
@@ -136,6 +151,45 @@ public enum Anchoring {
             score += Double(agree) / Double(suffix.count)
         }
         return score
+    }
+
+    /// Like ``contextScore(_:start:end:prefix:suffix:)``, but counting the context's characters found in
+    /// order near the quote (their longest common subsequence), so that a few characters inserted, removed
+    /// or replaced beside the quote cost only those characters.
+    static func looseContextScore(
+        _ text: CodePoints, start: Int, end: Int, prefix: CodePoints, suffix: CodePoints
+    ) -> Double {
+        var score = 0.0
+        if prefix.isEmpty {
+            score += start == 0 ? 1 : 0.5
+        } else {
+            let from = max(0, start - prefix.count - contextSlack)
+            score += Double(commonSubsequence(prefix.scalars[...], text.scalars[from..<start])) / Double(prefix.count)
+        }
+        if suffix.isEmpty {
+            score += end == text.count ? 1 : 0.5
+        } else {
+            let to = min(text.count, end + suffix.count + contextSlack)
+            score += Double(commonSubsequence(suffix.scalars[...], text.scalars[end..<to])) / Double(suffix.count)
+        }
+        return score
+    }
+
+    /// Characters an edit beside the quote may add to its context for ``looseContextScore``.
+    static let contextSlack = 16
+
+    /// Length of the longest common subsequence of two short runs of code points.
+    static func commonSubsequence(_ a: ArraySlice<UInt32>, _ b: ArraySlice<UInt32>) -> Int {
+        guard !a.isEmpty, !b.isEmpty else { return 0 }
+        var previous = [Int](repeating: 0, count: b.count + 1)
+        var current = previous
+        for x in a {
+            for (j, y) in b.enumerated() {
+                current[j + 1] = x == y ? previous[j] + 1 : max(previous[j + 1], current[j])
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
     }
 
     /// Start offsets of a pattern in a text.
