@@ -26,7 +26,7 @@ enum Terminal {
 
     /// Prints a JSON value (dictionaries, arrays, strings, numbers, NSNull) with sorted keys.
     static func printJSON(_ value: Any) throws {
-        FileHandle.standardOutput.write(Data((JSONWriter.write(value) + "\n").utf8))
+        JSONWriter.print(value, to: .standardOutput)
     }
 
     // MARK: - Styles

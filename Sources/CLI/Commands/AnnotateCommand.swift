@@ -100,7 +100,7 @@ struct NotesCommand: ParsableCommand {
         let kb = try global.open()
         let annotations = try kb.notes(NotesFilter(articleID: id, tag: tag, orphanedOnly: orphaned))
         if global.json {
-            try Terminal.printJSON(annotations.map(JSONShapes.annotation))
+            JSONWriter.printAnnotations(annotations, to: .standardOutput)
             return
         }
         if annotations.isEmpty {

@@ -66,6 +66,27 @@ extension Annotation: FetchableRecord {
             isDeleted: row["deleted"])
     }
 
+    /// The columns ``fetchByColumns(_:sql:arguments:)`` reads, in its order.
+    static let columns = """
+        id, article_id, quote, prefix, suffix, anchor_start, anchor_end, start, "end", state, note, color,
+        created_at, updated_at, deleted
+        """
+
+    /// Annotations from a query that selects ``columns``: read by position, for long listings.
+    static func fetchByColumns(_ db: Database, sql: String, arguments: StatementArguments) throws -> [Annotation] {
+        var result: [Annotation] = []
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try rows.next() {
+            let stateName: String = row[9]
+            result.append(
+                Annotation(
+                    id: row[0], articleID: row[1], quote: row[2], prefix: row[3], suffix: row[4], anchorStart: row[5],
+                    anchorEnd: row[6], start: row[7], end: row[8], state: AnchorState(rawValue: stateName) ?? .orphaned,
+                    note: row[10], color: row[11], createdAt: row[12], updatedAt: row[13], isDeleted: row[14]))
+        }
+        return result
+    }
+
     /// Inserts the row, or updates it; the full-text index follows in the same transaction.
     public func save(_ db: Database) throws {
         let arguments: StatementArguments = [

@@ -254,12 +254,11 @@ extension KnowledgeBase {
         guard !ids.isEmpty else { return [:] }
         var result: [String: [String]] = [:]
         if ids.count > 2000 {
-            // Many records: one pass over every present tag is cheaper than many lookups.
-            let wanted = Set(ids)
+            // Many records: one pass over every present tag is cheaper than many lookups. The result may
+            // hold other records' tags too; callers look up the ids they asked for.
             let rows = try Row.fetchCursor(db, sql: "SELECT entity_id, tag FROM tags WHERE present = 1 ORDER BY norm")
             while let row = try rows.next() {
-                let id: String = row[0]
-                if wanted.contains(id) { result[id, default: []].append(row[1]) }
+                result[row[0] as String, default: []].append(row[1])
             }
             return result
         }
