@@ -125,6 +125,7 @@ let package = Package(
                 "Sync",
                 "KB",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
