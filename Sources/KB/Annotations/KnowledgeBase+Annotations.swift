@@ -167,12 +167,7 @@ extension KnowledgeBase {
     public func notes(_ filter: NotesFilter = NotesFilter()) throws -> [Annotation] {
         let articleID = try filter.articleID.map { try resolveArticleID($0) }
         return try read { db in
-            // Deleted articles are few: leaving out their annotations by a list is cheaper than joining
-            // every annotation to its article.
-            var sql = """
-                SELECT \(Annotation.columns) FROM annotations
-                WHERE deleted = 0 AND article_id NOT IN (SELECT id FROM articles WHERE deleted = 1)
-                """
+            var sql = "SELECT \(Annotation.columns) FROM annotations WHERE deleted = 0"
             var arguments: StatementArguments = []
             if let articleID {
                 sql += " AND article_id = ?"
@@ -185,11 +180,36 @@ extension KnowledgeBase {
             if filter.orphanedOnly { sql += " AND state = 'orphaned'" }
             // Read in table order and sorted here: cheaper than visiting the rows in index order.
             var annotations = try Annotation.fetchByColumns(db, sql: sql, arguments: arguments)
-            annotations.sort { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+            // Only annotations whose article is here and live (one may arrive by sync before its article):
+            // checked here, cheaper than joining every annotation to its article.
+            let live = try Self.liveArticles(db, of: annotations)
+            annotations.removeAll { !live.contains($0.articleID) }
+            // Table order is creation order unless sync brought older annotations later.
+            let before = { (a: Annotation, b: Annotation) in (a.createdAt, a.id) < (b.createdAt, b.id) }
+            if zip(annotations, annotations.dropFirst()).contains(where: { before($1, $0) }) {
+                annotations.sort(by: before)
+            }
             let tags = try Self.tagsByEntity(db, ids: annotations.map(\.id))
             for index in annotations.indices { annotations[index].tags = tags[annotations[index].id] ?? [] }
             return annotations
         }
+    }
+
+    /// Which of the annotations' articles are here and not deleted (perhaps others too).
+    static func liveArticles(_ db: Database, of annotations: [Annotation]) throws -> Set<String> {
+        guard annotations.count <= 2000 else {
+            return try Set(String.fetchAll(db, sql: "SELECT id FROM articles WHERE deleted = 0"))
+        }
+        var live: Set<String> = []
+        let list = Array(Set(annotations.map(\.articleID)))
+        for chunk in stride(from: 0, to: list.count, by: 500) {
+            let part = Array(list[chunk..<min(list.count, chunk + 500)])
+            live.formUnion(
+                try String.fetchAll(
+                    db, sql: "SELECT id FROM articles WHERE deleted = 0 AND id IN (\(databaseQuestionMarks(count: part.count)))",
+                    arguments: StatementArguments(part)))
+        }
+        return live
     }
 
     static func annotations(_ db: Database, articleID: String) throws -> [Annotation] {
