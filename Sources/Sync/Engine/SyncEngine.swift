@@ -186,12 +186,28 @@ public struct SyncEngine: Sendable {
         // the hub had when the sync began if others keep pushing meanwhile.
         var pagesPastStartingHead = 0
         var resets = 0
+        // The next page is fetched and decoded while this one is applied. A page fetched for nothing (the
+        // apply failed, or the loop ends) is dropped: the cursor only moves with what was applied.
+        let exclude = excludeOwn ? me : nil
+        let pageSize = self.pageSize
+        var prefetched: Task<PullResponse, any Error>?
+        defer { prefetched?.cancel() }
         while pagesPastStartingHead < 5 {
             let page: PullResponse
             do {
-                page = try await client.pull(
-                    after: cursor, limit: pageSize, exclude: excludeOwn ? me : nil, expect: cursorID)
+                if let next = prefetched {
+                    prefetched = nil
+                    page = try await next.value
+                } else {
+                    page = try await client.pull(after: cursor, limit: pageSize, exclude: exclude, expect: cursorID)
+                }
                 report.requests += 1
+                if page.next < page.head && page.next != cursor {
+                    let (after, expect) = (page.next, page.nextID)
+                    prefetched = Task {
+                        try await client.pull(after: after, limit: pageSize, exclude: exclude, expect: expect)
+                    }
+                }
             } catch let error as SyncError where error.code == HubErrorCode.historyChanged {
                 report.requests += 1
                 cursor = 0

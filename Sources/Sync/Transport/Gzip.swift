@@ -3,9 +3,12 @@ internal import CZlib
 /// gzip with zlib, for request bodies (the hub decompresses them) and in tests.
 public enum Gzip {
     /// Compresses bytes into a gzip member.
+    ///
+    /// zlib's fastest level: on sync pages of Chinese text it is four times as fast as the default level
+    /// for about a tenth more bytes, and a page is compressed while a replica waits for it.
     public static func compress(_ bytes: [UInt8]) throws -> [UInt8] {
         var stream = z_stream()
-        guard kb_deflate_init_gzip(&stream, Z_DEFAULT_COMPRESSION) == Z_OK else { throw error("deflateInit2") }
+        guard kb_deflate_init_gzip(&stream, Z_BEST_SPEED) == Z_OK else { throw error("deflateInit2") }
         defer { deflateEnd(&stream) }
         var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(bytes.count))) + 32)
         var input = bytes
