@@ -75,7 +75,8 @@ struct RunCommand: AsyncParsableCommand {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
             (0...65535).contains(port), colon > text.startIndex
         else {
-            throw HubCommand.Failure(message: "--listen '\(text)' is not HOST:PORT, for example 127.0.0.1:8765.", code: 64)
+            throw HubCommand.Failure(
+                message: "--listen '\(text)' is not HOST:PORT, for example 127.0.0.1:8765.", code: 64)
         }
         return (String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
     }

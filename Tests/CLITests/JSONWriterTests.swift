@@ -67,7 +67,8 @@ struct JSONWriterTests {
     }
 
     @Test func generalWriter_sortsKeys_andIndentsByTwo() {
-        let text = JSONWriter.write(["b": [1, "二"], "a": ["z": NSNull(), "y": true, "x": 2.5], "c": [String]()] as [String: Any])
+        let text = JSONWriter.write(
+            ["b": [1, "二"], "a": ["z": NSNull(), "y": true, "x": 2.5], "c": [String]()] as [String: Any])
         #expect(
             text == """
                 {

@@ -32,12 +32,16 @@ struct CleanerTests {
 extension CleanerTests {
     /// The byte-level whitespace test agrees with the character classes on every kind of space.
     @Test func byteLevelSpaceTestAgreesWithCharacterClasses() {
-        let pieces = ["中", "文", "A", "1", "，", "“", "—", "…", " ", "\t", "\u{00A0}", "\u{2003}", "\u{200B}", "\u{202F}",
-            "\u{205F}", "\u{3000}", "\u{FEFF}", "\u{2010}", "\u{3001}", "\u{FF0C}", "😀", "𠮷"]
+        let pieces = [
+            "中", "文", "A", "1", "，", "“", "—", "…", " ", "\t", "\u{00A0}", "\u{2003}", "\u{200B}", "\u{202F}",
+            "\u{205F}", "\u{3000}", "\u{FEFF}", "\u{2010}", "\u{3001}", "\u{FF0C}", "😀", "𠮷",
+        ]
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<2000 {
-            let text = (0..<Int.random(in: 0...8, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }
-                .joined()
+            let text = (0..<Int.random(in: 0...8, using: &generator)).map { _ in
+                pieces.randomElement(using: &generator)!
+            }
+            .joined()
             #expect(
                 TextCleaner.containsSpace(text.utf8) == text.unicodeScalars.contains(where: TextCleaner.isSpace),
                 "\(text.unicodeScalars.map { String($0.value, radix: 16) })")

@@ -22,7 +22,12 @@ final class TestClock: Sendable {
     private let value = Mutex<Int64>(1_764_000_000_000)
 
     var clock: Clock {
-        Clock { self.value.withLock { $0 += 1; return $0 } }
+        Clock {
+            self.value.withLock {
+                $0 += 1
+                return $0
+            }
+        }
     }
 
     func advance(by milliseconds: Int64) { value.withLock { $0 += milliseconds } }

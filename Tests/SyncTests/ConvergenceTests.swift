@@ -1,10 +1,10 @@
 import Foundation
 import GRDB
 import Hub
-@testable import KB
 import Synchronization
 import Testing
 
+@testable import KB
 @testable import Sync
 
 /// Random operations on several replicas, synced in random orders through a network that drops,
@@ -64,7 +64,9 @@ struct ConvergenceTests {
                 try await perform(kind, on: replica, world: &world, page: page, step: step)
             } catch is SyncError {
                 world.operations["sync failed (fault)", default: 0] += 1
-            } catch let error as KBError where error.kind == .notFound || error.kind == .ambiguous || error.kind == .invalidArgument {
+            } catch let error as KBError
+                where error.kind == .notFound || error.kind == .ambiguous || error.kind == .invalidArgument
+            {
                 world.operations["refused (gone)", default: 0] += 1
             }
         }
@@ -161,7 +163,8 @@ struct ConvergenceTests {
             // A sync abandoned half way, as a killed client would.
             world.operations["sync killed", default: 0] += 1
             let cut = CuttingTransport(
-                InProcessTransport(service: world.hub.service), failAfter: Int.random(in: 1...3, using: &world.generator))
+                InProcessTransport(service: world.hub.service),
+                failAfter: Int.random(in: 1...3, using: &world.generator))
             _ = try? await replica.withTransport(cut).sync()
         default:
             world.operations["sync", default: 0] += 1
@@ -180,7 +183,10 @@ struct ConvergenceTests {
         for sql in queries {
             func rows(_ replica: Replica) throws -> Set<String> {
                 try replica.kb.readNow { db in
-                    Set(try Row.fetchAll(db, sql: sql).map { row in (0..<row.count).map { "\(row[$0] as DatabaseValue)" }.joined(separator: "|") })
+                    Set(
+                        try Row.fetchAll(db, sql: sql).map { row in
+                            (0..<row.count).map { "\(row[$0] as DatabaseValue)" }.joined(separator: "|")
+                        })
                 }
             }
             let left = try rows(a)
@@ -189,19 +195,37 @@ struct ConvergenceTests {
             for row in right.subtracting(left).prefix(3) { print("only in \(b.name): \(row.prefix(300))") }
         }
         if ProcessInfo.processInfo.environment["KB_TEST_DUMP"] != nil {
-            let entities = try a.kb.readNow { db in try String.fetchAll(db, sql: "SELECT DISTINCT entity_id FROM conflicts") }
+            let entities = try a.kb.readNow { db in
+                try String.fetchAll(db, sql: "SELECT DISTINCT entity_id FROM conflicts")
+            }
             for entity in entities {
                 print("== \(entity)")
                 for replica in [a, b] {
                     try replica.kb.readNow { db in
-                        print("  \(replica.name) \(try Meta.replicaID(db)) heads:", try String.fetchAll(db, sql: "SELECT h.field || '=' || c.replica || ':' || c.seq FROM heads h JOIN changes c ON c.rowid = h.change WHERE h.entity_id = ?", arguments: [entity]))
-                        for row in try Row.fetchAll(db, sql: "SELECT id, field, winner, loser, resolved_at IS NULL AS open, resolution FROM conflicts WHERE entity_id = ?", arguments: [entity]) {
+                        print(
+                            "  \(replica.name) \(try Meta.replicaID(db)) heads:",
+                            try String.fetchAll(
+                                db,
+                                sql:
+                                    "SELECT h.field || '=' || c.replica || ':' || c.seq FROM heads h JOIN changes c ON c.rowid = h.change WHERE h.entity_id = ?",
+                                arguments: [entity]))
+                        for row in try Row.fetchAll(
+                            db,
+                            sql:
+                                "SELECT id, field, winner, loser, resolved_at IS NULL AS open, resolution FROM conflicts WHERE entity_id = ?",
+                            arguments: [entity])
+                        {
                             print("    conflict", row)
                         }
                     }
                 }
                 try a.kb.readNow { db in
-                    for row in try Row.fetchAll(db, sql: "SELECT replica || ':' || seq AS id, hlc, field, op, base, substr(value, 1, 30) AS v FROM changes WHERE entity_id = ? ORDER BY hlc", arguments: [entity]) {
+                    for row in try Row.fetchAll(
+                        db,
+                        sql:
+                            "SELECT replica || ':' || seq AS id, hlc, field, op, base, substr(value, 1, 30) AS v FROM changes WHERE entity_id = ? ORDER BY hlc",
+                        arguments: [entity])
+                    {
                         print("    change", row)
                     }
                 }
@@ -245,7 +269,8 @@ struct ConvergenceTests {
                 guard let current, current != text else { continue }
                 // Merged long text: every sentence this edit added is still there.
                 let isLongText = change.field == "body" || change.field == "note"
-                #expect(isLongText, "seed \(seed): edit \(change.id) of \(change.field) lost: '\(text)' vs '\(current)'")
+                #expect(
+                    isLongText, "seed \(seed): edit \(change.id) of \(change.field) lost: '\(text)' vs '\(current)'")
                 if isLongText {
                     let baseText = try change.base.compactMap { try ChangeStore.change(db, id: $0)?.change }
                         .compactMap { base -> String? in

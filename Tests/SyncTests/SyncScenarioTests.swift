@@ -48,8 +48,10 @@ struct SyncScenarioTests {
         try replicas[0].importPage(page)
         try replicas[1].importPage(page)
         let id = try firstArticleID(replicas[0])
-        let mine = try replicas[0].kb.annotate(id, target: .quote("非遗技艺交流活动", occurrence: 1, prefix: nil, suffix: nil), note: "甲")
-        let theirs = try replicas[1].kb.annotate(id, target: .quote("黄山脚下", occurrence: nil, prefix: nil, suffix: nil), note: "乙")
+        let mine = try replicas[0].kb.annotate(
+            id, target: .quote("非遗技艺交流活动", occurrence: 1, prefix: nil, suffix: nil), note: "甲")
+        let theirs = try replicas[1].kb.annotate(
+            id, target: .quote("黄山脚下", occurrence: nil, prefix: nil, suffix: nil), note: "乙")
         try await syncUntilQuiet(replicas)
         for replica in replicas {
             #expect(try replica.kb.listArticles().count == 9)
@@ -306,7 +308,8 @@ struct SyncScenarioTests {
         _ = try b.kb.editAnnotation(try #require(try b.kb.notes().first?.id), note: "恢复后又改")
         try await syncUntilQuiet([restoredA, restoredB])
         // A fresh replica gets everything from the restored hub.
-        let fresh = try Replica("fresh", hub: hub, token: token, clock: clock.clock, transport: InProcessTransport(service: service))
+        let fresh = try Replica(
+            "fresh", hub: hub, token: token, clock: clock.clock, transport: InProcessTransport(service: service))
         try await fresh.sync()
         #expect(try fresh.kb.article(id).tags == ["备份后"])
         #expect(try fresh.kb.notes().map(\.note) == ["恢复后又改"])
@@ -588,7 +591,8 @@ struct SyncScenarioTests {
         _ = try await pulling
         try await syncUntilQuiet(replicas)
         let seqs = try replicas[1].kb.readNow { db in
-            try Int64.fetchAll(db, sql: "SELECT seq FROM changes WHERE replica = ? ORDER BY seq", arguments: [try Meta.replicaID(db)])
+            try Int64.fetchAll(
+                db, sql: "SELECT seq FROM changes WHERE replica = ? ORDER BY seq", arguments: [try Meta.replicaID(db)])
         }
         #expect(seqs == Array(1...20))
         #expect(try replicas[0].digest == replicas[1].digest)
@@ -624,7 +628,10 @@ final class CuttingTransport: HubTransport, Sendable {
     }
 
     func send(_ request: HubRequest) async throws -> HubResponse {
-        let count = sent.withLock { $0 += 1; return $0 }
+        let count = sent.withLock {
+            $0 += 1
+            return $0
+        }
         if count > failAfter { throw SyncError(.unreachable, "cut (injected)") }
         return try await base.send(request)
     }
@@ -675,4 +682,3 @@ final class EditingTransport: HubTransport, @unchecked Sendable {
         return response
     }
 }
-

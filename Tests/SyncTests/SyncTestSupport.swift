@@ -18,7 +18,8 @@ final class TestHub: Sendable {
     init(clock: Clock = .system) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("kb-hub-\(UUID().uuidString)")
         store = try SQLiteHubStore(directory: directory.path)
-        service = HubService(store: store, clock: clock, logger: Logger(label: "test.hub") { _ in SwiftLogNoOpLogHandler() })
+        service = HubService(
+            store: store, clock: clock, logger: Logger(label: "test.hub") { _ in SwiftLogNoOpLogHandler() })
     }
 
     deinit { try? FileManager.default.removeItem(at: directory) }
@@ -129,7 +130,14 @@ final class ManualClock: Sendable {
 
     init(start: Int64 = 1_764_000_000_000) { value = Mutex(start) }
 
-    var clock: Clock { Clock { self.value.withLock { $0 += 1; return $0 } } }
+    var clock: Clock {
+        Clock {
+            self.value.withLock {
+                $0 += 1
+                return $0
+            }
+        }
+    }
 
     func advance(_ milliseconds: Int64) { value.withLock { $0 += milliseconds } }
 }

@@ -43,7 +43,8 @@ struct AnnotateCommand: ParsableCommand {
     func validate() throws {
         if quote != nil && range != nil { throw ValidationError("Give --quote or --range, not both.") }
         if quote == nil && (occurrence != nil || prefix != nil || suffix != nil) {
-            throw ValidationError("--occurrence, --prefix and --suffix choose among occurrences of --quote; give --quote.")
+            throw ValidationError(
+                "--occurrence, --prefix and --suffix choose among occurrences of --quote; give --quote.")
         }
         if quote == nil && range == nil && note == nil {
             throw ValidationError("Give --quote or --range to highlight, or --note for a note on the whole article.")

@@ -33,7 +33,8 @@ struct EditCommand: ParsableCommand {
             var line = "Edited \(Identifier.short(article.id)) \(Terminal.oneLine(article.title, length: 40))."
             let total = counts.reanchored + counts.fuzzy + counts.orphaned
             if total > 0 {
-                line += " Annotations: \(counts.reanchored) anchored, \(counts.fuzzy) fuzzy, \(counts.orphaned) orphaned."
+                line +=
+                    " Annotations: \(counts.reanchored) anchored, \(counts.fuzzy) fuzzy, \(counts.orphaned) orphaned."
             }
             print(line)
         }
@@ -106,7 +107,8 @@ enum TagOutput {
         if json {
             try Terminal.printJSON(["id": id, "tags": tags])
         } else {
-            Swift.print("\(Identifier.short(id)): " + (tags.isEmpty ? "no tags" : tags.map { "#" + $0 }.joined(separator: " ")))
+            Swift.print(
+                "\(Identifier.short(id)): " + (tags.isEmpty ? "no tags" : tags.map { "#" + $0 }.joined(separator: " ")))
         }
     }
 }

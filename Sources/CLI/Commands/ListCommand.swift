@@ -29,8 +29,11 @@ struct ListCommand: ParsableCommand {
             return
         }
         for article in articles {
-            let tags = article.tags.isEmpty ? "" : "  " + Terminal.dim(article.tags.map { "#" + $0 }.joined(separator: " "))
-            print("\(Terminal.yellow(Identifier.short(article.id)))  \(Terminal.oneLine(Terminal.title(article.title)))\(tags)")
+            let tags =
+                article.tags.isEmpty ? "" : "  " + Terminal.dim(article.tags.map { "#" + $0 }.joined(separator: " "))
+            print(
+                "\(Terminal.yellow(Identifier.short(article.id)))  \(Terminal.oneLine(Terminal.title(article.title)))\(tags)"
+            )
         }
     }
 }

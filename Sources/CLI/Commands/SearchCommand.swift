@@ -32,7 +32,8 @@ struct SearchCommand: ParsableCommand {
             try Terminal.printJSON(
                 hits.map { hit -> [String: Any] in
                     var object: [String: Any] = [
-                        "id": hit.id, "title": hit.title, "score": Double(String(format: "%.6g", hit.score)) ?? hit.score,
+                        "id": hit.id, "title": hit.title,
+                        "score": Double(String(format: "%.6g", hit.score)) ?? hit.score,
                         "snippet": hit.snippet.rendered(open: "**", close: "**"), "field": hit.field,
                     ]
                     if let annotationID = hit.annotationID { object["annotation_id"] = annotationID }
@@ -48,7 +49,9 @@ struct SearchCommand: ParsableCommand {
         let shown = try kb.annotationIDPrefixes(hits.compactMap(\.annotationID))
         for (index, hit) in hits.enumerated() {
             let where_ = hit.annotationID.map { " " + Terminal.dim("(in annotation \(shown[$0] ?? $0))") } ?? ""
-            print("\(index + 1). \(Terminal.bold(Terminal.oneLine(Terminal.title(hit.title)))) \(Terminal.yellow(String(hit.id.prefix(8))))\(where_)")
+            print(
+                "\(index + 1). \(Terminal.bold(Terminal.oneLine(Terminal.title(hit.title)))) \(Terminal.yellow(String(hit.id.prefix(8))))\(where_)"
+            )
             print("   " + hit.snippet.rendered(open: open, close: close))
         }
     }
@@ -80,10 +83,13 @@ struct StatusCommand: ParsableCommand {
             return
         }
         print("\(status.articles) articles, \(status.annotations) annotations (\(status.orphaned) orphaned)")
-        print("\(status.pending) change\(status.pending == 1 ? "" : "s") not yet synced; "
-            + "last sync: \(status.lastSync.map { Timestamp.iso($0) } ?? "never")")
+        print(
+            "\(status.pending) change\(status.pending == 1 ? "" : "s") not yet synced; "
+                + "last sync: \(status.lastSync.map { Timestamp.iso($0) } ?? "never")")
         if status.conflicts > 0 {
-            print(Terminal.red("\(status.conflicts) open conflict\(status.conflicts == 1 ? "" : "s"); see 'kb conflicts'."))
+            print(
+                Terminal.red(
+                    "\(status.conflicts) open conflict\(status.conflicts == 1 ? "" : "s"); see 'kb conflicts'."))
         } else {
             print("No open conflicts.")
         }
@@ -91,7 +97,10 @@ struct StatusCommand: ParsableCommand {
             print(Terminal.red("\(status.quarantined) pulled change(s) could not be applied and are set aside."))
         }
         if health.gaps > 0 {
-            print(Terminal.red("The history misses \(health.gaps) change(s) of other replicas; the next 'kb sync' fetches them again."))
+            print(
+                Terminal.red(
+                    "The history misses \(health.gaps) change(s) of other replicas; the next 'kb sync' fetches them again."
+                ))
         }
         print(Terminal.dim("content digest \(health.digest)"))
     }

@@ -6,7 +6,8 @@ import Foundation
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the sync hub (kb serve --listen HOST:PORT --data DIR; kb serve token create --data DIR --kb NAME).",
+        abstract:
+            "Run the sync hub (kb serve --listen HOST:PORT --data DIR; kb serve token create --data DIR --kb NAME).",
         discussion: "See 'kb serve --help' for the hub's own options.")
 
     @Argument(parsing: .captureForPassthrough, help: "The hub's arguments.")
@@ -22,11 +23,13 @@ struct ServeCommand: ParsableCommand {
 
     /// `kb-hub` in the folder of the running `kb`.
     static func hubProgram() throws -> String {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         let program = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("kb-hub").path
         guard FileManager.default.isExecutableFile(atPath: program) else {
-            throw CLIError("kb serve needs the program 'kb-hub' beside kb ('\(program)'); install both with 'make run'.")
+            throw CLIError(
+                "kb serve needs the program 'kb-hub' beside kb ('\(program)'); install both with 'make run'.")
         }
         return program
     }

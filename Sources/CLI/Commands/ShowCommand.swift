@@ -40,10 +40,13 @@ enum ArticleRenderer {
         out += Terminal.dim(info) + "\n\n"
 
         let numbered = detail.annotations.enumerated().map { ($0.offset + 1, $0.element) }
-        out += highlighted(article.body, numbered.compactMap { number, annotation in
-            guard let start = annotation.start, let end = annotation.end else { return nil }
-            return (number, start..<end)
-        }) + "\n"
+        out +=
+            highlighted(
+                article.body,
+                numbered.compactMap { number, annotation in
+                    guard let start = annotation.start, let end = annotation.end else { return nil }
+                    return (number, start..<end)
+                }) + "\n"
         guard !numbered.isEmpty else { return out }
         out += "\n" + Terminal.bold("Notes") + "\n"
         for (number, annotation) in numbered {
@@ -57,10 +60,13 @@ enum ArticleRenderer {
             line += Terminal.dim("  \(shownIDs[annotation.id] ?? annotation.id)")
             out += line + "\n"
             if !annotation.note.isEmpty {
-                out += annotation.note.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }
+                out +=
+                    annotation.note.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }
                     .joined(separator: "\n") + "\n"
             }
-            if !annotation.tags.isEmpty { out += "    " + annotation.tags.map { "#" + $0 }.joined(separator: " ") + "\n" }
+            if !annotation.tags.isEmpty {
+                out += "    " + annotation.tags.map { "#" + $0 }.joined(separator: " ") + "\n"
+            }
         }
         return out
     }

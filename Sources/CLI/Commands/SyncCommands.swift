@@ -38,7 +38,9 @@ struct RemoteAddCommand: ParsableCommand {
         if global.json {
             try Terminal.printJSON(["name": remote.name, "url": remote.url, "token": remote.token != nil])
         } else {
-            print("Added remote '\(remote.name)' → \(remote.url)" + (remote.token == nil ? " (no token yet: set KB_TOKEN)" : ""))
+            print(
+                "Added remote '\(remote.name)' → \(remote.url)"
+                    + (remote.token == nil ? " (no token yet: set KB_TOKEN)" : ""))
         }
     }
 }
@@ -62,7 +64,9 @@ struct RemoteListCommand: ParsableCommand {
         }
         if remotes.isEmpty { print("No remotes; add one with 'kb remote add NAME http://HOST:PORT/KB'.") }
         for remote in remotes {
-            print("\(remote.name)\t\(remote.url)\t" + (remote.lastSync.map { "last sync " + Timestamp.iso($0) } ?? "never synced"))
+            print(
+                "\(remote.name)\t\(remote.url)\t"
+                    + (remote.lastSync.map { "last sync " + Timestamp.iso($0) } ?? "never synced"))
         }
     }
 }
@@ -77,7 +81,11 @@ struct RemoteRemoveCommand: ParsableCommand {
 
     func run() throws {
         try SyncCLI.run { try RemoteStore.remove(try global.open(), name: name) }
-        if global.json { try Terminal.printJSON(["name": name, "removed": true]) } else { print("Removed remote '\(name)'.") }
+        if global.json {
+            try Terminal.printJSON(["name": name, "removed": true])
+        } else {
+            print("Removed remote '\(name)'.")
+        }
     }
 }
 
@@ -130,13 +138,18 @@ struct SyncCommand: AsyncParsableCommand {
         } else {
             print(
                 "Pushed \(total.pushed), pulled \(total.pulled) change\(total.pulled == 1 ? "" : "s")."
-                    + (total.conflicts > 0 ? " \(total.conflicts) open conflict\(total.conflicts == 1 ? "" : "s"): see 'kb conflicts'." : ""))
+                    + (total.conflicts > 0
+                        ? " \(total.conflicts) open conflict\(total.conflicts == 1 ? "" : "s"): see 'kb conflicts'."
+                        : ""))
             if total.quarantined > 0 {
-                Terminal.printErr("\(total.quarantined) pulled change(s) could not be applied and were set aside; see 'kb status'.")
+                Terminal.printErr(
+                    "\(total.quarantined) pulled change(s) could not be applied and were set aside; see 'kb status'.")
             }
         }
         if total.conflicts > 0 {
-            if !global.json { Terminal.printError("conflicts remain; resolve them with 'kb resolve ID --keep mine|theirs|both'.") }
+            if !global.json {
+                Terminal.printError("conflicts remain; resolve them with 'kb resolve ID --keep mine|theirs|both'.")
+            }
             throw ExitCode.failure
         }
     }
@@ -166,8 +179,10 @@ struct ConflictsCommand: ParsableCommand {
             return
         }
         for conflict in conflicts {
-            print(Terminal.bold("\(Identifier.short(conflict.id))") + "  \(conflict.entity) \(Identifier.short(conflict.entityID)) · \(conflict.field)"
-                + (conflict.kind == "delete" ? " · deleted on one side, edited on the other" : ""))
+            print(
+                Terminal.bold("\(Identifier.short(conflict.id))")
+                    + "  \(conflict.entity) \(Identifier.short(conflict.entityID)) · \(conflict.field)"
+                    + (conflict.kind == "delete" ? " · deleted on one side, edited on the other" : ""))
             print("  mine:   " + Terminal.oneLine(conflict.mine ?? "(none)", length: 100))
             print("  theirs: " + Terminal.oneLine(conflict.theirs ?? "(none)", length: 100))
         }
@@ -194,7 +209,9 @@ struct ResolveCommand: ParsableCommand {
         if global.json {
             try Terminal.printJSON(["id": conflict.id, "resolved": true, "keep": keep.rawValue])
         } else {
-            print("Resolved \(Identifier.short(conflict.id)) keeping \(keep.rawValue); 'kb sync' carries it to your other machines.")
+            print(
+                "Resolved \(Identifier.short(conflict.id)) keeping \(keep.rawValue); 'kb sync' carries it to your other machines."
+            )
         }
     }
 }

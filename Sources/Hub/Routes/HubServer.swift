@@ -46,7 +46,8 @@ public struct HubServer: Sendable {
             }
             let answer = await service.respond(
                 HubServiceRequest(
-                    method: request.method.rawValue, path: request.uri.path, query: query, headers: headers, body: body))
+                    method: request.method.rawValue, path: request.uri.path, query: query, headers: headers, body: body)
+            )
             return Self.response(answer)
         }
         router.get("/health", use: forward)

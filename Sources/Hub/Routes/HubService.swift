@@ -13,7 +13,9 @@ public struct HubServiceRequest: Sendable {
     public var headers: [String: String]
     public var body: [UInt8]
 
-    public init(method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:], body: [UInt8] = []) {
+    public init(
+        method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:], body: [UInt8] = []
+    ) {
         self.method = method
         self.path = path
         self.query = query
@@ -158,14 +160,16 @@ public struct HubService: Sendable {
     private func replicas(_ name: String) async throws -> [UInt8] {
         let knowledgeBase = try await existing(name)
         let replicas = try await store.replicas(in: name)
-        return try Self.encode(ReplicasResponse(epoch: knowledgeBase.epoch, head: knowledgeBase.head, replicas: replicas))
+        return try Self.encode(
+            ReplicasResponse(epoch: knowledgeBase.epoch, head: knowledgeBase.head, replicas: replicas))
     }
 
     private func pull(_ name: String, _ request: HubServiceRequest) async throws -> [UInt8] {
         let knowledgeBase = try await existing(name)
         let query = request.query
         guard let after = Int64(query["after"] ?? "0"), after >= 0 else {
-            throw Failure(status: 400, code: HubErrorCode.badRequest, message: "'after' must be a whole number of 0 or more.")
+            throw Failure(
+                status: 400, code: HubErrorCode.badRequest, message: "'after' must be a whole number of 0 or more.")
         }
         guard let limit = Int(query["limit"] ?? "1000"), (1...10_000).contains(limit) else {
             throw Failure(status: 400, code: HubErrorCode.badRequest, message: "'limit' must be between 1 and 10000.")
@@ -207,7 +211,8 @@ public struct HubService: Sendable {
         if bytes.count > SyncLimits.maxBodyBytes {
             throw Failure(
                 status: 413, code: HubErrorCode.bodyTooLarge,
-                message: "The request body is larger than \(SyncLimits.maxBodyBytes) bytes; send fewer changes at once.")
+                message: "The request body is larger than \(SyncLimits.maxBodyBytes) bytes; send fewer changes at once."
+            )
         }
         if request.headers["content-encoding"]?.lowercased() == "gzip" {
             do {
@@ -242,7 +247,8 @@ public struct HubService: Sendable {
                 let minutes = (stamped - clock.now()) / 60_000
                 throw Failure(
                     status: 422, code: HubErrorCode.clockAhead,
-                    message: "The hub refused changes stamped \(minutes) minutes ahead of its clock (more than 5 allowed); "
+                    message:
+                        "The hub refused changes stamped \(minutes) minutes ahead of its clock (more than 5 allowed); "
                         + "set this machine's clock right: changes made from then on sync at once, and those already "
                         + "stamped ahead are taken when the hub's clock reaches them.")
             }

@@ -145,7 +145,9 @@ public final class SQLiteHubStore: HubStore {
                 head += 1
                 try db.cachedStatement(
                     sql: "INSERT INTO log (kb, hub_seq, replica, seq, payload, received_at) VALUES (?, ?, ?, ?, ?, ?)"
-                ).execute(arguments: [knowledgeBase, head, change.replica, change.seq, Data(change.payload), receivedAt])
+                ).execute(arguments: [
+                    knowledgeBase, head, change.replica, change.seq, Data(change.payload), receivedAt,
+                ])
                 maxima[change.replica] = change.seq
                 accepted += 1
             }

@@ -269,7 +269,8 @@ public enum Anchoring {
         }
         var bestJ = -1
         var bestDistance = Int.max
-        for j in 0...window where previous[j] < bestDistance || (previous[j] == bestDistance && abs(j - m) < abs(bestJ - m)) {
+        for j in 0...window
+        where previous[j] < bestDistance || (previous[j] == bestDistance && abs(j - m) < abs(bestJ - m)) {
             bestDistance = previous[j]
             bestJ = j
         }

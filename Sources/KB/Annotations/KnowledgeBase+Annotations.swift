@@ -93,8 +93,10 @@ extension KnowledgeBase {
             if let prefix, !prefix.isEmpty {
                 let wanted = TextCleaner.removingWhitespace(prefix)
                 matches = matches.filter { range in
-                    TextCleaner.removingWhitespace(text.string(max(0, range.lowerBound - 4 * wanted.count)..<range.lowerBound))
-                        .hasSuffix(wanted)
+                    TextCleaner.removingWhitespace(
+                        text.string(max(0, range.lowerBound - 4 * wanted.count)..<range.lowerBound)
+                    )
+                    .hasSuffix(wanted)
                 }
             }
             if let suffix, !suffix.isEmpty {
@@ -122,7 +124,8 @@ extension KnowledgeBase {
                 let listed = matches.enumerated().map { index, range in
                     let before = text.string(max(0, range.lowerBound - 8)..<range.lowerBound)
                     let after = text.string(range.upperBound..<min(text.count, range.upperBound + 8))
-                    return "\(index + 1): \(range.lowerBound):\(range.upperBound) …\(before)[\(text.string(range))]\(after)…"
+                    return
+                        "\(index + 1): \(range.lowerBound):\(range.upperBound) …\(before)[\(text.string(range))]\(after)…"
                         .replacingOccurrences(of: "\n", with: " ")
                 }
                 throw KBError(
@@ -206,7 +209,9 @@ extension KnowledgeBase {
             let part = Array(list[chunk..<min(list.count, chunk + 500)])
             live.formUnion(
                 try String.fetchAll(
-                    db, sql: "SELECT id FROM articles WHERE deleted = 0 AND id IN (\(databaseQuestionMarks(count: part.count)))",
+                    db,
+                    sql:
+                        "SELECT id FROM articles WHERE deleted = 0 AND id IN (\(databaseQuestionMarks(count: part.count)))",
                     arguments: StatementArguments(part)))
         }
         return live
@@ -303,7 +308,9 @@ extension KnowledgeBase {
                 if annotation.quote.isEmpty { continue }
                 try db.execute(
                     sql: "UPDATE annotations SET start = ?, \"end\" = ?, state = ? WHERE id = ?",
-                    arguments: [result.range?.lowerBound, result.range?.upperBound, result.state.rawValue, annotation.id])
+                    arguments: [
+                        result.range?.lowerBound, result.range?.upperBound, result.state.rawValue, annotation.id,
+                    ])
             }
         }
         return counts

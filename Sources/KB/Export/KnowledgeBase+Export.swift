@@ -152,13 +152,15 @@ extension KnowledgeBase {
         } catch {
             throw KBError(
                 .unreadableFile,
-                "'\(path)' is not a kb dump (JSON written by 'kb export --format json'); kb imports .txt, .md and dumps.")
+                "'\(path)' is not a kb dump (JSON written by 'kb export --format json'); kb imports .txt, .md and dumps."
+            )
         }
         guard dump.format == "kb-dump" else {
             throw KBError(.unreadableFile, "'\(path)' is JSON but not a kb dump; its format is '\(dump.format)'.")
         }
         guard dump.version == 1 else {
-            throw KBError(.unreadableFile, "'\(path)' is a kb dump of version \(dump.version), which this kb cannot read.")
+            throw KBError(
+                .unreadableFile, "'\(path)' is a kb dump of version \(dump.version), which this kb cannot read.")
         }
         return try write { db, changes in
             let recorded = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM changes") ?? 0
@@ -189,7 +191,8 @@ extension KnowledgeBase {
                     createdAt: try Timestamp.parse(item.createdAt, path: path),
                     updatedAt: try Timestamp.parse(item.updatedAt, path: path))
                 try annotation.save(db)
-                try changes.create(.annotation, id: annotation.id, json: try JSONText.encode(AnnotationCreation(annotation)))
+                try changes.create(
+                    .annotation, id: annotation.id, json: try JSONText.encode(AnnotationCreation(annotation)))
                 touched.insert(annotation.articleID)
             }
             for articleID in touched {

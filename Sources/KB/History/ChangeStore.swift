@@ -103,7 +103,8 @@ public enum ChangeStore {
     /// The stored change at a local row id.
     public static func change(_ db: Database, rowid: Int64) throws -> Change? {
         guard
-            let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM changes WHERE rowid = ?"), arguments: [rowid])
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM changes WHERE rowid = ?"), arguments: [rowid])
         else {
             return nil
         }
@@ -174,7 +175,9 @@ public enum ChangeStore {
         // A change that arrives after a change made on it (out of causal order) is not a head.
         // (Creations are the heads of `*` whatever came after them.)
         if change.field != Change.createField {
-            let newer = try fetchHeads(db, entityID: change.entityID, field: change.field).filter { $0.hlc > change.hlc }
+            let newer = try fetchHeads(db, entityID: change.entityID, field: change.field).filter {
+                $0.hlc > change.hlc
+            }
             for head in newer where try isAncestor(db, change.id, of: head.id) { return rowid }
         }
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO heads (entity_id, field, change) VALUES (?, ?, ?)")

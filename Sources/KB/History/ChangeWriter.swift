@@ -26,7 +26,9 @@ public struct ChangeWriter {
     public init(_ db: Database, clock: Clock) throws {
         self.db = db
         replica = try Meta.replicaID(db)
-        nextSeq = (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM changes WHERE replica = ?", arguments: [replica]) ?? 0) + 1
+        nextSeq =
+            (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM changes WHERE replica = ?", arguments: [replica]) ?? 0)
+            + 1
         last = try Meta.lastTimestamp(db)
         now = clock.now()
     }
@@ -94,7 +96,8 @@ public enum Meta {
     /// Stores the clock value.
     public static func setLastTimestamp(_ db: Database, _ value: HybridTimestamp) throws {
         try db.execute(
-            sql: "INSERT INTO meta (key, value) VALUES ('hlc', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            sql:
+                "INSERT INTO meta (key, value) VALUES ('hlc', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             arguments: [String(value.rawValue)])
     }
 

@@ -151,7 +151,8 @@ extension KnowledgeBase {
                 continue
             }
             guard let enumerator = fileManager.enumerator(atPath: path) else {
-                report.failed.append(.init(path: path, error: "The folder '\(path)' cannot be read; check its permissions."))
+                report.failed.append(
+                    .init(path: path, error: "The folder '\(path)' cannot be read; check its permissions."))
                 report.files.append(.init(path: path, status: "failed", articles: 0))
                 continue
             }

@@ -200,11 +200,11 @@ struct PageLine {
     static func lines(of text: String) -> [PageLine] {
         // Lines split on the bytes: Character-wise splitting is many times slower on long pages.
         var lines = text.utf8.split(omittingEmptySubsequences: true, whereSeparator: { $0 == 0x0A || $0 == 0x0D })
-        .compactMap { bytes -> PageLine? in
-            let raw = Substring(bytes)
-            let text = TextCleaner.cleanLine(raw)
-            return text.isEmpty ? nil : PageLine(raw: TextCleaner.trimmed(raw), text: text)
-        }
+            .compactMap { bytes -> PageLine? in
+                let raw = Substring(bytes)
+                let text = TextCleaner.cleanLine(raw)
+                return text.isEmpty ? nil : PageLine(raw: TextCleaner.trimmed(raw), text: text)
+            }
         // Datelines closing an article end with `电）` or `讯）`.
         for index in lines.indices
         where ["电）", "讯）", "电)", "讯)"].contains(where: { lines[index].text.utf8HasSuffix($0) }) {
@@ -307,7 +307,8 @@ struct PageLine {
         }
         guard let match = tail.firstMatch(of: creditPattern) else { return nil }
         let credit = tail[match.range]
-        guard spacedInSource || credit.utf8Contains("记者") || credit.utf8Contains("通讯员") || credit.utf8Contains("摄影") else {
+        guard spacedInSource || credit.utf8Contains("记者") || credit.utf8Contains("通讯员") || credit.utf8Contains("摄影")
+        else {
             return nil
         }
         return match.range

@@ -122,7 +122,9 @@ public enum TextCleaner {
     static func trimmed(_ text: Substring) -> Substring {
         var start = text.startIndex
         var end = text.endIndex
-        while start < end, let scalar = text[start].unicodeScalars.first, isSpace(scalar) { start = text.index(after: start) }
+        while start < end, let scalar = text[start].unicodeScalars.first, isSpace(scalar) {
+            start = text.index(after: start)
+        }
         while end > start, let scalar = text[text.index(before: end)].unicodeScalars.first, isSpace(scalar) {
             end = text.index(before: end)
         }

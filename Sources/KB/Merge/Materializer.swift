@@ -66,8 +66,9 @@ public enum Materializer {
         article.isDeleted = try resolveDeleted(db, entity: .article, id: id, now: now, conflicts: &conflicts)
         try settleConflicts(db, entityID: id, derived: conflicts, now: now)
         guard article != existing else { return false }
-        if let existing, Article.textFields.contains(where: { existing.text($0) != article.text($0) })
-            || existing.isDeleted != article.isDeleted
+        if let existing,
+            Article.textFields.contains(where: { existing.text($0) != article.text($0) })
+                || existing.isDeleted != article.isDeleted
         {
             article.updatedAt = now
         }
@@ -158,7 +159,9 @@ public enum Materializer {
     )] {
         let heads = try ChangeStore.heads(db, entityID: id, field: Change.createField).sorted(by: isOlder)
         return try heads.compactMap { head in
-            guard let change = try ChangeStore.change(db, rowid: head.rowid), let value = change.value else { return nil }
+            guard let change = try ChangeStore.change(db, rowid: head.rowid), let value = change.value else {
+                return nil
+            }
             return (head, try JSONText.decode(type, from: value))
         }
     }
@@ -208,10 +211,11 @@ public enum Materializer {
                 isConflict = merged.hasConflict
             }
             if isConflict {
-                conflicts.insert(try recordConflict(
-                    db, entity: entity, id: id, field: field, kind: "edit", winner: winner.head.id,
-                    loser: other.head.id, winnerValue: winner.json, loserValue: other.json, baseValue: baseValue,
-                    now: now))
+                conflicts.insert(
+                    try recordConflict(
+                        db, entity: entity, id: id, field: field, kind: "edit", winner: winner.head.id,
+                        loser: other.head.id, winnerValue: winner.json, loserValue: other.json, baseValue: baseValue,
+                        now: now))
             }
         }
         return result
@@ -237,7 +241,8 @@ public enum Materializer {
                 guard let edit = try ChangeStore.change(db, rowid: head.rowid), edit.op == "set" else { continue }
                 conflicts.insert(
                     try recordConflict(
-                        db, entity: entity, id: id, field: head.field, kind: "delete", winner: delete.id, loser: edit.id,
+                        db, entity: entity, id: id, field: head.field, kind: "delete", winner: delete.id,
+                        loser: edit.id,
                         winnerValue: "true", loserValue: edit.value, baseValue: nil, now: now))
             }
         }

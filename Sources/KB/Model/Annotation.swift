@@ -93,7 +93,8 @@ extension Annotation: FetchableRecord {
             articleID, quote, prefix, suffix, anchorStart, anchorEnd, start, end, state.rawValue, note, color,
             createdAt, updatedAt, isDeleted, id,
         ]
-        if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM annotations WHERE id = ?"), arguments: [id]) == true {
+        if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM annotations WHERE id = ?"), arguments: [id]) == true
+        {
             try db.cachedStatement(
                 sql: """
                     UPDATE annotations SET article_id = ?, quote = ?, prefix = ?, suffix = ?, anchor_start = ?,

@@ -193,7 +193,9 @@ extension KnowledgeBase {
     static func validateTags(_ tags: [String]) throws -> [String] {
         try tags.map { tag in
             let trimmed = tag.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !trimmed.isEmpty else { throw KBError.invalid("A tag is empty; give tags with at least one character.") }
+            guard !trimmed.isEmpty else {
+                throw KBError.invalid("A tag is empty; give tags with at least one character.")
+            }
             guard !trimmed.contains(where: \.isNewline) else {
                 throw KBError.invalid("The tag '\(trimmed)' contains a line break; tags are one line.")
             }

@@ -97,7 +97,9 @@ extension KnowledgeBase {
                 articleFilter += " AND a.rowid NOT IN (SELECT rowid FROM articles_chars WHERE articles_chars MATCH ?)"
                 filterArguments.append("\"" + character + "\"")
             }
-            articleMatch = split.rest.flatMap { SearchQuery(root: $0, requiredTags: [], excludedTags: []).matchExpression() }
+            articleMatch = split.rest.flatMap {
+                SearchQuery(root: $0, requiredTags: [], excludedTags: []).matchExpression()
+            }
         }
         let articleRows: [Row]
         if let articleMatch {
@@ -115,7 +117,8 @@ extension KnowledgeBase {
             // Only one-character terms: every article holding them matches as well; newest first.
             articleRows = try Row.fetchAll(
                 db,
-                sql: "SELECT a.*, 0.0 AS rank FROM articles a WHERE a.deleted = 0\(articleFilter) ORDER BY a.rowid DESC LIMIT ?",
+                sql:
+                    "SELECT a.*, 0.0 AS rank FROM articles a WHERE a.deleted = 0\(articleFilter) ORDER BY a.rowid DESC LIMIT ?",
                 arguments: StatementArguments(filterArguments) + [limit])
         }
         for row in articleRows {

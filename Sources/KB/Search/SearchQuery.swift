@@ -1,4 +1,5 @@
 import Foundation
+
 /// A parsed search query.
 ///
 /// Syntax: terms separated by spaces are ANDed; `"a phrase"` keeps words together; `OR` between
@@ -92,7 +93,9 @@ public struct SearchQuery: Sendable, Equatable {
         }
         guard !required.isEmpty || !excluded.isEmpty else { return nil }
         // A query of excluded characters only is not one (the parser refuses it); keep it whole.
-        guard !required.isEmpty || rest.contains(where: { if case .not = $0 { false } else { true } }) else { return nil }
+        guard !required.isEmpty || rest.contains(where: { if case .not = $0 { false } else { true } }) else {
+            return nil
+        }
         return (rest.isEmpty ? nil : rest.count == 1 ? rest[0] : .and(rest), required, excluded)
     }
 
@@ -115,7 +118,8 @@ public struct SearchQuery: Sendable, Equatable {
             case .and(let nodes):
                 // FTS5's NOT is binary: put the excluded parts after the others.
                 let positive = nodes.filter { if case .not = $0 { false } else { true } }
-                let negative = nodes.compactMap { node -> Node? in if case .not(let inner) = node { inner } else { nil } }
+                let negative = nodes.compactMap { node -> Node? in if case .not(let inner) = node { inner } else { nil }
+                }
                 var expression = positive.map(render).joined(separator: " AND ")
                 if positive.count > 1 { expression = "(" + expression + ")" }
                 for node in negative { expression = "(" + expression + " NOT " + render(node) + ")" }
@@ -213,8 +217,9 @@ struct QueryParser {
             } else if character == ")" || character == "）" {
                 tokens.append(.close)
                 index = input.index(after: index)
-            } else if character == "-" && (tokens.isEmpty || input[input.index(before: index)].isWhitespace
-                || input[input.index(before: index)] == "(")
+            } else if character == "-"
+                && (tokens.isEmpty || input[input.index(before: index)].isWhitespace
+                    || input[input.index(before: index)] == "(")
             {
                 tokens.append(.minus)
                 index = input.index(after: index)
@@ -315,7 +320,8 @@ struct QueryParser {
         case .word(let word):
             if let tag = Self.tagValue(word) {
                 guard topLevel else {
-                    throw syntax("The query '\(input)' puts tag: inside parentheses or an OR; use tags at the top level.")
+                    throw syntax(
+                        "The query '\(input)' puts tag: inside parentheses or an OR; use tags at the top level.")
                 }
                 requiredTags.append(try checkedTag(tag))
                 return nil

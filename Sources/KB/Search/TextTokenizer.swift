@@ -103,14 +103,16 @@ public struct TextTokenizer: Sendable {
             let (scalar, length) = Self.decode(text, at: index)
             index += length
             guard let scalar else {
-                stopped = !state.endRun(endOfInput: false, mode: mode, emit: emit)
+                stopped =
+                    !state.endRun(endOfInput: false, mode: mode, emit: emit)
                     || !state.flushWord(mode: mode, emit: emit) || !state.breakJunction(mode: mode, emit: emit)
                 continue
             }
             stopped = !feed(scalar, start: start, end: index, state: &state, mode: mode, emit: emit)
         }
         if !stopped {
-            _ = state.flushWord(mode: mode, emit: emit) && state.endRun(endOfInput: true, mode: mode, emit: emit)
+            _ =
+                state.flushWord(mode: mode, emit: emit) && state.endRun(endOfInput: true, mode: mode, emit: emit)
                 && state.breakJunction(mode: mode, emit: emit)
         }
     }
@@ -127,7 +129,8 @@ public struct TextTokenizer: Sendable {
         case .space:
             return state.flushWord(mode: mode, emit: emit)
         case .cjk:
-            return state.flushWord(mode: mode, emit: emit) && state.addCJK(scalar, start: start, end: end, mode: mode, emit: emit)
+            return state.flushWord(mode: mode, emit: emit)
+                && state.addCJK(scalar, start: start, end: end, mode: mode, emit: emit)
         case .alnum:
             guard state.endRun(endOfInput: false, mode: mode, emit: emit) else { return false }
             return state.appendWord(Self.lowercasedASCIIOrSelf(scalar), start: start, end: end, mode: mode, emit: emit)
@@ -136,7 +139,8 @@ public struct TextTokenizer: Sendable {
         case .ignorable:
             return true
         case .symbol:
-            guard state.endRun(endOfInput: false, mode: mode, emit: emit), state.flushWord(mode: mode, emit: emit) else {
+            guard state.endRun(endOfInput: false, mode: mode, emit: emit), state.flushWord(mode: mode, emit: emit)
+            else {
                 return false
             }
             return state.emitSingle(scalar, start: start, end: end, mode: mode, emit: emit)
@@ -146,18 +150,30 @@ public struct TextTokenizer: Sendable {
                 let ok: Bool
                 switch Self.fastClass(value) {
                 case .space: ok = state.flushWord(mode: mode, emit: emit)
-                case .cjk: ok = state.flushWord(mode: mode, emit: emit) && state.addCJK(value, start: start, end: end, mode: mode, emit: emit)
+                case .cjk:
+                    ok =
+                        state.flushWord(mode: mode, emit: emit)
+                        && state.addCJK(value, start: start, end: end, mode: mode, emit: emit)
                 case .alnum, .slow:
                     // A letter or digit of another script (or a combining mark after one).
-                    if Self.isCombiningMark(value) && !state.inWord { ok = true; break }
-                    ok = state.endRun(endOfInput: false, mode: mode, emit: emit)
-                        && state.appendWord(Self.lowercasedASCIIOrSelf(value), start: start, end: end, mode: mode, emit: emit)
+                    if Self.isCombiningMark(value) && !state.inWord {
+                        ok = true
+                        break
+                    }
+                    ok =
+                        state.endRun(endOfInput: false, mode: mode, emit: emit)
+                        && state.appendWord(
+                            Self.lowercasedASCIIOrSelf(value), start: start, end: end, mode: mode, emit: emit)
                 case .separator:
-                    ok = state.endRun(endOfInput: false, mode: mode, emit: emit) && state.flushWord(mode: mode, emit: emit)
+                    ok =
+                        state.endRun(endOfInput: false, mode: mode, emit: emit)
+                        && state.flushWord(mode: mode, emit: emit)
                         && state.breakJunction(mode: mode, emit: emit)
                 case .ignorable: ok = true
                 case .symbol:
-                    ok = state.endRun(endOfInput: false, mode: mode, emit: emit) && state.flushWord(mode: mode, emit: emit)
+                    ok =
+                        state.endRun(endOfInput: false, mode: mode, emit: emit)
+                        && state.flushWord(mode: mode, emit: emit)
                         && state.emitSingle(value, start: start, end: end, mode: mode, emit: emit)
                 }
                 if !ok { return false }
@@ -185,8 +201,9 @@ public struct TextTokenizer: Sendable {
                     mapped.append(value)  // stays .slow: a word character
                 } else if s.properties.isWhitespace {
                     mapped.append(0x20)
-                } else if s.properties.generalCategory == .otherSymbol || s.properties.isEmoji
-                    && s.properties.generalCategory != .otherPunctuation
+                } else if s.properties.generalCategory == .otherSymbol
+                    || s.properties.isEmoji
+                        && s.properties.generalCategory != .otherPunctuation
                 {
                     mapped.append(Self.symbolMarker | value)
                 } else {
@@ -366,7 +383,9 @@ private struct RunState {
     }
 
     /// Something other than whitespace or a CJK character follows: no junction, and a held word goes out.
-    mutating func breakJunction(mode: TokenizationMode, emit: (UnsafeBufferPointer<UInt8>, Int, Int, TokenFlags) -> Bool)
+    mutating func breakJunction(
+        mode: TokenizationMode, emit: (UnsafeBufferPointer<UInt8>, Int, Int, TokenFlags) -> Bool
+    )
         -> Bool
     {
         hasJunction = false

@@ -40,7 +40,8 @@ public struct AppDatabase: Sendable {
                     atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
                 // Readable by its owner only, from the start (SQLite gives the WAL files the same mode).
                 guard fileManager.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-                    throw KBError(.storage, "Cannot create the knowledge base '\(path)'; check that its folder is writable.")
+                    throw KBError(
+                        .storage, "Cannot create the knowledge base '\(path)'; check that its folder is writable.")
                 }
             }
             var configuration = makeConfiguration()

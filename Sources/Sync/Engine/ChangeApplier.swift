@@ -88,7 +88,9 @@ public enum ChangeApplier {
             let textFields: Set<String> =
                 entity == .article ? Set(Article.textFields) : entity == .annotation ? ["note", "color"] : []
             if entity == .article && wire.field == "source_id" {
-                guard let json, (try? JSONText.decodeString(json)) != nil else { throw Invalid("'source_id' must be text") }
+                guard let json, (try? JSONText.decodeString(json)) != nil else {
+                    throw Invalid("'source_id' must be text")
+                }
             } else if entity == .article && wire.field == "position" {
                 guard let json, Int(json) != nil else { throw Invalid("'position' must be a whole number") }
             } else if booleanFields.contains(wire.field) && (entity == .tag) == (wire.field == "present") {
@@ -101,7 +103,9 @@ public enum ChangeApplier {
                 throw Invalid("unknown field '\(wire.field)' of \(entity.rawValue)")
             }
         case (.conflict, "resolve"):
-            guard let json, (try? JSONText.decodeString(json)) != nil else { throw Invalid("a resolution must be text") }
+            guard let json, (try? JSONText.decodeString(json)) != nil else {
+                throw Invalid("a resolution must be text")
+            }
         default:
             throw Invalid("unknown operation '\(wire.op)' on \(entity.rawValue)")
         }
@@ -127,7 +131,8 @@ public enum ChangeApplier {
     /// The wire form of a stored change (sources are stored without their value and are read back).
     public static func wire(_ db: Database, _ change: Change) throws -> WireChange {
         if change.entity == .source && change.op == "create" {
-            let source = try Source.fetchOne(db, sql: "SELECT * FROM sources WHERE id = ?", arguments: [change.entityID])
+            let source = try Source.fetchOne(
+                db, sql: "SELECT * FROM sources WHERE id = ?", arguments: [change.entityID])
             return WireChange(change, value: try source.map { try JSONText.encode($0) })
         }
         return WireChange(change, value: change.value)

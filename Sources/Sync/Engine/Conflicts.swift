@@ -33,8 +33,10 @@ public enum Conflicts {
     public static func list(_ kb: KnowledgeBase) throws -> [ConflictInfo] {
         try kb.database.writer.read { db in
             let me = try Meta.existingReplicaID(db) ?? ""
-            return try Row.fetchAll(db, sql: "SELECT * FROM conflicts WHERE resolved_at IS NULL ORDER BY created_at, id")
-                .map { try info($0, me: me) }
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM conflicts WHERE resolved_at IS NULL ORDER BY created_at, id"
+            )
+            .map { try info($0, me: me) }
         }
     }
 
@@ -156,7 +158,9 @@ public enum Conflicts {
 
     private static func resolveID(_ db: Database, _ prefix: String) throws -> String {
         let prefix = prefix.lowercased()
-        if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM conflicts WHERE id = ?)", arguments: [prefix]) == true {
+        if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM conflicts WHERE id = ?)", arguments: [prefix])
+            == true
+        {
             return prefix
         }
         guard prefix.count >= 4, prefix.allSatisfy(\.isHexDigit) else {

@@ -32,7 +32,8 @@ public struct Remote: Sendable, Equatable {
         else {
             throw SyncError(
                 .configuration,
-                "The remote URL '\(url)' is not http://HOST:PORT/KB; give the hub's address and the knowledge base name.")
+                "The remote URL '\(url)' is not http://HOST:PORT/KB; give the hub's address and the knowledge base name."
+            )
         }
         let parts = components.path.split(separator: "/")
         guard parts.count == 1, let name = parts.first, Self.isValidName(String(name)) else {
@@ -57,7 +58,9 @@ public struct Remote: Sendable, Equatable {
 /// The remotes of a knowledge base, kept in its file.
 public enum RemoteStore {
     public static func all(_ kb: KnowledgeBase) throws -> [Remote] {
-        try kb.database.writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM remotes ORDER BY created_at, name").map(remote) }
+        try kb.database.writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM remotes ORDER BY created_at, name").map(remote)
+        }
     }
 
     public static func get(_ kb: KnowledgeBase, name: String) throws -> Remote {
@@ -67,7 +70,8 @@ public enum RemoteStore {
                 .configuration,
                 names.isEmpty
                     ? "There is no remote '\(name)'; add one with 'kb remote add NAME http://HOST:PORT/KB'."
-                    : "There is no remote '\(name)'; the remotes are \(names.map { "'\($0)'" }.joined(separator: ", ")).")
+                    : "There is no remote '\(name)'; the remotes are \(names.map { "'\($0)'" }.joined(separator: ", "))."
+            )
         }
         return remote
     }
@@ -79,7 +83,8 @@ public enum RemoteStore {
     /// Adds a remote.
     public static func add(_ kb: KnowledgeBase, name: String, url: String, token: String?) throws -> Remote {
         guard Remote.isValidName(name) else {
-            throw SyncError(.configuration, "The remote name '\(name)' may hold only letters, digits, '-', '_' and '.'.")
+            throw SyncError(
+                .configuration, "The remote name '\(name)' may hold only letters, digits, '-', '_' and '.'.")
         }
         _ = try Remote.parse(url)
         return try kb.database.writer.write { db in

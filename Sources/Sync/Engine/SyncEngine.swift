@@ -83,10 +83,13 @@ public struct SyncEngine: Sendable {
                 arguments: [new, index + 1, row["rowid"] as Int64])
         }
         if !renamed.isEmpty {
-            let rows = try Row.fetchAll(db, sql: "SELECT rowid, base FROM changes WHERE base LIKE ?", arguments: ["%\(old):%"])
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT rowid, base FROM changes WHERE base LIKE ?", arguments: ["%\(old):%"])
             for row in rows {
                 let base: String = row["base"]
-                let rewritten = ChangeStore.decodeBase(base).map { renamed[$0.description].flatMap(ChangeID.init) ?? $0 }
+                let rewritten = ChangeStore.decodeBase(base).map {
+                    renamed[$0.description].flatMap(ChangeID.init) ?? $0
+                }
                 try db.execute(
                     sql: "UPDATE changes SET base = ? WHERE rowid = ?",
                     arguments: [ChangeStore.encodeBase(rewritten), row["rowid"] as Int64])
@@ -95,7 +98,9 @@ public struct SyncEngine: Sendable {
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             let touched = try Row.fetchAll(
                 db,
-                sql: "SELECT DISTINCT entity, entity_id FROM changes WHERE rowid IN (\(moved.map { "\($0["rowid"] as Int64)" }.joined(separator: ",")))")
+                sql:
+                    "SELECT DISTINCT entity, entity_id FROM changes WHERE rowid IN (\(moved.map { "\($0["rowid"] as Int64)" }.joined(separator: ",")))"
+            )
             for row in touched {
                 let id: String = row["entity_id"]
                 switch EntityKind(rawValue: row["entity"]) {
@@ -146,8 +151,10 @@ public struct SyncEngine: Sendable {
         // 2. Push what it lacks, in the order the changes were applied here.
         let localMaxima = try database { db in
             Dictionary(
-                uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT replica, MAX(seq) FROM changes GROUP BY replica")
-                    .map { ($0[0] as String, $0[1] as Int64) })
+                uniqueKeysWithValues: try Row.fetchAll(
+                    db, sql: "SELECT replica, MAX(seq) FROM changes GROUP BY replica"
+                )
+                .map { ($0[0] as String, $0[1] as Int64) })
         }
         // Other replicas' changes are relayed only as far as they run without a hole here: the hub
         // takes each replica's changes in order.
@@ -169,7 +176,8 @@ public struct SyncEngine: Sendable {
             }
         }
         if !lacking.isEmpty {
-            try await push(client, lacking: lacking, hubHolds: hubHolds, me: me, remote: name, report: &report,
+            try await push(
+                client, lacking: lacking, hubHolds: hubHolds, me: me, remote: name, report: &report,
                 progress: progress)
         } else if let held = holdings.replicas[me] {
             try database { db in
@@ -214,7 +222,9 @@ public struct SyncEngine: Sendable {
                 cursorID = nil
                 report.reconciled = true
                 resets += 1
-                if resets > 2 { throw SyncError(.hub, "The hub's log keeps changing under this sync; try again later.") }
+                if resets > 2 {
+                    throw SyncError(.hub, "The hub's log keeps changing under this sync; try again later.")
+                }
                 continue
             }
             let now = kb.clock.now()
@@ -375,14 +385,16 @@ struct HubClient: Sendable {
                 if body?.error == HubErrorCode.clockAhead {
                     throw SyncError(.clockAhead, message, status: response.status, code: body?.error)
                 }
-                throw SyncError(.hub, "The hub refused the request: \(message)", status: response.status, code: body?.error)
+                throw SyncError(
+                    .hub, "The hub refused the request: \(message)", status: response.status, code: body?.error)
             }
         }
         do {
             return try decoder.decode(T.self, from: Data(response.body))
         } catch {
             throw SyncError(
-                .protocolMismatch, "The hub at '\(base)' sent an answer kb cannot read; is it a kb hub of the same version?")
+                .protocolMismatch,
+                "The hub at '\(base)' sent an answer kb cannot read; is it a kb hub of the same version?")
         }
     }
 }

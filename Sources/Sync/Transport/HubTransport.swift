@@ -2,7 +2,10 @@ import Foundation
 
 /// An HTTP request to the hub.
 public struct HubRequest: Sendable, Equatable {
-    public enum Method: String, Sendable { case get = "GET", post = "POST" }
+    public enum Method: String, Sendable {
+        case get = "GET"
+        case post = "POST"
+    }
 
     public var method: Method
     public var url: String

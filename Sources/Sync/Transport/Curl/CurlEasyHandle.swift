@@ -45,7 +45,8 @@ final class CurlEasyHandle {
     }
 
     func setBody(_ bytes: [UInt8]) throws {
-        try check(kb_curl_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bytes.count)), option: "POSTFIELDSIZE")
+        try check(
+            kb_curl_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bytes.count)), option: "POSTFIELDSIZE")
         try bytes.withUnsafeBytes { buffer in
             // COPYPOSTFIELDS copies the bytes, so the buffer may go away after this call.
             let pointer = UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!)
