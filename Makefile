@@ -2,6 +2,7 @@
 
 SWIFT ?= swift
 APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config
+BENCH_PACKAGES := hyperfine ripgrep time
 PREFIX ?= $(shell if [ -w /usr/local/bin ]; then echo /usr/local; else echo $$HOME/.local; fi)
 BENCH_ARGS ?=
 
@@ -9,9 +10,9 @@ BENCH_ARGS ?=
 
 all: build
 
-# Installs the system packages kb builds against, when they are missing.
+# Installs the system packages kb builds against (and, for `make bench`, its peers), when they are missing.
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(APT_PACKAGES) $(EXTRA_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing:$$missing"; \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing; \
@@ -56,7 +57,8 @@ format:
 check: lint build test
 
 # Generates a corpus of newspaper pages and measures kb beside SQLite trigram FTS5 and ripgrep.
-bench: deps
+bench:
+	@$(MAKE) --no-print-directory deps EXTRA_PACKAGES="$(BENCH_PACKAGES)"
 	$(SWIFT) build -c release --static-swift-stdlib --product kb
 	$(SWIFT) build -c release --static-swift-stdlib --product kb-hub
 	$(SWIFT) build -c release --static-swift-stdlib --product kb-bench

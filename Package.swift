@@ -26,10 +26,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
-        // libcurl's headers; the library itself is loaded by `kb sync` when it runs (Sources/CCurl/shim.h),
-        // so it is not linked: no pkgConfig, whose flags would link it into every start-up.
+        // libcurl through pkg-config. Sources/CCurl/shim.h loads the library when the first request is
+        // made, so `kb` links it only "as needed" (below): every other command starts without it.
         .systemLibrary(
             name: "CCurl",
+            pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .systemLibrary(
@@ -75,7 +76,8 @@ let package = Package(
                 "Sync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--as-needed"], .when(platforms: [.linux]))]
         ),
         .executableTarget(
             name: "HubCommand",
