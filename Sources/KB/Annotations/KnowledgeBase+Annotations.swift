@@ -289,7 +289,7 @@ extension KnowledgeBase {
     public static func reanchorAnnotations(_ db: Database, articleID: String, body: String) throws -> ReanchorCounts {
         // Deleted annotations move too: one may be restored, and every replica must hold the same.
         let annotations = try Annotation.fetchAll(
-            db, sql: "SELECT * FROM annotations WHERE article_id = ?", arguments: [articleID])
+            db.cachedStatement(sql: "SELECT * FROM annotations WHERE article_id = ?"), arguments: [articleID])
         var counts = ReanchorCounts()
         guard !annotations.isEmpty else { return counts }
         let text = CodePoints(body)

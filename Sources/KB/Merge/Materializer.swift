@@ -80,7 +80,67 @@ public enum Materializer {
         return bodyChanged
     }
 
+    /// Writes an article whose only change held is its creation: what ``article(_:id:now:)`` computes
+    /// then, without reading the heads back. Falls back to it when the record has other changes.
+    public static func createdArticle(_ db: Database, id: String, creation: ArticleCreation, now: Int64) throws {
+        guard try isOnlyCreation(db, id: id, table: "articles") else {
+            try article(db, id: id, now: now)
+            return
+        }
+        let article = creation.article(id: id, updatedAt: now)
+        try article.insert(db)
+        // Annotations that arrived before their article wait for it.
+        try KnowledgeBase.reanchorAnnotations(db, articleID: id, body: article.body)
+    }
+
+    /// True when the one change held of a record is its creation and the record is not written yet.
+    static func isOnlyCreation(_ db: Database, id: String, table: String) throws -> Bool {
+        let changes = try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT COUNT(*) FROM changes WHERE entity_id = ?"), arguments: [id])
+        guard changes == 1 else { return false }
+        let written = try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE id = ?)"), arguments: [id])
+        return written == false
+    }
+
     // MARK: - Annotations
+
+    /// Article bodies as code points, read once for all the annotations of a page of changes.
+    public struct BodyCache {
+        var bodies: [String: CodePoints?] = [:]
+
+        public init() {}
+
+        mutating func body(_ db: Database, articleID: String) throws -> CodePoints? {
+            if let cached = bodies[articleID] { return cached }
+            let body = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT body FROM articles WHERE id = ?"), arguments: [articleID])
+            let text = body.map(CodePoints.init)
+            bodies[articleID] = text
+            return text
+        }
+    }
+
+    /// Writes an annotation whose only change held is its creation: what ``annotation(_:id:now:)``
+    /// computes then, without reading the heads back. Falls back to it when the record has other changes.
+    ///
+    /// - Parameter bodies: Bodies of articles already read; the caller keeps it only while no article changes.
+    public static func createdAnnotation(
+        _ db: Database, id: String, creation: AnnotationCreation, now: Int64, bodies: inout BodyCache
+    ) throws {
+        guard try isOnlyCreation(db, id: id, table: "annotations") else {
+            try annotation(db, id: id, now: now)
+            return
+        }
+        var annotation = creation.annotation(id: id, updatedAt: now)
+        if !annotation.quote.isEmpty, let text = try bodies.body(db, articleID: annotation.articleID) {
+            let result = Anchoring.anchor(annotation.selector, in: text)
+            annotation.state = result.state
+            annotation.start = result.range?.lowerBound
+            annotation.end = result.range?.upperBound
+        }
+        try annotation.save(db)
+    }
 
     /// Recomputes an annotation, anchoring it in its article when the article is here.
     public static func annotation(_ db: Database, id: String, now: Int64) throws {
@@ -323,7 +383,8 @@ public enum Materializer {
     /// on both sides, so the conflict is settled the same way on every replica.
     static func settleConflicts(_ db: Database, entityID: String, derived: Set<String>, now: Int64) throws {
         let open = try String.fetchAll(
-            db, sql: "SELECT id FROM conflicts WHERE entity_id = ? AND resolved_at IS NULL", arguments: [entityID])
+            db.cachedStatement(sql: "SELECT id FROM conflicts WHERE entity_id = ? AND resolved_at IS NULL"),
+            arguments: [entityID])
         for conflictID in open where !derived.contains(conflictID) {
             try db.execute(
                 sql: "UPDATE conflicts SET resolved_at = ?, resolution = ? WHERE id = ?",

@@ -25,6 +25,11 @@ public enum ChangeApplier {
         var seen: [EntityKind: Set<String>] = [:]
         var last = try Meta.lastTimestamp(db)
         var resolutions: [Change] = []
+        // Per record, how many of this page's changes it got, and its creation as decoded when checked: a
+        // record whose only change is here and is its creation is written straight from it.
+        var changeCounts: [EntityKind: [String: Int]] = [:]
+        var articleCreations: [String: ArticleCreation] = [:]
+        var annotationCreations: [String: AnnotationCreation] = [:]
         for wire in changes {
             let id = wire.changeID
             if try ChangeStore.contains(db, id: id) {
@@ -32,8 +37,9 @@ public enum ChangeApplier {
                 continue
             }
             let change: Change
+            let creation: Creation?
             do {
-                change = try validated(wire)
+                (change, creation) = try checked(wire)
             } catch {
                 try quarantine(db, wire, reason: "\(error)", now: now)
                 result.quarantined += 1
@@ -54,33 +60,63 @@ public enum ChangeApplier {
             } else if seen[change.entity, default: []].insert(change.entityID).inserted {
                 touched[change.entity, default: []].append(change.entityID)
             }
+            changeCounts[change.entity, default: [:]][change.entityID, default: 0] += 1
+            switch creation {
+            case .article(let value): articleCreations[change.entityID] = value
+            case .annotation(let value): annotationCreations[change.entityID] = value
+            case nil: break
+            }
         }
         try Meta.setLastTimestamp(db, last)
-        for id in touched[.article] ?? [] { try Materializer.article(db, id: id, now: now) }
-        for id in touched[.annotation] ?? [] { try Materializer.annotation(db, id: id, now: now) }
+        let articleCounts = changeCounts[.article] ?? [:]
+        for id in touched[.article] ?? [] {
+            if articleCounts[id] == 1, let creation = articleCreations[id] {
+                try Materializer.createdArticle(db, id: id, creation: creation, now: now)
+            } else {
+                try Materializer.article(db, id: id, now: now)
+            }
+        }
+        // Articles are all written by now: their bodies can be shared by the annotations anchored in them.
+        var bodies = Materializer.BodyCache()
+        let annotationCounts = changeCounts[.annotation] ?? [:]
+        for id in touched[.annotation] ?? [] {
+            if annotationCounts[id] == 1, let creation = annotationCreations[id] {
+                try Materializer.createdAnnotation(db, id: id, creation: creation, now: now, bodies: &bodies)
+            } else {
+                try Materializer.annotation(db, id: id, now: now)
+            }
+        }
         for id in touched[.tag] ?? [] { try Materializer.tag(db, id: id, now: now) }
         for change in resolutions { try Materializer.resolution(db, conflictID: change.entityID, change: change) }
         return result
     }
 
-    /// Checks a pulled change and turns it into a stored change.
-    static func validated(_ wire: WireChange) throws -> Change {
+    /// A creation as decoded when its change was checked.
+    enum Creation {
+        case article(ArticleCreation)
+        case annotation(AnnotationCreation)
+    }
+
+    /// Checks a pulled change and turns it into a stored change, with the creation it carries decoded.
+    static func checked(_ wire: WireChange) throws -> (change: Change, creation: Creation?) {
         guard let entity = EntityKind(rawValue: wire.entity) else { throw Invalid("unknown entity '\(wire.entity)'") }
         guard !wire.replica.isEmpty, wire.seq > 0, !wire.id.isEmpty else { throw Invalid("missing id") }
         let base = wire.base.compactMap(ChangeID.init)
         guard base.count == wire.base.count else { throw Invalid("malformed base") }
         let json = wire.value
+        var creation: Creation?
         switch (entity, wire.op) {
         case (.source, "create"):
             guard let json else { throw Invalid("source without value") }
             _ = try JSONText.decode(Source.self, from: json)
-            return Change(
+            let change = Change(
                 id: wire.changeID, hlc: HybridTimestamp(rawValue: wire.hlc), entity: entity, entityID: wire.id,
                 field: Change.createField, op: "create", value: nil, base: base)
+            return (change, nil)
         case (.article, "create"):
-            _ = try JSONText.decode(ArticleCreation.self, from: json ?? "")
+            creation = .article(try JSONText.decode(ArticleCreation.self, from: json ?? ""))
         case (.annotation, "create"):
-            _ = try JSONText.decode(AnnotationCreation.self, from: json ?? "")
+            creation = .annotation(try JSONText.decode(AnnotationCreation.self, from: json ?? ""))
         case (.tag, "create"):
             _ = try JSONText.decode(TagCreation.self, from: json ?? "")
         case (.article, "set"), (.annotation, "set"), (.tag, "set"):
@@ -110,9 +146,10 @@ public enum ChangeApplier {
             throw Invalid("unknown operation '\(wire.op)' on \(entity.rawValue)")
         }
         guard wire.op != "create" || wire.field == Change.createField else { throw Invalid("creation of a field") }
-        return Change(
+        let change = Change(
             id: wire.changeID, hlc: HybridTimestamp(rawValue: wire.hlc), entity: entity, entityID: wire.id,
             field: wire.field, op: wire.op, value: json, base: base)
+        return (change, creation)
     }
 
     struct Invalid: Error, CustomStringConvertible {
