@@ -273,11 +273,11 @@ public struct SyncEngine: Sendable {
         let total = try database { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM changes WHERE \(filter)") ?? 0
         }
-        var lastRowid: Int64 = 0
-        var done = 0
-        while true {
-            let after = lastRowid
-            let (batch, last) = try database { db -> ([WireChange], Int64) in
+        // The next batch is read, encoded and compressed while the current one is on its way: the hub's
+        // work and this machine's overlap. A batch prepared for nothing (the push failed) is dropped.
+        let engine = self
+        let prepare: @Sendable (Int64) throws -> PreparedPush? = { after in
+            let (batch, last) = try engine.database { db -> ([WireChange], Int64) in
                 let rows = try Row.fetchCursor(
                     db, sql: "SELECT * FROM changes WHERE rowid > ? AND (\(filter)) ORDER BY rowid",
                     arguments: [after])
@@ -294,22 +294,47 @@ public struct SyncEngine: Sendable {
                 }
                 return (batch, last)
             }
-            guard !batch.isEmpty else { break }
-            let response = try await client.push(PushRequest(replica: me, changes: batch))
+            guard !batch.isEmpty else { return nil }
+            return try client.prepare(
+                PushRequest(replica: me, changes: batch), lastRowid: last,
+                ownSeq: batch.filter { $0.replica == me }.map(\.seq).max())
+        }
+        var done = 0
+        var current = try prepare(0)
+        while let batch = current {
+            let next = Task { try prepare(batch.lastRowid) }
+            let response: PushResponse
+            do {
+                response = try await client.push(batch)
+            } catch {
+                next.cancel()
+                throw error
+            }
             report.requests += 1
             report.pushed += response.accepted
             report.duplicates += response.duplicates
-            lastRowid = last
             done += batch.count
-            if let ownSeq = batch.filter({ $0.replica == me }).map(\.seq).max() {
+            if let ownSeq = batch.ownSeq {
                 try database { db in
                     try db.execute(
                         sql: "UPDATE remotes SET pushed = MAX(pushed, ?) WHERE name = ?", arguments: [ownSeq, remote])
                 }
             }
             progress?(.pushing(done: done, total: total))
+            current = try await next.value
         }
     }
+}
+
+/// A push request encoded (and compressed) for sending, with where its batch ends in this file's history.
+struct PreparedPush: Sendable {
+    var body: [UInt8]
+    var headers: [(String, String)]
+    var count: Int
+    /// The local row id of the batch's last change.
+    var lastRowid: Int64
+    /// The highest sequence number of this replica's own changes in the batch.
+    var ownSeq: Int64?
 }
 
 extension SyncEngine {
@@ -333,6 +358,16 @@ struct HubClient: Sendable {
     }
 
     func push(_ request: PushRequest) async throws -> PushResponse {
+        try await push(try prepare(request, lastRowid: 0, ownSeq: nil))
+    }
+
+    func push(_ prepared: PreparedPush) async throws -> PushResponse {
+        try await call(
+            HubRequest(method: .post, url: "\(prefix)/changes", headers: prepared.headers, body: prepared.body))
+    }
+
+    /// Encodes a push request, compressed when it is large enough to gain from it.
+    func prepare(_ request: PushRequest, lastRowid: Int64, ownSeq: Int64?) throws -> PreparedPush {
         var body = request.jsonBytes
         var headers = headers()
         headers.append(("Content-Type", "application/json"))
@@ -340,7 +375,8 @@ struct HubClient: Sendable {
             body = try Gzip.compress(body)
             headers.append(("Content-Encoding", "gzip"))
         }
-        return try await call(HubRequest(method: .post, url: "\(prefix)/changes", headers: headers, body: body))
+        return PreparedPush(
+            body: body, headers: headers, count: request.changes.count, lastRowid: lastRowid, ownSeq: ownSeq)
     }
 
     func pull(after: Int64, limit: Int, exclude: String?, expect: String?) async throws -> PullResponse {
