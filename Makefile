@@ -1,7 +1,7 @@
 # kb — the two commands a new user needs are `make run` and `make test`.
 
 SWIFT ?= swift
-APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config
+APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config patchelf
 BENCH_PACKAGES := hyperfine ripgrep time
 PREFIX ?= $(shell if [ -w /usr/local/bin ]; then echo /usr/local; else echo $$HOME/.local; fi)
 BENCH_ARGS ?=
@@ -28,6 +28,9 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib --product kb
 	$(SWIFT) build -c release --static-swift-stdlib --product kb-hub
+	@# kb opens libcurl itself on the first request (Sources/CCurl/shim.h); without the link-time
+	@# dependency that pkg-config adds, no other command loads it and the thirty libraries it brings.
+	@if readelf -d .build/release/kb | grep -q 'libcurl.so'; then patchelf --remove-needed libcurl.so.4 .build/release/kb; fi
 
 # Builds kb, installs it in $(PREFIX)/bin, imports seeds/ into the default knowledge base
 # and shows a search.
@@ -59,8 +62,7 @@ check: lint build test
 # Generates a corpus of newspaper pages and measures kb beside SQLite trigram FTS5 and ripgrep.
 bench:
 	@$(MAKE) --no-print-directory deps EXTRA_PACKAGES="$(BENCH_PACKAGES)"
-	$(SWIFT) build -c release --static-swift-stdlib --product kb
-	$(SWIFT) build -c release --static-swift-stdlib --product kb-hub
+	@$(MAKE) --no-print-directory release
 	$(SWIFT) build -c release --static-swift-stdlib --product kb-bench
 	python3 Benchmarks/run.py $(BENCH_ARGS)
 

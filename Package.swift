@@ -26,8 +26,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
-        // libcurl through pkg-config. Sources/CCurl/shim.h loads the library when the first request is
-        // made, so `kb` links it only "as needed" (below): every other command starts without it.
+        // libcurl through pkg-config. Sources/CCurl/shim.h opens the library when the first request is
+        // made; `make release` drops the link-time dependency from `kb`, so that other commands start
+        // without loading it (docs/architecture.md).
         .systemLibrary(
             name: "CCurl",
             pkgConfig: "libcurl",
@@ -76,8 +77,7 @@ let package = Package(
                 "Sync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: swiftSettings,
-            linkerSettings: [.unsafeFlags(["-Xlinker", "--as-needed"], .when(platforms: [.linux]))]
+            swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "HubCommand",
