@@ -155,13 +155,13 @@ struct JSONOutput {
                 return
             }
             raw("{\n")
-            let keys = object.keys.sorted()
-            for (index, key) in keys.enumerated() {
+            let entries = object.sorted { $0.key < $1.key }
+            for (index, (key, value)) in entries.enumerated() {
                 spaces(indent + 2)
                 string(key)
                 raw(" : ")
-                self.value(object[key]!, indent: indent + 2)
-                raw(index + 1 < keys.count ? ",\n" : "\n")
+                self.value(value, indent: indent + 2)
+                raw(index + 1 < entries.count ? ",\n" : "\n")
             }
             spaces(indent)
             raw("}")

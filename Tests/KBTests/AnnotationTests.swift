@@ -676,8 +676,10 @@ extension AnnotationTests {
 
 extension AnnotationTests {
     /// A paragraph printed twice in one article: the reader highlights it in the first copy, then an edit two
-    /// characters before the highlight breaks the first copy's context. The highlight stays on the first
-    /// copy, anchored, instead of jumping to the second copy whose context is still intact.
+    /// characters before the highlight breaks the first copy's context.
+    ///
+    /// The highlight stays on the first copy, anchored, instead of jumping to the second copy whose context
+    /// is still intact.
     @Test(arguments: [
         ("上来，做到", "上来插入了几个字，做到"),
         ("部署上来，做到", "部署，做到"),

@@ -99,7 +99,7 @@ struct ConvergenceTests {
         let kb = replica.kb
         let articles = try kb.listArticles()
         func pick<T>(_ items: [T]) -> T? { items.isEmpty ? nil : items.randomElement(using: &world.generator) }
-        func sentence() -> String { Self.sentences.randomElement(using: &world.generator)! }
+        func sentence() -> String { Self.sentences.randomElement(using: &world.generator) ?? "" }
         switch kind {
         case 0..<6:
             world.operations["import page", default: 0] += 1
@@ -157,7 +157,7 @@ struct ConvergenceTests {
         case 72..<76:
             guard let conflict = pick(try Conflicts.list(kb)) else { return }
             world.operations["resolve", default: 0] += 1
-            let choice = ConflictChoice.allCases.randomElement(using: &world.generator)!
+            let choice = ConflictChoice.allCases.randomElement(using: &world.generator) ?? .both
             try Conflicts.resolve(kb, conflict.id, keep: choice)
         case 76..<80:
             // A sync abandoned half way, as a killed client would.

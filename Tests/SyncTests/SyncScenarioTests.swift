@@ -221,7 +221,9 @@ struct SyncScenarioTests {
         #expect(try a.digest == b.digest)
     }
 
-    /// Joplin: a flaky connection left items never synced. Every step can be repeated.
+    /// Joplin: a flaky connection left items never synced.
+    ///
+    /// Every step can be repeated.
     @Test func lostRequestsAndResponses_everythingArrives() async throws {
         let hub = try TestHub()
         let token = try await hub.token(for: "research")
@@ -262,7 +264,9 @@ struct SyncScenarioTests {
     }
 
     /// PouchDB: the cursor written past what was applied; Joplin: a first sync that restarts
-    /// from zero after every interruption. A page and the cursor are committed together.
+    /// from zero after every interruption.
+    ///
+    /// A page and the cursor are committed together.
     @Test func firstPullInterrupted_resumesAndRefetchesAtMostOnePage() async throws {
         let hub = try TestHub()
         let token = try await hub.token(for: "research")
@@ -435,7 +439,9 @@ struct SyncScenarioTests {
         #expect(try normal.kb.listArticles().count == 2)
     }
 
-    /// Actual: a large first upload failed with 413 forever. Batches are bounded.
+    /// Actual: a large first upload failed with 413 forever.
+    ///
+    /// Batches are bounded.
     @Test func fiftyThousandChanges_goThroughInBoundedBatches() async throws {
         let hub = try TestHub()
         let token = try await hub.token(for: "research")
@@ -457,7 +463,9 @@ struct SyncScenarioTests {
         #expect(counting.pushes >= 25)  // at most 2,000 changes per push
     }
 
-    /// any-sync: one bad item made the hub resend forever. It is set aside; the rest go on.
+    /// any-sync: one bad item made the hub resend forever.
+    ///
+    /// It is set aside; the rest go on.
     @Test func changeThatCannotBeApplied_setAside_restApplies() async throws {
         let hub = try TestHub()
         let token = try await hub.token(for: "research")
@@ -613,7 +621,9 @@ struct SyncScenarioTests {
         #expect(try replicas[1].kb.health().gaps == 0)
     }
 
-    /// Automerge: dropped messages left peers syncing forever. Every sync ends in bounded rounds.
+    /// Automerge: dropped messages left peers syncing forever.
+    ///
+    /// Every sync ends in bounded rounds.
     @Test func syncEndsInBoundedRounds() async throws {
         let hub = try TestHub()
         let replicas = try await makeReplicas(3, hub: hub)

@@ -25,7 +25,7 @@ struct ListCommand: ParsableCommand {
             return
         }
         if articles.isEmpty {
-            print(tag == nil ? "No articles yet; add some with 'kb import PATH'." : "No articles tagged '\(tag!)'.")
+            print(tag.map { "No articles tagged '\($0)'." } ?? "No articles yet; add some with 'kb import PATH'.")
             return
         }
         for article in articles {

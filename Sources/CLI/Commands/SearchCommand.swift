@@ -48,9 +48,9 @@ struct SearchCommand: ParsableCommand {
         let (open, close) = Terminal.hitMarks
         let shown = try kb.annotationIDPrefixes(hits.compactMap(\.annotationID))
         for (index, hit) in hits.enumerated() {
-            let where_ = hit.annotationID.map { " " + Terminal.dim("(in annotation \(shown[$0] ?? $0))") } ?? ""
+            let whereFound = hit.annotationID.map { " " + Terminal.dim("(in annotation \(shown[$0] ?? $0))") } ?? ""
             print(
-                "\(index + 1). \(Terminal.bold(Terminal.oneLine(Terminal.title(hit.title)))) \(Terminal.yellow(String(hit.id.prefix(8))))\(where_)"
+                "\(index + 1). \(Terminal.bold(Terminal.oneLine(Terminal.title(hit.title)))) \(Terminal.yellow(String(hit.id.prefix(8))))\(whereFound)"
             )
             print("   " + hit.snippet.rendered(open: open, close: close))
         }

@@ -24,8 +24,12 @@ struct ShowCommand: ParsableCommand {
 
 /// An article as text, highlights marked in the body and notes listed after it.
 enum ArticleRenderer {
+    /// Renders an article with its annotations.
+    ///
     /// - Parameters:
+    ///   - detail: The article, its annotations, tags and source.
     ///   - shownIDs: The id prefix printed for each annotation (the whole id when missing).
+    /// - Returns: The text to print.
     static func render(_ detail: ArticleDetail, shownIDs: [String: String] = [:]) -> String {
         let article = detail.article
         var out = ""

@@ -69,7 +69,10 @@ public struct HubServer: Sendable {
     /// Runs the hub until SIGTERM or SIGINT, then shuts down cleanly.
     ///
     /// - Parameters:
+    ///   - host: The address to listen on.
+    ///   - port: The port to listen on; 0 lets the system choose one.
     ///   - onRunning: Called with the port once the hub listens (useful with port 0).
+    /// - Throws: The server's error when it cannot start, as when the port is taken.
     public func run(host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void) async throws {
         let app = Application(
             router: router(),

@@ -94,7 +94,7 @@ public enum Anchoring {
                     ? looseContextScore(text, start: start, end: start + m, prefix: prefix, suffix: suffix) : context
                 let distance = Double(abs(start - hint)) / Double(max(n, 1))
                 let score = fit * 2 - distance
-                if best == nil || score > best!.score { best = (score, start) }
+                if best.map({ score > $0.score }) ?? true { best = (score, start) }
             }
             if let best {
                 let context = contextScore(
@@ -222,7 +222,7 @@ public enum Anchoring {
         func consider(_ distance: Int, _ range: Range<Int>) {
             guard distance <= maxErrors, !range.isEmpty else { return }
             let gap = abs(range.lowerBound - hint)
-            if best == nil || (distance, gap) < (best!.distance, best!.gap) { best = (distance, gap, range) }
+            if best.map({ (distance, gap) < ($0.distance, $0.gap) }) ?? true { best = (distance, gap, range) }
         }
         // Starts right after the prefix. A prefix shorter than the probe is all the text that stood
         // before the quote ("“", or nothing): a match of it elsewhere proves nothing, so it must

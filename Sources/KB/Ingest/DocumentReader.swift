@@ -96,7 +96,10 @@ public enum DocumentReader {
     /// The items of a document of a given kind.
     ///
     /// - Parameters:
+    ///   - text: The document's text.
+    ///   - kind: How to read it.
     ///   - fallbackTitle: The title of a document that has none of its own (the file name).
+    /// - Returns: The items a newspaper page is split into, or the one item of any other document.
     public static func items(of text: String, kind: DocumentKind, fallbackTitle: String) -> [PageItem] {
         switch kind {
         case .newspaper:

@@ -82,7 +82,7 @@ public struct Source: Sendable, Equatable, Codable, FetchableRecord {
 /// Options of an import.
 public struct ImportOptions: Sendable {
     /// Re-import a changed file over the articles imported earlier from the same path,
-    /// editing them in place (annotations re-anchor) instead of adding new ones. Default: false.
+    /// editing them in place (annotations re-anchor) instead of adding new ones (default false).
     public var update = false
 
     public init(update: Bool = false) { self.update = update }
@@ -101,6 +101,7 @@ extension KnowledgeBase {
     ///   - options: See ``ImportOptions``.
     ///   - progress: Called after each file with (files done, files in all, path).
     /// - Returns: What was done.
+    /// - Throws: Nothing at present: the error of a file is listed in ``ImportReport/failed`` instead.
     public func importFiles(
         _ paths: [String], options: ImportOptions = ImportOptions(),
         progress: ((Int, Int, String) -> Void)? = nil
@@ -175,7 +176,6 @@ extension KnowledgeBase {
         return files
     }
 
-    /// Imports one file in one transaction.
     /// A file read, decoded and split, ready to be stored.
     struct PreparedFile: Sendable {
         var path: String
@@ -415,10 +415,13 @@ final class PreparePipeline: @unchecked Sendable {
     func next() -> Result<KnowledgeBase.PreparedFile, any Error> {
         condition.lock()
         defer { condition.unlock() }
-        while results[consumed] == nil { condition.wait() }
-        let result = results.removeValue(forKey: consumed)!
-        consumed += 1
-        condition.broadcast()
-        return result
+        while true {
+            if let result = results.removeValue(forKey: consumed) {
+                consumed += 1
+                condition.broadcast()
+                return result
+            }
+            condition.wait()
+        }
     }
 }

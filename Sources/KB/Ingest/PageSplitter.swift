@@ -226,7 +226,7 @@ struct PageLine {
         return text.firstMatch(of: datelineEndSuffixPattern)?.range
     }
 
-    /// 。！？!?… and ；
+    /// Characters that end a sentence: `。！？!?…` and `．`.
     static let sentenceEnds: Set<UInt32> = [0x3002, 0xFF01, 0xFF1F, 0x21, 0x3F, 0x2026, 0xFF0E]
     /// Closing quotes and brackets that may follow the end of a sentence.
     static let closers: Set<UInt32> = [0x201D, 0x2019, 0x300D, 0x300F, 0xFF09, 0x29, 0x3011, 0x300B, 0x22]
@@ -546,8 +546,8 @@ struct SegmentReader {
         if line.endsSentence {
             // A title may end with ？ or ！; a line of body text alone in its paragraph rarely does.
             if line.endsWithQuestionOrExclamation,
-                next == nil || next!.marker.startsArticle || isShort(index) || isWide(index + 1)
-                    || next!.endsWithCredit
+                next.map({ $0.marker.startsArticle || isShort(index) || isWide(index + 1) || $0.endsWithCredit })
+                    ?? true
             {
                 return .headline
             }
@@ -601,8 +601,10 @@ struct SegmentReader {
     }
 
     /// Articles end with a sentence, a dateline or a photo credit: lines after the last such line,
-    /// before a headline block or the end of the segment, are headlines. A segment whose text ends
-    /// with a one-line question or exclamation and has no headline after it has that line as its title.
+    /// before a headline block or the end of the segment, are headlines.
+    ///
+    /// A segment whose text ends with a one-line question or exclamation and has no headline after it
+    /// has that line as its title.
     static func reclassifyingUnterminated(_ blocks: [Block], endsParagraph: (PageLine) -> Bool) -> [Block] {
         var result: [Block] = []
         for (index, block) in blocks.enumerated() {

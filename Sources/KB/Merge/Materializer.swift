@@ -27,7 +27,9 @@ public enum Materializer {
 
     // MARK: - Articles
 
-    /// Recomputes an article. Returns true when its body changed.
+    /// Recomputes an article.
+    ///
+    /// Returns true when its body changed.
     @discardableResult
     public static func article(_ db: Database, id: String, now: Int64) throws -> Bool {
         let creations = try creationHeads(db, id: id, as: ArticleCreation.self)
@@ -81,7 +83,9 @@ public enum Materializer {
     }
 
     /// Writes an article whose only change held is its creation: what ``article(_:id:now:)`` computes
-    /// then, without reading the heads back. Falls back to it when the record has other changes.
+    /// then, without reading the heads back.
+    ///
+    /// Falls back to it when the record has other changes.
     public static func createdArticle(_ db: Database, id: String, creation: ArticleCreation, now: Int64) throws {
         guard try isOnlyCreation(db, id: id, table: "articles") else {
             try article(db, id: id, now: now)
@@ -122,9 +126,17 @@ public enum Materializer {
     }
 
     /// Writes an annotation whose only change held is its creation: what ``annotation(_:id:now:)``
-    /// computes then, without reading the heads back. Falls back to it when the record has other changes.
+    /// computes then, without reading the heads back.
     ///
-    /// - Parameter bodies: Bodies of articles already read; the caller keeps it only while no article changes.
+    /// Falls back to it when the record has other changes.
+    ///
+    /// - Parameters:
+    ///   - db: The database, in the transaction that applies the change.
+    ///   - id: The annotation's id.
+    ///   - creation: The value of its creation change.
+    ///   - now: The time written as its last update.
+    ///   - bodies: Bodies of articles already read; the caller keeps it only while no article changes.
+    /// - Throws: A database error.
     public static func createdAnnotation(
         _ db: Database, id: String, creation: AnnotationCreation, now: Int64, bodies: inout BodyCache
     ) throws {
@@ -229,8 +241,15 @@ public enum Materializer {
     /// The heads of a field with their values.
     ///
     /// - Parameters:
+    ///   - db: The database.
+    ///   - id: The record's id.
+    ///   - field: The field's name.
+    ///   - entity: The kind of the record.
     ///   - fromCreation: The field's value in a creation, given the creation's row id (so that callers
     ///     reuse what ``creationHeads(_:id:as:)`` decoded) and its JSON.
+    /// - Returns: A value for each head, with `json` nil when the head holds none; a creation head whose
+    ///   change is missing is left out.
+    /// - Throws: A database error, or what `fromCreation` throws.
     static func headValues(
         _ db: Database, id: String, field: String, entity: EntityKind,
         fromCreation: (Int64, String) throws -> String?
@@ -281,8 +300,9 @@ public enum Materializer {
         return result
     }
 
-    /// Whether the record is deleted: any head of `deleted` saying so wins. An edit that the delete
-    /// did not know about is kept in a conflict so that it can be restored.
+    /// Whether the record is deleted: any head of `deleted` saying so wins.
+    ///
+    /// An edit that the delete did not know about is kept in a conflict so that it can be restored.
     static func resolveDeleted(
         _ db: Database, entity: EntityKind, id: String, now: Int64, conflicts: inout Set<String>
     ) throws -> Bool {
@@ -320,7 +340,8 @@ public enum Materializer {
         while let current = queue.popLast() {
             guard let (_, change) = try ChangeStore.change(db, id: current) else { continue }
             if ancestorsOfA.contains(current) {
-                if best == nil || (best!.hlc, best!.id.replica) < (change.hlc, change.id.replica) { best = change }
+                let isNewer = best.map { ($0.hlc, $0.id.replica) < (change.hlc, change.id.replica) } ?? true
+                if isNewer { best = change }
                 continue
             }
             for parent in change.base where seen.insert(parent).inserted { queue.append(parent) }

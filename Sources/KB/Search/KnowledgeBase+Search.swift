@@ -44,12 +44,13 @@ extension KnowledgeBase {
     /// byline, dateline): the title above subtitle and kicker, above the body.
     static let rankWeights = "1.0, 10.0, 4.0, 3.0, 2.0, 1.0"
 
-    /// Searches articles, notes and highlighted quotes. Best first.
+    /// Searches articles, notes and highlighted quotes.
     ///
     /// - Parameters:
     ///   - query: See ``SearchQuery`` for the syntax.
     ///   - limit: At most this many results (default 20).
-    /// - Throws: ``KBError`` `.querySyntax` for a query that cannot be parsed.
+    /// - Returns: The hits, best first.
+    /// - Throws: ``KBError`` `.querySyntax` for a query that cannot be parsed, or a database error.
     public func search(_ query: String, limit: Int = 20) throws -> [SearchHit] {
         let parsed = try SearchQuery.parse(query)
         let limit = max(1, limit)

@@ -45,7 +45,8 @@ public struct SearchQuery: Sendable, Equatable {
             switch node {
             case .text(let text, _):
                 if !negated { terms.append(text.count > 1 && text.hasSuffix("*") ? String(text.dropLast()) : text) }
-            case .and(let nodes), .or(let nodes): nodes.forEach { walk($0, negated: negated) }
+            case .and(let nodes), .or(let nodes):
+                for node in nodes { walk(node, negated: negated) }
             case .not(let inner): walk(inner, negated: !negated)
             }
         }
@@ -66,8 +67,10 @@ public struct SearchQuery: Sendable, Equatable {
     }
 
     /// Top-level terms that are a single CJK character, apart from the rest of the query: they are
-    /// answered from the character index. Nil when there are none, or when such a term stands inside
-    /// an OR or a group (then the whole query goes to the full-text index).
+    /// answered from the character index.
+    ///
+    /// Nil when there are none, or when such a term stands inside an OR or a group (then the whole
+    /// query goes to the full-text index).
     public func separatingLoneCharacters() -> (rest: Node?, required: [String], excluded: [String])? {
         guard let root else { return nil }
         var tokenizer = TextTokenizer()
@@ -99,9 +102,10 @@ public struct SearchQuery: Sendable, Equatable {
         return (rest.isEmpty ? nil : rest.count == 1 ? rest[0] : .and(rest), required, excluded)
     }
 
-    /// The FTS5 MATCH expression. Every term goes to FTS5 as a quoted string, never as raw syntax;
-    /// a term that ends in a lone CJK character becomes a prefix query, so it also matches where
-    /// the character is followed by others.
+    /// The FTS5 MATCH expression.
+    ///
+    /// Every term goes to FTS5 as a quoted string, never as raw syntax; a term that ends in a lone
+    /// CJK character becomes a prefix query, so it also matches where the character is followed by others.
     public func matchExpression() -> String? {
         guard let root else { return nil }
         var tokenizer = TextTokenizer()
@@ -245,7 +249,9 @@ struct QueryParser {
 
     // MARK: Grammar
 
-    /// or := and ("OR" and)*
+    /// Parses terms joined by OR.
+    ///
+    /// `or := and ("OR" and)*`
     private mutating func parseOr(topLevel: Bool) throws -> SearchQuery.Node? {
         var parts: [SearchQuery.Node?] = [try parseAnd(topLevel: topLevel)]
         while position < tokens.count && tokens[position] == .or {
@@ -263,7 +269,9 @@ struct QueryParser {
         return .or(nodes)
     }
 
-    /// and := unary+
+    /// Parses terms written side by side, all of which must match.
+    ///
+    /// `and := unary+`
     private mutating func parseAnd(topLevel: Bool) throws -> SearchQuery.Node? {
         var nodes: [SearchQuery.Node] = []
         var sawTag = false
@@ -280,7 +288,9 @@ struct QueryParser {
         return nodes.count == 1 ? nodes[0] : .and(nodes)
     }
 
-    /// unary := "-" atom | atom
+    /// Parses a term, excluded when a `-` comes before it.
+    ///
+    /// `unary := "-" atom | atom`
     private mutating func parseUnary(topLevel: Bool) throws -> SearchQuery.Node? {
         if tokens[position] == .minus {
             position += 1
@@ -303,7 +313,9 @@ struct QueryParser {
         return try parseAtom(topLevel: topLevel)
     }
 
-    /// atom := "(" or ")" | field ":" value | phrase | word
+    /// Parses a group, a term limited to a field, a phrase or a word.
+    ///
+    /// `atom := "(" or ")" | field ":" value | phrase | word`
     private mutating func parseAtom(topLevel: Bool) throws -> SearchQuery.Node? {
         let token = tokens[position]
         position += 1

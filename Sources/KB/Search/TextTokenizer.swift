@@ -183,8 +183,10 @@ public struct TextTokenizer: Sendable {
     }
 
     /// NFKC and lowercase for a scalar outside the fast paths, as a list of scalars whose
-    /// fast classes decide what they are. Letters and digits of other scripts come back with
-    /// the `.slow` class preserved by ``fastClass(_:)``, and are treated as word characters.
+    /// fast classes decide what they are.
+    ///
+    /// Letters and digits of other scripts come back with the `.slow` class preserved by
+    /// ``fastClass(_:)``, and are treated as word characters.
     private mutating func slowPathMapping(_ scalar: UInt32) -> [UInt32] {
         if let cached = slowPathCache[scalar] { return cached }
         var mapped: [UInt32] = []
@@ -424,9 +426,11 @@ private struct RunState {
         return scratch.withUnsafeBufferPointer { emit($0, previousStart, end, []) }
     }
 
-    /// Ends the current CJK run. In a document, and in a query when something follows the run,
-    /// the last character is emitted as a unigram. At the end of a query only a lone character is,
-    /// and a query that ends with a word and one character ends with their junction token instead.
+    /// Ends the current CJK run.
+    ///
+    /// In a document, and in a query when something follows the run, the last character is emitted
+    /// as a unigram. At the end of a query only a lone character is, and a query that ends with a word
+    /// and one character ends with their junction token instead.
     mutating func endRun(
         endOfInput: Bool, mode: TokenizationMode, emit: (UnsafeBufferPointer<UInt8>, Int, Int, TokenFlags) -> Bool
     ) -> Bool {

@@ -3,7 +3,9 @@ import GRDB
 // MARK: - Migrations
 
 extension AppDatabase {
-    /// Every migration of the knowledge base file, in order. A shipped migration never changes.
+    /// Every migration of the knowledge base file, in order.
+    ///
+    /// A shipped migration never changes.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in

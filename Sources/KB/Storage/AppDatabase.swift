@@ -11,7 +11,9 @@ public import GRDB
 /// let memory = try AppDatabase.inMemory()
 /// ```
 public struct AppDatabase: Sendable {
-    /// The connection. Reads and writes go through GRDB's serialized access.
+    /// The connection.
+    ///
+    /// Reads and writes go through GRDB's serialized access.
     public let writer: any DatabaseWriter
 
     /// Wraps a connection and brings its schema up to date.

@@ -26,7 +26,9 @@ public enum ConflictChoice: String, Sendable, CaseIterable {
     case mine, theirs, both
 }
 
-/// Listing and resolving conflicts. A resolution is a change like any other: it syncs and clears
+/// Listing and resolving conflicts.
+///
+/// A resolution is a change like any other: it syncs and clears
 /// the conflict on every replica.
 public enum Conflicts {
     /// Open conflicts, oldest first.
@@ -64,9 +66,12 @@ public enum Conflicts {
     /// Resolves a conflict by keeping one side or both.
     ///
     /// - Parameters:
+    ///   - kb: The knowledge base holding the conflict.
     ///   - idOrPrefix: The conflict id or a unique prefix of 4+ characters.
     ///   - choice: ``ConflictChoice/mine``, ``ConflictChoice/theirs`` or ``ConflictChoice/both``.
     /// - Returns: The conflict as it was.
+    /// - Throws: `KBError` when no conflict or several match `idOrPrefix`, or the conflict is already resolved;
+    ///   or a database error.
     @discardableResult
     public static func resolve(_ kb: KnowledgeBase, _ idOrPrefix: String, keep choice: ConflictChoice) throws
         -> ConflictInfo

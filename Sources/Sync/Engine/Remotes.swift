@@ -95,7 +95,10 @@ public enum RemoteStore {
             try db.execute(
                 sql: "INSERT INTO remotes (name, url, token, created_at) VALUES (?, ?, ?, ?)",
                 arguments: [name, url, token, kb.clock.now()])
-            return try fetch(db, name: name)!
+            guard let remote = try fetch(db, name: name) else {
+                throw KBError(.storage, "The remote '\(name)' was not saved.")
+            }
+            return remote
         }
     }
 

@@ -38,7 +38,7 @@ public enum SyncProgress: Sendable {
 public struct SyncEngine: Sendable {
     public let kb: KnowledgeBase
     public let transport: any HubTransport
-    /// Changes per pull request. Default 1000.
+    /// Changes per pull request (default 1000).
     public var pageSize = 1000
 
     public init(kb: KnowledgeBase, transport: any HubTransport = RetryingTransport(CurlTransport())) {

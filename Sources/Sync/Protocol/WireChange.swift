@@ -73,6 +73,8 @@ extension PushRequest {
     }
 }
 
+/// A batch of changes a replica sends to the hub.
+///
 /// `POST /v1/kb/{kb}/changes`
 public struct PushRequest: Sendable, Codable {
     public var replica: String
@@ -118,6 +120,8 @@ public struct PulledChange: Sendable, Codable, Equatable {
     }
 }
 
+/// One page of the hub's change log.
+///
 /// `GET /v1/kb/{kb}/changes?after=N&limit=M[&exclude=REPLICA][&expect=ID]`
 public struct PullResponse: Sendable, Codable, Equatable {
     public var epoch: String

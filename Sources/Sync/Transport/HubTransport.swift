@@ -36,7 +36,9 @@ public struct HubResponse: Sendable, Equatable {
     }
 }
 
-/// How requests reach the hub. The real one is ``CurlTransport``; tests may use a fake.
+/// How requests reach the hub.
+///
+/// The real one is ``CurlTransport``; tests may use a fake.
 public protocol HubTransport: Sendable {
     /// Sends a request and returns the response, whatever its status.
     ///
@@ -46,9 +48,9 @@ public protocol HubTransport: Sendable {
 
 /// When and how often to try again.
 public struct RetryPolicy: Sendable {
-    /// Attempts in all, the first included. Default 4.
+    /// Attempts in all, the first included (default 4).
     public var attempts = 4
-    /// Wait before the first retry, doubled each time. Default 0.2 s.
+    /// Wait before the first retry, doubled each time (default 0.2 s).
     public var initialDelay: Duration = .milliseconds(200)
 
     public init(attempts: Int = 4, initialDelay: Duration = .milliseconds(200)) {

@@ -47,11 +47,20 @@ final class CurlEasyHandle {
     func setBody(_ bytes: [UInt8]) throws {
         try check(
             kb_curl_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bytes.count)), option: "POSTFIELDSIZE")
+        // COPYPOSTFIELDS copies the bytes, so the buffer may go away after this call.
         try bytes.withUnsafeBytes { buffer in
-            // COPYPOSTFIELDS copies the bytes, so the buffer may go away after this call.
-            let pointer = UnsafeMutableRawPointer(mutating: buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!)
-            try check(kb_curl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, pointer), option: "COPYPOSTFIELDS")
+            if let base = buffer.baseAddress {
+                try copyPostFields(UnsafeMutableRawPointer(mutating: base))
+            } else {
+                // An empty array has no storage. curl copies no byte then, but a null pointer would mean no body.
+                var none: UInt8 = 0
+                try copyPostFields(&none)
+            }
         }
+    }
+
+    private func copyPostFields(_ pointer: UnsafeMutableRawPointer) throws {
+        try check(kb_curl_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, pointer), option: "COPYPOSTFIELDS")
     }
 
     func setWriteFunction(_ function: kb_curl_data_callback) throws {

@@ -13,9 +13,9 @@ public final class CurlTransport: HubTransport, @unchecked Sendable {
     private let queue = DispatchQueue(label: "kb.curl")
     private var handle: CurlEasyHandle?
 
-    /// Seconds allowed to connect. Default 10.
+    /// Seconds allowed to connect (default 10).
     public let connectTimeout: Int
-    /// Seconds allowed for a whole request. Default 120.
+    /// Seconds allowed for a whole request (default 120).
     public let timeout: Int
 
     public init(connectTimeout: Int = 10, timeout: Int = 120) {
