@@ -55,7 +55,35 @@ enum Terminal {
 
     /// The first `length` characters of a text on one line.
     static func oneLine(_ text: String, length: Int = 60) -> String {
-        let flat = String(text.map { $0 == "\n" ? " " : $0 })
-        return flat.count > length ? String(flat.prefix(length)) + "…" : flat
+        // Most texts are short and on one line: a text of no more code points than `length` has no more
+        // characters either.
+        if !text.utf8.contains(0x0A) && text.unicodeScalars.count <= length { return text }
+        var result = ""
+        var count = 0
+        for character in text {
+            if count == length { return result + "…" }
+            result.append(character == "\n" ? " " : character)
+            count += 1
+        }
+        return result
+    }
+}
+
+/// Lines for stdout, written in large pieces instead of one call per line.
+struct TextOutput {
+    private var buffer = ""
+    private static let pieceSize = 1 << 16
+
+    mutating func line(_ text: String) {
+        buffer += text
+        buffer += "\n"
+        if buffer.utf8.count >= Self.pieceSize { flush() }
+    }
+
+    /// Writes what is buffered.
+    mutating func flush() {
+        guard !buffer.isEmpty else { return }
+        FileHandle.standardOutput.write(Data(buffer.utf8))
+        buffer = ""
     }
 }

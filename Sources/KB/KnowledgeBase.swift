@@ -106,6 +106,7 @@ public struct KnowledgeBase: Sendable {
             zip(a.utf8, b.utf8).prefix { $0 == $1 }.count
         }
         var result: [String: String] = [:]
+        result.reserveCapacity(ids.count)
         for id in ids {
             // The ids sorted next to this one share the longest prefixes with it.
             var low = 0

@@ -109,15 +109,19 @@ struct NotesCommand: ParsableCommand {
             return
         }
         let shown = try kb.annotationIDPrefixes(annotations.map(\.id))
+        var output = TextOutput()
         for annotation in annotations {
             let id = shown[annotation.id] ?? annotation.id
             var line = "\(Terminal.yellow(id)) on \(annotation.articleID.prefix(8))"
             if annotation.state != .anchored { line += " " + Terminal.red("(\(annotation.state.rawValue))") }
             if !annotation.quote.isEmpty { line += "  “\(Terminal.oneLine(annotation.quote, length: 40))”" }
-            print(line)
-            if !annotation.note.isEmpty { print("    " + Terminal.oneLine(annotation.note, length: 100)) }
-            if !annotation.tags.isEmpty { print("    " + annotation.tags.map { "#" + $0 }.joined(separator: " ")) }
+            output.line(line)
+            if !annotation.note.isEmpty { output.line("    " + Terminal.oneLine(annotation.note, length: 100)) }
+            if !annotation.tags.isEmpty {
+                output.line("    " + annotation.tags.map { "#" + $0 }.joined(separator: " "))
+            }
         }
+        output.flush()
     }
 }
 
