@@ -313,6 +313,29 @@ public enum Timestamp {
         let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        if (1000...9999).contains(year) {
+            // The usual case, written as bytes: long listings print two of these per annotation.
+            return String(unsafeUninitializedCapacity: 24) { out in
+                var index = 0
+                func digits(_ value: Int64, _ count: Int, then separator: UInt8) {
+                    var rest = value
+                    for position in (0..<count).reversed() {
+                        out[index + position] = UInt8(truncatingIfNeeded: 0x30 + rest % 10)
+                        rest /= 10
+                    }
+                    out[index + count] = separator
+                    index += count + 1
+                }
+                digits(year, 4, then: 0x2D)  // -
+                digits(month, 2, then: 0x2D)
+                digits(day, 2, then: 0x54)  // T
+                digits(secondOfDay / 3600, 2, then: 0x3A)  // :
+                digits(secondOfDay % 3600 / 60, 2, then: 0x3A)
+                digits(secondOfDay % 60, 2, then: 0x2E)  // .
+                digits(millis, 3, then: 0x5A)  // Z
+                return index
+            }
+        }
         func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
         let milli = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
         return "\(year)-\(two(month))-\(two(day))T\(two(secondOfDay / 3600)):\(two(secondOfDay % 3600 / 60)):"
