@@ -100,7 +100,8 @@ public enum Materializer {
     /// True when the one change held of a record is its creation and the record is not written yet.
     static func isOnlyCreation(_ db: Database, id: String, table: String) throws -> Bool {
         let changes = try Int.fetchOne(
-            db.cachedStatement(sql: "SELECT COUNT(*) FROM changes WHERE entity_id = ?"), arguments: [id])
+            db.cachedStatement(sql: "SELECT COUNT(*) FROM (SELECT 1 FROM changes WHERE entity_id = ? LIMIT 2)"),
+            arguments: [id])
         guard changes == 1 else { return false }
         let written = try Bool.fetchOne(
             db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE id = ?)"), arguments: [id])
