@@ -731,4 +731,24 @@ extension AnnotationTests {
         #expect(after.range == expected..<(expected + CodePoints(quote).count))
         #expect(after.state == .anchored)
     }
+
+    /// Listings are in creation order, by id among annotations made in the same millisecond, and an
+    /// annotation stored later with an earlier time (as sync brings them) takes its place by time.
+    @Test func notesListing_ordersByTimeThenID_withinOneMillisecondToo() throws {
+        let kb = try KnowledgeBase.inMemory(clock: Clock { 1_764_000_000_000 })
+        let article = try kb.addArticle(title: "同一毫秒", body: String(repeating: "甲乙丙丁戊己庚辛壬癸", count: 3))
+        var made: [Annotation] = []
+        for start in 0..<12 {
+            made.append(try kb.annotate(article.id, target: .range(start, start + 2), note: "第\(start)条"))
+        }
+        #expect(Set(made.map(\.createdAt)).count == 1)
+        let byID = made.map(\.id).sorted()
+        #expect(byID != made.map(\.id), "ids in creation order would not test the ordering")
+        #expect(try kb.notes().map(\.id) == byID)
+        try kb.database.writer.write { db in
+            try db.execute(
+                sql: "UPDATE annotations SET created_at = created_at - 5 WHERE id = ?", arguments: [made[7].id])
+        }
+        #expect(try kb.notes().map(\.id) == [made[7].id] + byID.filter { $0 != made[7].id })
+    }
 }
