@@ -36,7 +36,6 @@ struct JSONOutput {
     private(set) var bytes: [UInt8] = []
     private let sink: FileHandle?
     private static let pieceSize = 1 << 16
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     init(sink: FileHandle? = nil) {
         self.sink = sink
@@ -62,32 +61,9 @@ struct JSONOutput {
         bytes.append(contentsOf: String(number).utf8)
     }
 
-    /// A JSON string literal: quote, backslash and control characters escaped, as ``JSONText/string(_:)``.
+    /// A JSON string literal, escaped as ``JSONText/string(_:)``.
     mutating func string(_ text: String) {
-        bytes.append(0x22)
-        var text = text
-        text.withUTF8 { utf8 in
-            var from = 0
-            for index in utf8.indices {
-                let byte = utf8[index]
-                guard byte == 0x22 || byte == 0x5C || byte < 0x20 else { continue }
-                bytes.append(contentsOf: utf8[from..<index])
-                from = index + 1
-                switch byte {
-                case 0x22: raw("\\\"")
-                case 0x5C: raw("\\\\")
-                case 0x0A: raw("\\n")
-                case 0x0D: raw("\\r")
-                case 0x09: raw("\\t")
-                default:
-                    raw("\\u00")
-                    bytes.append(Self.hexDigits[Int(byte >> 4)])
-                    bytes.append(Self.hexDigits[Int(byte & 0xF)])
-                }
-            }
-            bytes.append(contentsOf: utf8[from...])
-        }
-        bytes.append(0x22)
+        JSONText.appendString(text, to: &bytes)
     }
 
     /// `"key" : ` at an object's indentation.

@@ -15,49 +15,42 @@ public enum JSONText {
     }
 
     /// A JSON string literal: `"`, `\\` and control characters escaped, everything else as it is.
+    public static func string(_ value: String) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(value.utf8.count + 2)
+        appendString(value, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends a JSON string literal's UTF-8 bytes, escaped as ``string(_:)`` escapes them.
     ///
     /// Works on the UTF-8 bytes: those of a multi-byte character are all 0x80 or above, so only ASCII
-    /// bytes are ever escaped and the rest are copied as they are.
-    public static func string(_ value: String) -> String {
+    /// bytes are ever escaped, and the runs between them are copied as they are.
+    public static func appendString(_ value: String, to bytes: inout [UInt8]) {
+        bytes.append(0x22)
         var value = value
-        return value.withUTF8 { source in
-            var length = 2
-            for byte in source {
+        value.withUTF8 { utf8 in
+            var from = 0
+            for index in utf8.indices {
+                let byte = utf8[index]
+                guard byte == 0x22 || byte == 0x5C || byte < 0x20 else { continue }
+                bytes.append(contentsOf: utf8[from..<index])
+                from = index + 1
                 switch byte {
-                case 0x22, 0x5C, 0x0A, 0x0D, 0x09: length += 2
-                case 0..<0x20: length += 6
-                default: length += 1
+                case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
+                case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
+                case 0x0A: bytes.append(contentsOf: [0x5C, 0x6E])
+                case 0x0D: bytes.append(contentsOf: [0x5C, 0x72])
+                case 0x09: bytes.append(contentsOf: [0x5C, 0x74])
+                default:
+                    bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30])
+                    bytes.append(hexDigits[Int(byte >> 4)])
+                    bytes.append(hexDigits[Int(byte & 0x0F)])
                 }
             }
-            return String(unsafeUninitializedCapacity: length) { out in
-                var index = 0
-                func put(_ first: UInt8, _ second: UInt8) {
-                    out[index] = first
-                    out[index + 1] = second
-                    index += 2
-                }
-                out[0] = 0x22
-                index = 1
-                for byte in source {
-                    switch byte {
-                    case 0x22: put(0x5C, 0x22)
-                    case 0x5C: put(0x5C, 0x5C)
-                    case 0x0A: put(0x5C, 0x6E)
-                    case 0x0D: put(0x5C, 0x72)
-                    case 0x09: put(0x5C, 0x74)
-                    case 0..<0x20:
-                        put(0x5C, 0x75)
-                        put(0x30, 0x30)
-                        put(hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)])
-                    default:
-                        out[index] = byte
-                        index += 1
-                    }
-                }
-                out[index] = 0x22
-                return index + 1
-            }
+            bytes.append(contentsOf: utf8[from...])
         }
+        bytes.append(0x22)
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

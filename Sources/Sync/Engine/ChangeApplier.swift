@@ -25,9 +25,8 @@ public enum ChangeApplier {
         var seen: [EntityKind: Set<String>] = [:]
         var last = try Meta.lastTimestamp(db)
         var resolutions: [Change] = []
-        // Per record, how many of this page's changes it got, and its creation as decoded when checked: a
-        // record whose only change is here and is its creation is written straight from it.
-        var changeCounts: [EntityKind: [String: Int]] = [:]
+        // Records whose only change in this page is their creation, with it as decoded when checked: such a
+        // record is written straight from it.
         var articleCreations: [String: ArticleCreation] = [:]
         var annotationCreations: [String: AnnotationCreation] = [:]
         for wire in changes {
@@ -57,20 +56,23 @@ public enum ChangeApplier {
             if adopted > last { last = adopted }
             if change.entity == .conflict {
                 resolutions.append(change)
-            } else if seen[change.entity, default: []].insert(change.entityID).inserted {
-                touched[change.entity, default: []].append(change.entityID)
+                continue
             }
-            changeCounts[change.entity, default: [:]][change.entityID, default: 0] += 1
-            switch creation {
-            case .article(let value): articleCreations[change.entityID] = value
-            case .annotation(let value): annotationCreations[change.entityID] = value
-            case nil: break
+            let isFirstOfRecord = seen[change.entity, default: []].insert(change.entityID).inserted
+            if isFirstOfRecord { touched[change.entity, default: []].append(change.entityID) }
+            switch (creation, isFirstOfRecord) {
+            case (.article(let value), true): articleCreations[change.entityID] = value
+            case (.annotation(let value), true): annotationCreations[change.entityID] = value
+            case (_, false):
+                // A second change of the record in this page: the general merge decides.
+                if change.entity == .article { articleCreations[change.entityID] = nil }
+                if change.entity == .annotation { annotationCreations[change.entityID] = nil }
+            default: break
             }
         }
         try Meta.setLastTimestamp(db, last)
-        let articleCounts = changeCounts[.article] ?? [:]
         for id in touched[.article] ?? [] {
-            if articleCounts[id] == 1, let creation = articleCreations[id] {
+            if let creation = articleCreations[id] {
                 try Materializer.createdArticle(db, id: id, creation: creation, now: now)
             } else {
                 try Materializer.article(db, id: id, now: now)
@@ -78,9 +80,8 @@ public enum ChangeApplier {
         }
         // Articles are all written by now: their bodies can be shared by the annotations anchored in them.
         var bodies = Materializer.BodyCache()
-        let annotationCounts = changeCounts[.annotation] ?? [:]
         for id in touched[.annotation] ?? [] {
-            if annotationCounts[id] == 1, let creation = annotationCreations[id] {
+            if let creation = annotationCreations[id] {
                 try Materializer.createdAnnotation(db, id: id, creation: creation, now: now, bodies: &bodies)
             } else {
                 try Materializer.annotation(db, id: id, now: now)

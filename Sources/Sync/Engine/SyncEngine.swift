@@ -357,10 +357,6 @@ struct HubClient: Sendable {
         try await call(HubRequest(method: .get, url: "\(prefix)/replicas", headers: headers()))
     }
 
-    func push(_ request: PushRequest) async throws -> PushResponse {
-        try await push(try prepare(request, lastRowid: 0, ownSeq: nil))
-    }
-
     func push(_ prepared: PreparedPush) async throws -> PushResponse {
         try await call(
             HubRequest(method: .post, url: "\(prefix)/changes", headers: prepared.headers, body: prepared.body))
