@@ -136,7 +136,7 @@ struct ExportTests {
         let dump = try JSONText.decode(Dump.self, from: try kb.exportJSON())
         let restored = try KnowledgeBase.inMemory()
         _ = try restored.importText(try kb.exportJSON(), name: "backup.json")
-        let created = try restored.allChanges().filter { $0.op == "create" }
+        let created = try restored.allChanges().filter { $0.op == .create }
         #expect(Set(created.filter { $0.entity == .article }.map(\.entityID)) == Set(dump.articles.map(\.id)))
         #expect(Set(created.filter { $0.entity == .annotation }.map(\.entityID)) == Set(dump.annotations.map(\.id)))
         #expect(created.filter { $0.entity == .tag }.count == dump.tags.count)

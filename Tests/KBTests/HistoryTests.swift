@@ -101,7 +101,7 @@ struct HistoryTests {
         let after = try fixture.kb.allChanges()
         #expect(Array(after.prefix(before.count)) == before)
         let added = after.dropFirst(before.count)
-        #expect(added.map { Mutation.row($0.entity, $0.field, $0.op) }.sorted() == expected.sorted())
+        #expect(added.map { Mutation.row($0.entity, $0.field.rawValue, $0.op.rawValue) }.sorted() == expected.sorted())
         #expect(try fixture.kb.count("changes") == before.count + expected.count)
     }
 
@@ -111,19 +111,19 @@ struct HistoryTests {
         _ = try kb.editArticle(fixture.article.id, title: "新标题 \"引号\"", body: "正文😀𠮷\n\n第二段。")
         _ = try kb.editAnnotation(fixture.annotation.id, note: "笔记\n换行", color: "red")
         let changes = try kb.allChanges()
-        func value(_ entityID: String, _ field: String) -> String? {
+        func value(_ entityID: String, _ field: ChangeField) -> String? {
             changes.last { $0.entityID == entityID && $0.field == field }?.value
         }
-        #expect(try value(fixture.article.id, "title").map(JSONText.decodeString) == "新标题 \"引号\"")
-        #expect(try value(fixture.article.id, "body").map(JSONText.decodeString) == "正文😀𠮷\n\n第二段。")
-        #expect(try value(fixture.annotation.id, "note").map(JSONText.decodeString) == "笔记\n换行")
-        #expect(try value(fixture.annotation.id, "color").map(JSONText.decodeString) == "red")
-        let creation = try #require(changes.first { $0.entityID == fixture.article.id && $0.op == "create" })
+        #expect(try value(fixture.article.id, .title).map(JSONText.decodeString) == "新标题 \"引号\"")
+        #expect(try value(fixture.article.id, .body).map(JSONText.decodeString) == "正文😀𠮷\n\n第二段。")
+        #expect(try value(fixture.annotation.id, .note).map(JSONText.decodeString) == "笔记\n换行")
+        #expect(try value(fixture.annotation.id, .color).map(JSONText.decodeString) == "red")
+        let creation = try #require(changes.first { $0.entityID == fixture.article.id && $0.op == .create })
         let created = try JSONText.decode(ArticleCreation.self, from: try #require(creation.value))
         #expect(created.title == "历史")
         #expect(created.body == Passage.body)
         let annotationCreation = try #require(
-            changes.first { $0.entityID == fixture.annotation.id && $0.op == "create" })
+            changes.first { $0.entityID == fixture.annotation.id && $0.op == .create })
         let made = try JSONText.decode(AnnotationCreation.self, from: try #require(annotationCreation.value))
         #expect(made.quote == "剪纸长卷")
         #expect(made.start == fixture.annotation.start)
@@ -318,15 +318,15 @@ struct HistoryTests {
 
         // Then each field has exactly one head: its latest change
         let heads = try kb.read { db in try ChangeStore.allHeads(db, entityID: article.id) }
-        #expect(heads.map(\.field).sorted() == ["*", "body", "title"])
+        #expect(heads.map(\.field.rawValue).sorted() == ["*", "body", "title"])
         let changes = try kb.allChanges().filter { $0.entityID == article.id }
-        for field in ["*", "title", "body"] {
+        for field in [ChangeField.create, .title, .body] {
             let head = try #require(heads.first { $0.field == field })
             #expect(head.id == changes.last { $0.field == field }?.id)
         }
         // Each change was made on the previous head of its field.
-        let titles = changes.filter { $0.field == "title" }
-        #expect(titles.first?.base == [changes.first { $0.op == "create" }!.id])
+        let titles = changes.filter { $0.field == .title }
+        #expect(titles.first?.base == [changes.first { $0.op == .create }!.id])
         for (previous, next) in zip(titles, titles.dropFirst()) { #expect(next.base == [previous.id]) }
 
         // When it is deleted, the delete is made on every head
@@ -334,7 +334,7 @@ struct HistoryTests {
         let delete = try #require(try kb.allChanges().last)
         #expect(Set(delete.base) == Set(heads.map(\.id)))
         let after = try kb.read { db in try ChangeStore.allHeads(db, entityID: article.id) }
-        #expect(after.map(\.field).sorted() == ["*", "body", "deleted", "title"])
+        #expect(after.map(\.field.rawValue).sorted() == ["*", "body", "deleted", "title"])
         #expect(
             try kb.count("heads")
                 == kb.read { db in
@@ -350,10 +350,10 @@ struct HistoryTests {
         _ = try kb.tag(article.id, ["甲"])
         let membership = Identifier.contentID([article.id, "甲"])
         let heads = try kb.read { db in try ChangeStore.allHeads(db, entityID: membership) }
-        #expect(heads.map(\.field).sorted() == ["*", "present"])
-        let presents = try kb.allChanges().filter { $0.entityID == membership && $0.field == "present" }
+        #expect(heads.map(\.field.rawValue).sorted() == ["*", "present"])
+        let presents = try kb.allChanges().filter { $0.entityID == membership && $0.field == .present }
         #expect(presents.map(\.value) == ["false", "true"])
-        #expect(heads.first { $0.field == "present" }?.id == presents.last?.id)
+        #expect(heads.first { $0.field == .present }?.id == presents.last?.id)
     }
 
     // MARK: - Health

@@ -154,12 +154,27 @@ struct ConvergenceTests {
             guard let note = pick(try kb.notes()) else { return }
             world.operations["delete annotation", default: 0] += 1
             _ = try kb.removeAnnotation(note.id)
-        case 72..<76:
+        case 72..<74:
+            guard let note = pick(try kb.notes()) else { return }
+            world.operations["tag annotation", default: 0] += 1
+            _ = try kb.editAnnotation(note.id, addTags: ["注\(step % 3)"])
+        case 74..<76:
+            guard let note = pick(try kb.notes()) else { return }
+            world.operations["color annotation", default: 0] += 1
+            _ = try kb.editAnnotation(note.id, color: ["yellow", "green", "blue"][step % 3])
+        case 76..<78:
+            guard let article = pick(articles) else { return }
+            world.operations["highlight", default: 0] += 1
+            let body = CodePoints(try kb.article(article.id).article.body)
+            guard body.count > 4 else { return }
+            let start = Int.random(in: 0..<(body.count - 3), using: &world.generator)
+            _ = try kb.annotate(article.id, target: .range(start, start + 2))
+        case 78..<82:
             guard let conflict = pick(try Conflicts.list(kb)) else { return }
             world.operations["resolve", default: 0] += 1
             let choice = ConflictChoice.allCases.randomElement(using: &world.generator) ?? .both
             try Conflicts.resolve(kb, conflict.id, keep: choice)
-        case 76..<80:
+        case 82..<86:
             // A sync abandoned half way, as a killed client would.
             world.operations["sync killed", default: 0] += 1
             let cut = CuttingTransport(
@@ -233,8 +248,73 @@ struct ConvergenceTests {
         }
     }
 
-    /// Every edit is in the final state, or in a conflict, unless a later change was made with knowledge of it.
+    /// Every edit is in the final state, or in a conflict, unless a later change was made with knowledge of it:
+    /// fields of articles and annotations, annotations made, and tags added.
     func checkNoEditLost(_ replica: Replica, seed: UInt64) throws {
+        try checkNoFieldLost(replica, seed: seed)
+        try checkNoAnnotationOrTagLost(replica, seed: seed)
+    }
+
+    /// Changes that a later change was made on, and changes kept in a conflict.
+    func knownAndConflicting(_ db: Database) throws -> (
+        changes: [Change], superseded: Set<ChangeID>, inConflict: Set<String>
+    ) {
+        let changes = try Row.fetchAll(db, sql: "SELECT * FROM changes").map(ChangeStore.change(from:))
+        var supersededIDs: Set<ChangeID> = []
+        for change in changes { supersededIDs.formUnion(change.base) }
+        var inConflict: Set<String> = []
+        for row in try Row.fetchAll(db, sql: "SELECT winner, loser FROM conflicts") {
+            inConflict.insert(row["winner"])
+            inConflict.insert(row["loser"])
+        }
+        return (changes, supersededIDs, inConflict)
+    }
+
+    /// An annotation made, noted, colored or tagged, or a tag added to an article, that no later change knew of
+    /// and no conflict holds, is visible: its annotation and article are not deleted, and the tag is present
+    /// unless a concurrent removal won (tags are last writer wins by design).
+    func checkNoAnnotationOrTagLost(_ replica: Replica, seed: UInt64) throws {
+        try replica.kb.readNow { db in
+            let (changes, superseded, inConflict) = try knownAndConflicting(db)
+            func articleAlive(_ id: String) throws -> Bool {
+                try Bool.fetchOne(db, sql: "SELECT deleted = 0 FROM articles WHERE id = ?", arguments: [id]) ?? false
+            }
+            func annotationAlive(_ id: String) throws -> Bool {
+                guard let annotation = try Annotation.fetch(db, id: id), !annotation.isDeleted else { return false }
+                return try articleAlive(annotation.articleID)
+            }
+            var checked = 0
+            for change in changes where RelatedRecords.isEdit(change) {
+                guard !superseded.contains(change.id), !inConflict.contains(change.id.description) else { continue }
+                checked += 1
+                switch change.entity {
+                case .annotation:
+                    #expect(
+                        try annotationAlive(change.entityID),
+                        "seed \(seed): \(change.field.rawValue) \(change.id) of annotation \(change.entityID) lost")
+                case .tag:
+                    let row = try #require(
+                        try Row.fetchOne(db, sql: "SELECT * FROM tags WHERE id = ?", arguments: [change.entityID]))
+                    let entity: String = row["entity"]
+                    let target: String = row["entity_id"]
+                    let alive = entity == "article" ? try articleAlive(target) : try annotationAlive(target)
+                    #expect(alive, "seed \(seed): tag \(change.id) on a deleted \(entity) is in no conflict")
+                    if row["present"] as Bool == false {
+                        let removals = try ChangeStore.heads(db, entityID: change.entityID, field: .present)
+                            .compactMap { try ChangeStore.change(db, rowid: $0.rowid) }
+                            .filter { $0.value == "false" }
+                        #expect(!removals.isEmpty, "seed \(seed): tag \(change.id) lost")
+                    }
+                default:
+                    continue
+                }
+            }
+            #expect(checked > 0, "seed \(seed): no annotation or tag was left to check")
+        }
+    }
+
+    /// Every field edit is in the final state, or in a conflict, unless a later change was made with knowledge of it.
+    func checkNoFieldLost(_ replica: Replica, seed: UInt64) throws {
         try replica.kb.readNow { db in
             let changes = try Row.fetchAll(db, sql: "SELECT * FROM changes").map(ChangeStore.change(from:))
             var supersededIDs: Set<ChangeID> = []
@@ -245,8 +325,8 @@ struct ConvergenceTests {
                 inConflict.insert(row["winner"])
                 inConflict.insert(row["loser"])
             }
-            let textFields: Set<String> = ["title", "body", "note", "color"]
-            for change in changes where change.op == "set" && textFields.contains(change.field) {
+            let textFields: Set<ChangeField> = [.title, .body, .note, .color]
+            for change in changes where change.op == .set && textFields.contains(change.field) {
                 guard !supersededIDs.contains(change.id), !inConflict.contains(change.id.description),
                     let value = change.value
                 else { continue }
@@ -260,7 +340,7 @@ struct ConvergenceTests {
                     deleted = article?.isDeleted ?? false
                 case .annotation:
                     let annotation = try Annotation.fetch(db, id: change.entityID)
-                    current = change.field == "note" ? annotation?.note : annotation?.color
+                    current = change.field == .note ? annotation?.note : annotation?.color
                     deleted = annotation?.isDeleted ?? false
                 default:
                     continue
@@ -268,16 +348,17 @@ struct ConvergenceTests {
                 #expect(!deleted, "seed \(seed): edit \(change.id) of a deleted record is in no conflict")
                 guard let current, current != text else { continue }
                 // Merged long text: every sentence this edit added is still there.
-                let isLongText = change.field == "body" || change.field == "note"
+                let isLongText = change.field == .body || change.field == .note
                 #expect(
-                    isLongText, "seed \(seed): edit \(change.id) of \(change.field) lost: '\(text)' vs '\(current)'")
+                    isLongText,
+                    "seed \(seed): edit \(change.id) of \(change.field.rawValue) lost: '\(text)' vs '\(current)'")
                 if isLongText {
                     let baseText = try change.base.compactMap { try ChangeStore.change(db, id: $0)?.change }
                         .compactMap { base -> String? in
                             guard let value = base.value else { return nil }
                             if base.field == Change.createField {
                                 let object = try JSONSerialization.jsonObject(with: Data(value.utf8)) as? [String: Any]
-                                return object?[change.field] as? String
+                                return object?[change.field.rawValue] as? String
                             }
                             return try JSONText.decodeString(value)
                         }.joined()

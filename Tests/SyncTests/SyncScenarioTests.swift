@@ -156,7 +156,7 @@ struct SyncScenarioTests {
         let conflicts = try replicas.map { try $0.conflictIDs() }
         #expect(conflicts.allSatisfy { $0 == conflicts[0] && $0.count == 1 })
         let onDeleter = try #require(try Conflicts.list(replicas[0].kb).first)
-        #expect(onDeleter.kind == "delete")
+        #expect(onDeleter.kind == .delete)
         #expect(onDeleter.mine == "(deleted)")
         #expect(onDeleter.theirs == "离线时改写的正文。")
         try Conflicts.resolve(replicas[0].kb, onDeleter.id, keep: .theirs)

@@ -167,7 +167,8 @@ struct ConflictsCommand: ParsableCommand {
             try Terminal.printJSON(
                 conflicts.map {
                     [
-                        "id": $0.id, "entity": $0.entity, "entity_id": $0.entityID, "field": $0.field, "kind": $0.kind,
+                        "id": $0.id, "entity": $0.entity, "entity_id": $0.entityID, "field": $0.field,
+                        "kind": $0.kind.rawValue,
                         "mine": $0.mine as Any? ?? NSNull(), "theirs": $0.theirs as Any? ?? NSNull(),
                         "base": $0.base as Any? ?? NSNull(), "created_at": Timestamp.iso($0.createdAt),
                     ] as [String: Any]
@@ -182,11 +183,24 @@ struct ConflictsCommand: ParsableCommand {
             print(
                 Terminal.bold("\(Identifier.short(conflict.id))")
                     + "  \(conflict.entity) \(Identifier.short(conflict.entityID)) · \(conflict.field)"
-                    + (conflict.kind == "delete" ? " · deleted on one side, edited on the other" : ""))
+                    + Self.describe(conflict))
             print("  mine:   " + Terminal.oneLine(conflict.mine ?? "(none)", length: 100))
             print("  theirs: " + Terminal.oneLine(conflict.theirs ?? "(none)", length: 100))
+            if let base = conflict.base { print("  base:   " + Terminal.oneLine(base, length: 100)) }
         }
         print("Resolve with 'kb resolve ID --keep mine|theirs|both'.")
+    }
+}
+
+extension ConflictsCommand {
+    /// What the two sides did, in words.
+    static func describe(_ conflict: ConflictInfo) -> String {
+        guard conflict.kind == .delete else { return "" }
+        switch conflict.field {
+        case EntityKind.annotation.rawValue: return " · deleted on one side, annotated on the other"
+        case EntityKind.tag.rawValue: return " · deleted on one side, tagged on the other"
+        default: return " · deleted on one side, edited on the other"
+        }
     }
 }
 

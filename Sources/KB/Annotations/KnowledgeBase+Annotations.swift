@@ -252,10 +252,10 @@ extension KnowledgeBase {
                 throw KBError.notFound("annotation", id)
             }
             if let note, note != annotation.note {
-                try changes.set(.annotation, id: id, field: "note", json: JSONText.string(note))
+                try changes.set(.annotation, id: id, field: .note, json: JSONText.string(note))
             }
             if let color, color != annotation.color {
-                try changes.set(.annotation, id: id, field: "color", json: JSONText.string(color))
+                try changes.set(.annotation, id: id, field: .color, json: JSONText.string(color))
             }
             try Materializer.annotation(db, id: id, now: changes.timestamp)
             annotation = try Annotation.fetch(db, id: id) ?? annotation

@@ -12,17 +12,18 @@ public struct Change: Sendable, Equatable {
     public var hlc: HybridTimestamp
     public var entity: EntityKind
     public var entityID: String
-    /// The field set, `*` for a creation.
-    public var field: String
-    /// `create`, `set`, or `resolve` (a conflict resolution).
-    public var op: String
+    /// The field set, ``ChangeField/create`` for a creation.
+    public var field: ChangeField
+    /// What the change does.
+    public var op: ChangeOperation
     /// The new value as JSON text; for a creation, an object with every field.
     public var value: String?
     /// The changes of this field (for a delete: of the whole record) that this one was made on.
     public var base: [ChangeID]
 
     public init(
-        id: ChangeID, hlc: HybridTimestamp, entity: EntityKind, entityID: String, field: String, op: String,
+        id: ChangeID, hlc: HybridTimestamp, entity: EntityKind, entityID: String, field: ChangeField,
+        op: ChangeOperation,
         value: String?, base: [ChangeID]
     ) {
         self.id = id
@@ -36,9 +37,9 @@ public struct Change: Sendable, Equatable {
     }
 
     /// The field that marks a record deleted; a change of it is made on every field's heads.
-    public static let deletedField = "deleted"
-    /// The field name of a creation.
-    public static let createField = "*"
+    public static let deletedField = ChangeField.deleted
+    /// The field of a creation.
+    public static let createField = ChangeField.create
 }
 
 /// A head of a field: a change that no later known change of that field was made on.
@@ -46,7 +47,7 @@ public struct FieldHead: Sendable, Equatable {
     public var rowid: Int64
     public var id: ChangeID
     public var hlc: HybridTimestamp
-    public var field: String
+    public var field: ChangeField
 }
 
 /// Reading and writing the change history and the heads of every field.
@@ -57,7 +58,7 @@ public enum ChangeStore {
     // MARK: - Reading
 
     /// The heads of one field (falling back to the record's creation).
-    public static func heads(_ db: Database, entityID: String, field: String) throws -> [FieldHead] {
+    public static func heads(_ db: Database, entityID: String, field: ChangeField) throws -> [FieldHead] {
         let own = try fetchHeads(db, entityID: entityID, field: field)
         if !own.isEmpty || field == Change.createField { return own }
         return try fetchHeads(db, entityID: entityID, field: Change.createField)
@@ -74,20 +75,20 @@ public enum ChangeStore {
         ).map(Self.head(from:))
     }
 
-    private static func fetchHeads(_ db: Database, entityID: String, field: String) throws -> [FieldHead] {
+    private static func fetchHeads(_ db: Database, entityID: String, field: ChangeField) throws -> [FieldHead] {
         try Row.fetchAll(
             db.cachedStatement(
                 sql: """
                     SELECT c.rowid, c.replica, c.seq, c.hlc, h.field FROM heads h JOIN changes c ON c.rowid = h.change
                     WHERE h.entity_id = ? AND h.field = ? ORDER BY c.rowid
-                    """), arguments: [entityID, field]
+                    """), arguments: [entityID, field.rawValue]
         ).map(Self.head(from:))
     }
 
     private static func head(from row: Row) -> FieldHead {
         FieldHead(
             rowid: row[0], id: ChangeID(replica: row[1], seq: row[2]), hlc: HybridTimestamp(rawValue: row[3]),
-            field: row[4])
+            field: ChangeField(rawValue: row[4]) ?? .create)
     }
 
     /// The stored change with this id, with its local row id.
@@ -124,10 +125,15 @@ public enum ChangeStore {
         guard let entity = EntityKind(rawValue: entityName) else {
             throw KBError(.invalidState, "The history holds a change of an unknown kind '\(entityName)'.")
         }
+        let fieldName: String = row["field"]
+        let opName: String = row["op"]
+        guard let field = ChangeField(rawValue: fieldName), let op = ChangeOperation(rawValue: opName) else {
+            throw KBError(.invalidState, "The history holds a change of an unknown field or operation '\(fieldName)'.")
+        }
         let baseText: String = row["base"]
         return Change(
             id: ChangeID(replica: row["replica"], seq: row["seq"]), hlc: HybridTimestamp(rawValue: row["hlc"]),
-            entity: entity, entityID: row["entity_id"], field: row["field"], op: row["op"], value: row["value"],
+            entity: entity, entityID: row["entity_id"], field: field, op: op, value: row["value"],
             base: decodeBase(baseText))
     }
 
@@ -159,7 +165,7 @@ public enum ChangeStore {
         ).execute(
             arguments: [
                 change.id.replica, change.id.seq, change.hlc.rawValue, change.entity.rawValue, change.entityID,
-                change.field, change.op, change.value, encodeBase(change.base),
+                change.field.rawValue, change.op.rawValue, change.value, encodeBase(change.base),
             ])
         let rowid = db.lastInsertedRowID
         if !change.base.isEmpty {
@@ -169,7 +175,7 @@ public enum ChangeStore {
                         DELETE FROM heads WHERE entity_id = ? AND field = ?
                         AND change = (SELECT rowid FROM changes WHERE replica = ? AND seq = ?)
                         """
-                ).execute(arguments: [change.entityID, change.field, baseID.replica, baseID.seq])
+                ).execute(arguments: [change.entityID, change.field.rawValue, baseID.replica, baseID.seq])
             }
         }
         // A change that arrives after a change made on it (out of causal order) is not a head.
@@ -181,21 +187,76 @@ public enum ChangeStore {
             for head in newer where try isAncestor(db, change.id, of: head.id) { return rowid }
         }
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO heads (entity_id, field, change) VALUES (?, ?, ?)")
-            .execute(arguments: [change.entityID, change.field, rowid])
+            .execute(arguments: [change.entityID, change.field.rawValue, rowid])
         return rowid
     }
 
     /// True when `candidate` is among the changes `descendant` was made on, transitively.
     public static func isAncestor(_ db: Database, _ candidate: ChangeID, of descendant: ChangeID) throws -> Bool {
-        var queue = [descendant]
-        var seen: Set<ChangeID> = [descendant]
-        while let current = queue.popLast(), seen.count < 10_000 {
-            guard let (_, change) = try change(db, id: current) else { continue }
-            for parent in change.base where seen.insert(parent).inserted {
-                if parent == candidate { return true }
-                queue.append(parent)
+        var found = false
+        try walkAncestry(db, from: [descendant]) { id, _ in
+            guard id != descendant else { return .expand }
+            if id == candidate {
+                found = true
+                return .stop
+            }
+            return .expand
+        }
+        return found
+    }
+
+    /// A change and every change it was made on, transitively.
+    public static func ancestors(_ db: Database, of id: ChangeID) throws -> Set<ChangeID> {
+        var result: Set<ChangeID> = []
+        try walkAncestry(db, from: [id]) { current, _ in
+            result.insert(current)
+            return .expand
+        }
+        return result
+    }
+
+    /// What a walk of the ancestry does after visiting a change.
+    public enum AncestryStep {
+        /// Goes on to the changes this one was made on.
+        case expand
+        /// Goes on, but not past this change.
+        case skip
+        /// Ends the walk.
+        case stop
+    }
+
+    /// The most changes one walk of the ancestry visits before it gives up with an error.
+    public static let ancestryLimit = 2_000_000
+
+    /// Visits the given changes and every change they were made on, transitively, each once.
+    ///
+    /// The one walk of the history that merges, heads and checks use.
+    ///
+    /// - Parameters:
+    ///   - db: The database.
+    ///   - start: The changes to start from (visited first).
+    ///   - visit: Called with each change's id and the change when it is held (nil when it is not).
+    /// - Throws: `KBError` when the walk goes past ``ancestryLimit`` changes, which only a damaged or
+    ///   hostile history can cause; or a database error.
+    public static func walkAncestry(
+        _ db: Database, from start: [ChangeID], _ visit: (ChangeID, Change?) throws -> AncestryStep
+    ) throws {
+        var queue = start
+        var seen = Set(start)
+        while let current = queue.popLast() {
+            let change = try change(db, id: current)?.change
+            switch try visit(current, change) {
+            case .stop: return
+            case .skip: continue
+            case .expand: break
+            }
+            for parent in change?.base ?? [] where seen.insert(parent).inserted { queue.append(parent) }
+            guard seen.count <= ancestryLimit else {
+                throw KBError(
+                    .invalidState,
+                    "The history of record '\(change?.entityID ?? "")' is deeper than \(ancestryLimit) changes; run 'kb check'."
+                )
             }
         }
-        return false
     }
 }

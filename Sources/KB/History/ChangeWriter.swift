@@ -36,25 +36,30 @@ public struct ChangeWriter {
     /// Records the creation of a record.
     @discardableResult
     public mutating func create(_ entity: EntityKind, id: String, json: String?) throws -> Change {
-        try record(entity, id: id, field: Change.createField, op: "create", json: json, base: [])
+        try record(entity, id: id, field: .create, op: .create, json: json, base: [])
     }
 
     /// Records a new value of one field, made on the field's current heads.
+    ///
+    /// A delete (or restore) is made on the heads of every field of the record, and on those of the records
+    /// that belong to it (an article's annotations and tags, an annotation's tags), so that what this replica
+    /// held of them counts as known to it.
     @discardableResult
-    public mutating func set(_ entity: EntityKind, id: String, field: String, json: String) throws -> Change {
-        let base: [ChangeID]
-        if field == Change.deletedField {
+    public mutating func set(_ entity: EntityKind, id: String, field: ChangeField, json: String) throws -> Change {
+        var base: [ChangeID]
+        if field == .deleted {
             base = try ChangeStore.allHeads(db, entityID: id).map(\.id)
+            base += try RelatedRecords.headIDs(db, of: entity, id: id)
         } else {
             base = try ChangeStore.heads(db, entityID: id, field: field).map(\.id)
         }
-        return try record(entity, id: id, field: field, op: "set", json: json, base: base)
+        return try record(entity, id: id, field: field, op: .set, json: json, base: base)
     }
 
     /// Records a change with an explicit base (used by conflict resolution).
     @discardableResult
     public mutating func record(
-        _ entity: EntityKind, id: String, field: String, op: String, json: String?, base: [ChangeID]
+        _ entity: EntityKind, id: String, field: ChangeField, op: ChangeOperation, json: String?, base: [ChangeID]
     ) throws -> Change {
         last = HybridTimestamp.next(after: last, now: now)
         let change = Change(

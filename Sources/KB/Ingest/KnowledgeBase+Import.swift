@@ -344,9 +344,9 @@ extension KnowledgeBase {
             }
         }
         for (article, item, position) in matches.sorted(by: { $0.2 < $1.2 }) {
-            let fields: [(String, String)] = [
-                ("title", item.title), ("subtitle", item.subtitle), ("kicker", item.kicker), ("byline", item.byline),
-                ("dateline", item.dateline), ("body", item.body),
+            let fields: [(ChangeField, String)] = [
+                (.title, item.title), (.subtitle, item.subtitle), (.kicker, item.kicker), (.byline, item.byline),
+                (.dateline, item.dateline), (.body, item.body),
             ]
             var edited = article
             for (field, value) in fields where article.text(field) != value {
@@ -358,10 +358,10 @@ extension KnowledgeBase {
             edited.sourceID = source.id
             edited.position = position
             if edited.sourceID != article.sourceID {
-                try changes.set(.article, id: article.id, field: "source_id", json: JSONText.string(source.id))
+                try changes.set(.article, id: article.id, field: .sourceID, json: JSONText.string(source.id))
             }
             if edited.position != article.position {
-                try changes.set(.article, id: article.id, field: "position", json: String(position))
+                try changes.set(.article, id: article.id, field: .position, json: String(position))
             }
             if isEdited {
                 edited.updatedAt = now

@@ -45,7 +45,7 @@ public enum Materializer {
             guard let head = heads.last, let change = try ChangeStore.change(db, rowid: head.rowid),
                 change.field == field, let value = change.value
             else { continue }
-            if field == "source_id" {
+            if field == .sourceID {
                 article.sourceID = try JSONText.decodeString(value)
             } else if let position = Int(value) {
                 article.position = position
@@ -57,7 +57,7 @@ public enum Materializer {
                 try (decoded[rowid] ?? JSONText.decode(ArticleCreation.self, from: json)).text(field)
                     .map(JSONText.string)
             }
-            let isLongText = field == "body"
+            let isLongText = field == .body
             if let value = try resolve(
                 db, entity: .article, id: id, field: field, values, isLongText: isLongText, now: now,
                 conflicts: &conflicts)
@@ -163,16 +163,16 @@ public enum Materializer {
         let existing = try Annotation.fetch(db, id: id)
         var annotation = creation.annotation(id: id, updatedAt: existing?.updatedAt ?? now)
         var conflicts: Set<String> = []
-        for (field, isLongText) in [("note", true), ("color", false)] {
+        for (field, isLongText) in [(ChangeField.note, true), (.color, false)] {
             let values = try headValues(db, id: id, field: field, entity: .annotation) { rowid, json in
                 let created = try decoded[rowid] ?? JSONText.decode(AnnotationCreation.self, from: json)
-                return JSONText.string(field == "note" ? created.note : created.color)
+                return JSONText.string(field == .note ? created.note : created.color)
             }
             if let value = try resolve(
                 db, entity: .annotation, id: id, field: field, values, isLongText: isLongText, now: now,
                 conflicts: &conflicts)
             {
-                if field == "note" { annotation.note = value } else { annotation.color = value }
+                if field == .note { annotation.note = value } else { annotation.color = value }
             }
         }
         annotation.isDeleted = try resolveDeleted(db, entity: .annotation, id: id, now: now, conflicts: &conflicts)
@@ -198,7 +198,7 @@ public enum Materializer {
     public static func tag(_ db: Database, id: String, now: Int64) throws {
         let creations = try creationHeads(db, id: id, as: TagCreation.self)
         guard let creation = creations.last?.value else { return }
-        let values = try headValues(db, id: id, field: "present", entity: .tag) { _, _ in
+        let values = try headValues(db, id: id, field: .present, entity: .tag) { _, _ in
             creation.present ? "true" : "false"
         }
         let winner = values.max { isOlder($0.head, $1.head) }
@@ -230,7 +230,7 @@ public enum Materializer {
     static func creationHeads<T: Decodable>(_ db: Database, id: String, as type: T.Type) throws -> [(
         head: FieldHead, value: T
     )] {
-        let heads = try ChangeStore.heads(db, entityID: id, field: Change.createField).sorted(by: isOlder)
+        let heads = try ChangeStore.heads(db, entityID: id, field: .create).sorted(by: isOlder)
         return try heads.compactMap { head in
             guard let change = try ChangeStore.change(db, rowid: head.rowid), let value = change.value else {
                 return nil
@@ -252,11 +252,11 @@ public enum Materializer {
     ///   change is missing is left out.
     /// - Throws: A database error, or what `fromCreation` throws.
     static func headValues(
-        _ db: Database, id: String, field: String, entity: EntityKind,
+        _ db: Database, id: String, field: ChangeField, entity: EntityKind,
         fromCreation: (Int64, String) throws -> String?
     ) throws -> [HeadValue] {
         try ChangeStore.heads(db, entityID: id, field: field).compactMap { head in
-            if head.field == Change.createField {
+            if head.field == .create {
                 guard let change = try ChangeStore.change(db, rowid: head.rowid), let value = change.value else {
                     return nil
                 }
@@ -270,7 +270,7 @@ public enum Materializer {
 
     /// The value of a text field from its heads; records a conflict for each value that could not be kept.
     static func resolve(
-        _ db: Database, entity: EntityKind, id: String, field: String, _ values: [HeadValue], isLongText: Bool,
+        _ db: Database, entity: EntityKind, id: String, field: ChangeField, _ values: [HeadValue], isLongText: Bool,
         now: Int64, conflicts: inout Set<String>
     ) throws -> String? {
         let ordered = try values.compactMap { value -> (HeadValue, String)? in
@@ -293,7 +293,7 @@ public enum Materializer {
             if isConflict {
                 conflicts.insert(
                     try recordConflict(
-                        db, entity: entity, id: id, field: field, kind: "edit", winner: winner.head.id,
+                        db, entity: entity, id: id, field: field.rawValue, kind: .edit, winner: winner.head.id,
                         loser: other.head.id, winnerValue: winner.json, loserValue: other.json, baseValue: baseValue,
                         now: now))
             }
@@ -303,28 +303,40 @@ public enum Materializer {
 
     /// Whether the record is deleted: any head of `deleted` saying so wins.
     ///
-    /// An edit that the delete did not know about is kept in a conflict so that it can be restored.
+    /// An edit that the delete did not know about is kept in a conflict so that it can be restored. An
+    /// annotation, note, highlight or tag made on an article (or a tag on an annotation) without knowledge of
+    /// the delete is such an edit too (see ``RelatedRecords``).
     static func resolveDeleted(
         _ db: Database, entity: EntityKind, id: String, now: Int64, conflicts: inout Set<String>
     ) throws -> Bool {
         var deletes: [Change] = []
-        for head in try ChangeStore.heads(db, entityID: id, field: Change.deletedField) {
-            guard let change = try ChangeStore.change(db, rowid: head.rowid), change.field == Change.deletedField,
+        for head in try ChangeStore.heads(db, entityID: id, field: .deleted) {
+            guard let change = try ChangeStore.change(db, rowid: head.rowid), change.field == .deleted,
                 let value = change.value, try JSONText.decodeBool(value)
             else { continue }
             deletes.append(change)
         }
         guard !deletes.isEmpty else { return false }
+        let related = try RelatedRecords.heads(db, of: entity, id: id)
         for delete in deletes {
             let known = Set(delete.base)
-            for head in try ChangeStore.allHeads(db, entityID: id) where head.field != Change.deletedField {
-                guard head.field != Change.createField, !known.contains(head.id) else { continue }
-                guard let edit = try ChangeStore.change(db, rowid: head.rowid), edit.op == "set" else { continue }
+            for head in try ChangeStore.allHeads(db, entityID: id) where head.field != .deleted {
+                guard head.field != .create, !known.contains(head.id) else { continue }
+                guard let edit = try ChangeStore.change(db, rowid: head.rowid), edit.op == .set else { continue }
                 conflicts.insert(
                     try recordConflict(
-                        db, entity: entity, id: id, field: head.field, kind: "delete", winner: delete.id,
-                        loser: edit.id,
-                        winnerValue: "true", loserValue: edit.value, baseValue: nil, now: now))
+                        db, entity: entity, id: id, field: head.field.rawValue, kind: .delete, winner: delete.id,
+                        loser: edit.id, winnerValue: "true", loserValue: edit.value, baseValue: nil, now: now))
+            }
+            for (_, head) in related where !known.contains(head.id) {
+                guard let edit = try ChangeStore.change(db, rowid: head.rowid), RelatedRecords.isEdit(edit) else {
+                    continue
+                }
+                conflicts.insert(
+                    try recordConflict(
+                        db, entity: entity, id: id, field: edit.entity.rawValue, kind: .delete, winner: delete.id,
+                        loser: edit.id, winnerValue: "true",
+                        loserValue: JSONText.string(try RelatedRecords.describe(db, edit)), baseValue: nil, now: now))
             }
         }
         return true
@@ -332,40 +344,24 @@ public enum Materializer {
 
     /// The value of the newest change that both heads were made on, if any.
     static func commonAncestorValue(
-        _ db: Database, _ a: FieldHead, _ b: FieldHead, field: String, entity: EntityKind
+        _ db: Database, _ a: FieldHead, _ b: FieldHead, field: ChangeField, entity: EntityKind
     ) throws -> String? {
-        let ancestorsOfA = try ancestors(db, of: a.id)
+        let ancestorsOfA = try ChangeStore.ancestors(db, of: a.id)
         var best: Change?
-        var queue = [b.id]
-        var seen: Set<ChangeID> = [b.id]
-        while let current = queue.popLast() {
-            guard let (_, change) = try ChangeStore.change(db, id: current) else { continue }
-            if ancestorsOfA.contains(current) {
-                let isNewer = best.map { ($0.hlc, $0.id.replica) < (change.hlc, change.id.replica) } ?? true
-                if isNewer { best = change }
-                continue
-            }
-            for parent in change.base where seen.insert(parent).inserted { queue.append(parent) }
-            if seen.count > 10_000 { break }
+        try ChangeStore.walkAncestry(db, from: [b.id]) { id, change in
+            guard let change else { return .skip }
+            guard ancestorsOfA.contains(id) else { return .expand }
+            let isNewer = best.map { ($0.hlc, $0.id.replica) < (change.hlc, change.id.replica) } ?? true
+            if isNewer { best = change }
+            return .skip
         }
         guard let best, let value = best.value else { return nil }
-        if best.field == Change.createField {
+        if best.field == .create {
             // The field's value in the creation.
             let object = try JSONSerialization.jsonObject(with: Data(value.utf8)) as? [String: Any]
-            return (object?[field] as? String).map(JSONText.string)
+            return (object?[field.rawValue] as? String).map(JSONText.string)
         }
         return value
-    }
-
-    /// A change and every change it was made on, transitively.
-    static func ancestors(_ db: Database, of id: ChangeID) throws -> Set<ChangeID> {
-        var result: Set<ChangeID> = [id]
-        var queue = [id]
-        while let current = queue.popLast(), result.count < 10_000 {
-            guard let (_, change) = try ChangeStore.change(db, id: current) else { continue }
-            for parent in change.base where result.insert(parent).inserted { queue.append(parent) }
-        }
-        return result
     }
 
     // MARK: - Conflicts
@@ -378,7 +374,7 @@ public enum Materializer {
     /// Records a conflict the heads show (once: its id is derived from the two changes).
     @discardableResult
     static func recordConflict(
-        _ db: Database, entity: EntityKind, id: String, field: String, kind: String, winner: ChangeID,
+        _ db: Database, entity: EntityKind, id: String, field: String, kind: ConflictKind, winner: ChangeID,
         loser: ChangeID, winnerValue: String?, loserValue: String?, baseValue: String?, now: Int64
     ) throws -> String {
         let conflictID = conflictID(winner: winner, loser: loser, field: field)
@@ -394,7 +390,8 @@ public enum Materializer {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                conflictID, entity.rawValue, id, field, kind, winner.description, loser.description, winnerValue,
+                conflictID, entity.rawValue, id, field, kind.rawValue, winner.description, loser.description,
+                winnerValue,
                 loserValue, baseValue, now, resolution.map { HybridTimestamp(rawValue: $0["hlc"]).milliseconds },
                 resolution?["value"] as String?,
             ])
@@ -410,7 +407,7 @@ public enum Materializer {
         for conflictID in open where !derived.contains(conflictID) {
             try db.execute(
                 sql: "UPDATE conflicts SET resolved_at = ?, resolution = ? WHERE id = ?",
-                arguments: [now, JSONText.string("superseded"), conflictID])
+                arguments: [now, JSONText.string(ConflictOutcome.superseded.rawValue), conflictID])
         }
     }
 

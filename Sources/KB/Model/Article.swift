@@ -42,34 +42,34 @@ public struct Article: Sendable, Equatable, Codable {
     }
 
     /// The fields a user can edit, and that sync carries one by one.
-    public static let textFields = ["title", "subtitle", "kicker", "byline", "dateline", "body"]
+    public static let textFields: [ChangeField] = [.title, .subtitle, .kicker, .byline, .dateline, .body]
 
     /// The fields that say where the article comes from: changed by `kb import --update`.
-    public static let placeFields = ["source_id", "position"]
+    public static let placeFields: [ChangeField] = [.sourceID, .position]
 
     /// The value of a text field by name.
-    public func text(_ field: String) -> String? {
+    public func text(_ field: ChangeField) -> String? {
         switch field {
-        case "title": title
-        case "subtitle": subtitle
-        case "kicker": kicker
-        case "byline": byline
-        case "dateline": dateline
-        case "body": body
+        case .title: title
+        case .subtitle: subtitle
+        case .kicker: kicker
+        case .byline: byline
+        case .dateline: dateline
+        case .body: body
         default: nil
         }
     }
 
     /// Sets a text field by name.
-    public mutating func setText(_ field: String, _ value: String) {
+    public mutating func setText(_ field: ChangeField, _ value: String) {
         switch field {
-        case "title": title = value
-        case "subtitle": subtitle = value
-        case "kicker": kicker = value
-        case "byline": byline = value
-        case "dateline": dateline = value
-        case "body": body = value
-        default: preconditionFailure("Article has no text field '\(field)'")
+        case .title: title = value
+        case .subtitle: subtitle = value
+        case .kicker: kicker = value
+        case .byline: byline = value
+        case .dateline: dateline = value
+        case .body: body = value
+        default: preconditionFailure("Article has no text field '\(field.rawValue)'")
         }
     }
 
@@ -193,7 +193,15 @@ public struct ArticleCreation: Codable, Sendable, Equatable {
     }
 
     /// The value of a text field.
-    public func text(_ field: String) -> String? {
-        article(id: "", updatedAt: 0).text(field)
+    public func text(_ field: ChangeField) -> String? {
+        switch field {
+        case .title: title
+        case .subtitle: subtitle
+        case .kicker: kicker
+        case .byline: byline
+        case .dateline: dateline
+        case .body: body
+        default: nil
+        }
     }
 }

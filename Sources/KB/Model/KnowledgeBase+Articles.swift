@@ -238,7 +238,7 @@ extension KnowledgeBase {
         if let current {
             let isPresent: Bool = current["present"]
             if isPresent == present { return }
-            try changes.set(.tag, id: membershipID, field: "present", json: present ? "true" : "false")
+            try changes.set(.tag, id: membershipID, field: .present, json: present ? "true" : "false")
             try Materializer.tag(db, id: membershipID, now: changes.timestamp)
         } else {
             guard present else { return }

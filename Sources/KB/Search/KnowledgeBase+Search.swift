@@ -171,10 +171,10 @@ extension KnowledgeBase {
     static func snippet(of article: Article, terms: [String]) -> (Snippet, String) {
         let body = snippetOf(article.body, terms: terms)
         if !body.highlights.isEmpty || terms.isEmpty { return (body, "body") }
-        for field in ["title", "subtitle", "kicker", "byline", "dateline"] {
+        for field in [ChangeField.title, .subtitle, .kicker, .byline, .dateline] {
             let text = article.text(field) ?? ""
             let candidate = snippetOf(text, terms: terms)
-            if !candidate.highlights.isEmpty { return (candidate, field) }
+            if !candidate.highlights.isEmpty { return (candidate, field.rawValue) }
         }
         return (body, "body")
     }

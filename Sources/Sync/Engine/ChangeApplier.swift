@@ -44,7 +44,7 @@ public enum ChangeApplier {
                 result.quarantined += 1
                 continue
             }
-            if change.entity == .source, change.op == "create", let value = wire.value {
+            if change.entity == .source, change.op == .create, let value = wire.value {
                 try Materializer.source(db, id: change.entityID, value: value)
             }
             try ChangeStore.append(db, change)
@@ -88,6 +88,9 @@ public enum ChangeApplier {
             }
         }
         for id in touched[.tag] ?? [] { try Materializer.tag(db, id: id, now: now) }
+        // An annotation or tag on a record deleted elsewhere: the delete may not have known of it.
+        try RelatedRecords.recomputeDeletedOwners(
+            db, annotations: touched[.annotation] ?? [], tags: touched[.tag] ?? [], now: now)
         for change in resolutions { try Materializer.resolution(db, conflictID: change.entityID, change: change) }
         return result
     }
@@ -102,55 +105,61 @@ public enum ChangeApplier {
     static func checked(_ wire: WireChange) throws -> (change: Change, creation: Creation?) {
         guard let entity = EntityKind(rawValue: wire.entity) else { throw Invalid("unknown entity '\(wire.entity)'") }
         guard !wire.replica.isEmpty, wire.seq > 0, !wire.id.isEmpty else { throw Invalid("missing id") }
+        guard let op = ChangeOperation(rawValue: wire.op) else {
+            throw Invalid("unknown operation '\(wire.op)' on \(entity.rawValue)")
+        }
+        guard let field = ChangeField(rawValue: wire.field) else {
+            throw Invalid("unknown field '\(wire.field)' of \(entity.rawValue)")
+        }
         let base = wire.base.compactMap(ChangeID.init)
         guard base.count == wire.base.count else { throw Invalid("malformed base") }
+        guard (op == .create) == (field == .create) else { throw Invalid("creation of a field") }
         let json = wire.value
         var creation: Creation?
-        switch (entity, wire.op) {
-        case (.source, "create"):
+        switch (entity, op) {
+        case (.source, .create):
             guard let json else { throw Invalid("source without value") }
             _ = try JSONText.decode(Source.self, from: json)
             let change = Change(
                 id: wire.changeID, hlc: HybridTimestamp(rawValue: wire.hlc), entity: entity, entityID: wire.id,
-                field: Change.createField, op: "create", value: nil, base: base)
+                field: .create, op: .create, value: nil, base: base)
             return (change, nil)
-        case (.article, "create"):
+        case (.article, .create):
             creation = .article(try JSONText.decode(ArticleCreation.self, from: json ?? ""))
-        case (.annotation, "create"):
+        case (.annotation, .create):
             creation = .annotation(try JSONText.decode(AnnotationCreation.self, from: json ?? ""))
-        case (.tag, "create"):
+        case (.tag, .create):
             _ = try JSONText.decode(TagCreation.self, from: json ?? "")
-        case (.article, "set"), (.annotation, "set"), (.tag, "set"):
-            let booleanFields: Set<String> = [Change.deletedField, "present"]
-            let textFields: Set<String> =
-                entity == .article ? Set(Article.textFields) : entity == .annotation ? ["note", "color"] : []
-            if entity == .article && wire.field == "source_id" {
-                guard let json, (try? JSONText.decodeString(json)) != nil else {
-                    throw Invalid("'source_id' must be text")
-                }
-            } else if entity == .article && wire.field == "position" {
-                guard let json, Int(json) != nil else { throw Invalid("'position' must be a whole number") }
-            } else if booleanFields.contains(wire.field) && (entity == .tag) == (wire.field == "present") {
-                guard json == "true" || json == "false" else { throw Invalid("'\(wire.field)' must be true or false") }
-            } else if textFields.contains(wire.field) {
-                guard let json, (try? JSONText.decodeString(json)) != nil else {
-                    throw Invalid("'\(wire.field)' must be text")
-                }
-            } else {
+        case (.article, .set), (.annotation, .set), (.tag, .set), (.conflict, .resolve):
+            guard ChangeField.settable(on: entity).contains(field) else {
                 throw Invalid("unknown field '\(wire.field)' of \(entity.rawValue)")
             }
-        case (.conflict, "resolve"):
+            try checkValue(json, of: field)
+        default:
+            throw Invalid("unknown operation '\(wire.op)' on \(entity.rawValue)")
+        }
+        let change = Change(
+            id: wire.changeID, hlc: HybridTimestamp(rawValue: wire.hlc), entity: entity, entityID: wire.id,
+            field: field, op: op, value: json, base: base)
+        return (change, creation)
+    }
+
+    /// Checks that a set change's value has the type of its field.
+    static func checkValue(_ json: String?, of field: ChangeField) throws {
+        switch field {
+        case .deleted, .present:
+            guard json == "true" || json == "false" else { throw Invalid("'\(field.rawValue)' must be true or false") }
+        case .position:
+            guard let json, Int(json) != nil else { throw Invalid("'position' must be a whole number") }
+        case .resolution:
             guard let json, (try? JSONText.decodeString(json)) != nil else {
                 throw Invalid("a resolution must be text")
             }
         default:
-            throw Invalid("unknown operation '\(wire.op)' on \(entity.rawValue)")
+            guard let json, (try? JSONText.decodeString(json)) != nil else {
+                throw Invalid("'\(field.rawValue)' must be text")
+            }
         }
-        guard wire.op != "create" || wire.field == Change.createField else { throw Invalid("creation of a field") }
-        let change = Change(
-            id: wire.changeID, hlc: HybridTimestamp(rawValue: wire.hlc), entity: entity, entityID: wire.id,
-            field: wire.field, op: wire.op, value: json, base: base)
-        return (change, creation)
     }
 
     struct Invalid: Error, CustomStringConvertible {
@@ -168,7 +177,7 @@ public enum ChangeApplier {
 
     /// The wire form of a stored change (sources are stored without their value and are read back).
     public static func wire(_ db: Database, _ change: Change) throws -> WireChange {
-        if change.entity == .source && change.op == "create" {
+        if change.entity == .source && change.op == .create {
             let source = try Source.fetchOne(
                 db, sql: "SELECT * FROM sources WHERE id = ?", arguments: [change.entityID])
             return WireChange(change, value: try source.map { try JSONText.encode($0) })

@@ -8,8 +8,8 @@ public struct ConflictInfo: Sendable, Equatable {
     public var entity: String
     public var entityID: String
     public var field: String
-    /// `edit` (two edits of one field) or `delete` (an edit made without knowing of a delete).
-    public var kind: String
+    /// Two edits of one field, or an edit made without knowing of a delete.
+    public var kind: ConflictKind
     /// This replica's side: its own change when it made one of the two, else the value kept.
     public var mine: String?
     /// The other side.
@@ -43,7 +43,10 @@ public enum Conflicts {
     }
 
     static func info(_ row: Row, me: String) throws -> ConflictInfo {
-        let kind: String = row["kind"]
+        let kindName: String = row["kind"]
+        guard let kind = ConflictKind(rawValue: kindName) else {
+            throw KBError(.invalidState, "A conflict of an unknown kind '\(kindName)' is stored.")
+        }
         let winner = ChangeID(row["winner"] as String)
         let loser = ChangeID(row["loser"] as String)
         let winnerValue = display(row["winner_value"], kind: kind, isDeleteSide: true)
@@ -57,8 +60,8 @@ public enum Conflicts {
     }
 
     /// A stored JSON value as text for the user.
-    static func display(_ json: String?, kind: String, isDeleteSide: Bool) -> String? {
-        if kind == "delete" && isDeleteSide { return "(deleted)" }
+    static func display(_ json: String?, kind: ConflictKind, isDeleteSide: Bool) -> String? {
+        if kind == .delete && isDeleteSide { return "(deleted)" }
         guard let json else { return nil }
         return (try? JSONText.decodeString(json)) ?? json
     }
@@ -100,37 +103,41 @@ public enum Conflicts {
             case .theirs: keepsLoser = conflict.mineIsCurrent
             case .both: keepsLoser = true
             }
-            let outcome = choice == .both ? "both" : keepsLoser ? "loser" : "winner"
+            let outcome: ConflictOutcome = choice == .both ? .both : keepsLoser ? .loser : .winner
             let now = changes.timestamp
 
-            if conflict.kind == "delete" {
+            if conflict.kind == .delete {
                 if keepsLoser {
-                    // Restore the record: the edit it holds is already in its fields.
-                    try changes.set(entity, id: conflict.entityID, field: Change.deletedField, json: "false")
+                    // Restore the record: the edit it holds is already in its fields, and an article's
+                    // annotations and tags come back with it.
+                    try changes.set(entity, id: conflict.entityID, field: .deleted, json: "false")
                 }
                 // One resolution settles every open conflict of this delete.
                 let sameDelete = try String.fetchAll(
                     db,
-                    sql: "SELECT id FROM conflicts WHERE winner = ? AND kind = 'delete' AND resolved_at IS NULL",
-                    arguments: [row["winner"] as String? ?? ""])
+                    sql: "SELECT id FROM conflicts WHERE winner = ? AND kind = ? AND resolved_at IS NULL",
+                    arguments: [row["winner"] as String? ?? "", ConflictKind.delete.rawValue])
                 for conflictID in sameDelete {
                     try record(db, &changes, conflictID: conflictID, outcome: outcome, now: now)
                 }
             } else {
+                guard let field = ChangeField(rawValue: conflict.field) else {
+                    throw KBError(.invalidState, "The conflict '\(id)' is about an unknown field '\(conflict.field)'.")
+                }
                 let winnerText = winnerValue.flatMap { try? JSONText.decodeString($0) } ?? ""
                 let loserText = loserValue.flatMap { try? JSONText.decodeString($0) } ?? ""
                 let current =
-                    try currentText(db, entity: entity, id: conflict.entityID, field: conflict.field) ?? winnerText
+                    try currentText(db, entity: entity, id: conflict.entityID, field: field) ?? winnerText
                 let chosen: String
                 switch outcome {
-                case "loser": chosen = loserText
-                case "both":
-                    let separator = conflict.field == "body" || conflict.field == "note" ? "\n\n" : " / "
+                case .loser: chosen = loserText
+                case .both:
+                    let separator = field == .body || field == .note ? "\n\n" : " / "
                     chosen = current == loserText ? current : current + separator + loserText
                 default: chosen = current
                 }
                 // Even when the value in effect is kept, one change made on both heads gives the field one head again.
-                try changes.set(entity, id: conflict.entityID, field: conflict.field, json: JSONText.string(chosen))
+                try changes.set(entity, id: conflict.entityID, field: field, json: JSONText.string(chosen))
                 try record(db, &changes, conflictID: id, outcome: outcome, now: now)
             }
             try changes.finish()
@@ -144,19 +151,22 @@ public enum Conflicts {
     }
 
     private static func record(
-        _ db: Database, _ changes: inout ChangeWriter, conflictID: String, outcome: String, now: Int64
+        _ db: Database, _ changes: inout ChangeWriter, conflictID: String, outcome: ConflictOutcome, now: Int64
     ) throws {
         let change = try changes.record(
-            .conflict, id: conflictID, field: "resolution", op: "resolve", json: JSONText.string(outcome), base: [])
+            .conflict, id: conflictID, field: .resolution, op: .resolve, json: JSONText.string(outcome.rawValue),
+            base: [])
         try Materializer.resolution(db, conflictID: conflictID, change: change)
     }
 
-    private static func currentText(_ db: Database, entity: EntityKind, id: String, field: String) throws -> String? {
+    private static func currentText(_ db: Database, entity: EntityKind, id: String, field: ChangeField) throws
+        -> String?
+    {
         switch entity {
         case .article: return try Article.fetch(db, id: id)?.text(field)
         case .annotation:
             let annotation = try Annotation.fetch(db, id: id)
-            return field == "note" ? annotation?.note : annotation?.color
+            return field == .note ? annotation?.note : annotation?.color
         default: return nil
         }
     }

@@ -44,7 +44,7 @@ public struct WireChange: Sendable, Equatable, Codable {
     public init(_ change: Change, value: String?) {
         self.init(
             replica: change.id.replica, seq: change.id.seq, hlc: change.hlc.rawValue, entity: change.entity.rawValue,
-            id: change.entityID, field: change.field, op: change.op, value: value,
+            id: change.entityID, field: change.field.rawValue, op: change.op.rawValue, value: value,
             base: change.base.map(\.description))
     }
 }

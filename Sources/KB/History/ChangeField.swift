@@ -1,0 +1,31 @@
+/// The fields that changes set, as stored in the history and sent on the wire.
+public enum ChangeField: String, Sendable, Codable, CaseIterable, Comparable {
+    /// The creation of a record, which holds every field.
+    case create = "*"
+    /// Whether the record is deleted; a change of it is made on every field's heads.
+    case deleted
+    // Articles: the text a user edits.
+    case title, subtitle, kicker, byline, dateline, body
+    // Articles: where they stand.
+    case sourceID = "source_id"
+    case position
+    // Annotations.
+    case note, color
+    // Tag membership.
+    case present
+    // Conflicts.
+    case resolution
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// The fields of an entity that a set change may name.
+    public static func settable(on entity: EntityKind) -> Set<ChangeField> {
+        switch entity {
+        case .article: Set(Article.textFields + Article.placeFields + [.deleted])
+        case .annotation: [.note, .color, .deleted]
+        case .tag: [.present]
+        case .conflict: [.resolution]
+        case .source: []
+        }
+    }
+}
