@@ -569,3 +569,80 @@ extension SearchTests {
         #expect(try kb.search("没").isEmpty)
     }
 }
+
+/// Punctuation between a number and a CJK character, headline prefixes, annotation tags and quoted tags.
+struct SearchSyntaxTests {
+    @Test(arguments: ["增加500，万人参与", "增加500,万人参与", "增加500、万人参与", "增加500😀万人参与"])
+    func numberAndCharacterSplitByPunctuation_areNotAJunction(_ text: String) throws {
+        // Given one article where punctuation stands between 500 and 万, and one where nothing does
+        let kb = try KnowledgeBase.inMemory()
+        let split = try kb.addArticle(title: "分开", body: text)
+        let joined = try kb.addArticle(title: "连着", body: "投资500万元建设。")
+
+        // When / Then
+        #expect(try kb.search("500万").map(\.id) == [joined.id])
+        #expect(try kb.search("\"500万\"").map(\.id) == [joined.id])
+        #expect(try kb.search("万人").map(\.id) == [split.id])
+        #expect(try kb.search("500").map(\.id).sorted() == [split.id, joined.id].sorted())
+    }
+
+    @Test func textIndexesBuiltAgain_searchesAndLaterEditsStayConsistent() throws {
+        // Given a knowledge base with an article and an annotation
+        let queue = try DatabaseQueue(configuration: AppDatabase.makeConfiguration())
+        let kbOld = KnowledgeBase(database: try AppDatabase(queue))
+        let article = try kbOld.addArticle(title: "增加", body: "增加500，万人参与。𠮷😀")
+        _ = try kbOld.annotate(
+            article.id, target: .quote("万人参与", occurrence: nil, prefix: nil, suffix: nil), note: "笔记500，万")
+
+        // When the indexes are built again (as the v2 migration does) and the article is edited afterwards
+        try queue.write { db in try AppDatabase.rebuildTextIndexes(db) }
+        _ = try kbOld.editArticle(article.id, body: "投资500万元。")
+
+        // Then FTS5's own check passes, and search sees the new text only
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
+            try db.execute(sql: "INSERT INTO annotations_fts(annotations_fts, rank) VALUES ('integrity-check', 1)")
+        }
+        #expect(try kbOld.search("500万").map(\.id) == [article.id])
+        // The old words stay findable only through the annotation's quote.
+        let old = try kbOld.search("万人参与")
+        #expect(old.count == 1 && old.allSatisfy { $0.annotationID != nil })
+    }
+
+    @Test func titlePrefix_searchesTitleSubtitleAndKicker() throws {
+        // Given an article whose subtitle, and another whose kicker, hold the words, and one with them in the body
+        let kb = try KnowledgeBase.inMemory()
+        let inSubtitle = try kb.addArticle(title: "长三角职工非遗技艺交流", body: "正文没有那几个字。")
+        try kb.write { db, _ in
+            try db.execute(
+                sql: "UPDATE articles SET subtitle = '首场举办职工非遗技艺交流活动' WHERE id = ?", arguments: [inSubtitle.id])
+        }
+        let inKicker = try kb.addArticle(title: "另一篇", body: "正文。")
+        try kb.write { db, _ in
+            try db.execute(sql: "UPDATE articles SET kicker = '首场发布' WHERE id = ?", arguments: [inKicker.id])
+        }
+        _ = try kb.addArticle(title: "正文里有", body: "这是首场活动。")
+
+        // When / Then
+        #expect(try kb.search("title:首场").map(\.id).sorted() == [inSubtitle.id, inKicker.id].sorted())
+        #expect(try kb.search("subtitle:首场").map(\.id) == [inSubtitle.id])
+        #expect(try kb.search("首场").count == 3)
+    }
+
+    @Test func tagPrefix_findsArticlesThroughTheirAnnotationsTags_andQuotedTags() throws {
+        // Given one article tagged directly, one whose annotation carries the tag, and one with neither
+        let kb = try KnowledgeBase.inMemory()
+        let direct = try kb.addArticle(title: "甲", body: "非遗展演在黄山举行。")
+        let viaNote = try kb.addArticle(title: "乙", body: "非遗传承人走进课堂。")
+        let neither = try kb.addArticle(title: "丙", body: "非遗工坊开张。")
+        _ = try kb.tag(direct.id, ["比较"])
+        _ = try kb.annotate(
+            viaNote.id, target: .quote("传承人", occurrence: nil, prefix: nil, suffix: nil), tags: ["比较", "with space"])
+
+        // When / Then
+        #expect(try kb.search("非遗 tag:比较").map(\.id).sorted() == [direct.id, viaNote.id].sorted())
+        #expect(try kb.search("非遗 -tag:比较").map(\.id) == [neither.id])
+        #expect(try kb.search("tag:\"with space\"").map(\.id) == [viaNote.id])
+        #expect(try kb.search("非遗 -tag:\"with space\"").map(\.id).sorted() == [direct.id, neither.id].sorted())
+    }
+}

@@ -50,6 +50,21 @@ struct TokenizerTests {
         Case(input: "①号", mode: .document, expected: ["1", "1号", "号"]),
         // Accented Latin stays a letter.
         Case(input: "Café crème", mode: .document, expected: ["café", "crème"]),
+        // Junctions: a word and the CJK character after it are joined only when nothing but whitespace stands
+        // between them; punctuation of any width and symbols always break.
+        Case(input: "增加500，万人参与", mode: .document, expected: ["增加", "加", "500", "万人", "人参", "参与", "与"]),
+        Case(input: "500,万", mode: .document, expected: ["500", "万"]),
+        Case(input: "500、万", mode: .document, expected: ["500", "万"]),
+        Case(input: "500。万", mode: .document, expected: ["500", "万"]),
+        Case(input: "500·万", mode: .document, expected: ["500", "万"]),
+        Case(input: "500😀万", mode: .document, expected: ["500", "😀", "万"]),
+        Case(input: "500\u{00A0}万", mode: .document, expected: ["500", "500万", "万"]),
+        Case(input: "500\u{3000}万", mode: .document, expected: ["500", "500万", "万"]),
+        Case(input: "500𠮷", mode: .document, expected: ["500", "500𠮷", "𠮷"]),
+        Case(input: "𠮷500", mode: .document, expected: ["𠮷", "500"]),
+        Case(input: "ＡＩ，大模型", mode: .document, expected: ["ai", "大模", "模型", "型"]),
+        Case(input: "500，万", mode: .query, expected: ["500", "万"]),
+        Case(input: "500 万", mode: .query, expected: ["500万"]),
     ])
     func tokens(_ item: Case) {
         var tokenizer = TextTokenizer()

@@ -7,9 +7,10 @@ struct SearchCommand: ParsableCommand {
         commandName: "search",
         abstract: "Search articles, notes and highlights.",
         discussion: """
-            Words are ANDed; "a phrase" keeps words together; OR between two parts; -word excludes; \
-            title:word searches titles; tag:name keeps articles with that tag. Chinese needs no spaces: \
-            市场开拓能力 finds the text across line wraps and spurious spaces.
+            Words are ANDed; "a phrase" keeps words together; OR between two parts; -word excludes \
+            (kb search 工会 -外贸); title:word searches the headline (title, subtitle, kicker); tag:name keeps \
+            articles that carry the tag or hold an annotation that does (tag:"two words" for a tag with a \
+            space). Chinese needs no spaces: 市场开拓能力 finds the text across line wraps and spurious spaces.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -17,7 +18,9 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "At most this many results.")
     var limit = 20
 
-    @Argument(help: "The query.")
+    // Words that start with '-' are exclusions, not options: every argument that is not one of this
+    // command's options belongs to the query.
+    @Argument(parsing: .allUnrecognized, help: "The query; -word excludes a word.")
     var query: [String]
 
     func validate() throws {

@@ -60,13 +60,19 @@ extension KnowledgeBase {
     static func search(_ db: Database, _ query: SearchQuery, limit: Int) throws -> [SearchHit] {
         var tagFilter = ""
         var tagArguments: [String] = []
+        // An article carries a tag itself or through one of its annotations.
+        let tagged = """
+            SELECT entity_id FROM tags WHERE norm = ? AND present = 1 AND entity = 'article'
+            UNION SELECT n.article_id FROM tags t JOIN annotations n ON n.id = t.entity_id
+            WHERE t.norm = ? AND t.present = 1 AND t.entity = 'annotation' AND n.deleted = 0
+            """
         for tag in query.requiredTags {
-            tagFilter += " AND a.id IN (SELECT entity_id FROM tags WHERE norm = ? AND present = 1)"
-            tagArguments.append(normalizeTag(tag))
+            tagFilter += " AND a.id IN (\(tagged))"
+            tagArguments += [normalizeTag(tag), normalizeTag(tag)]
         }
         for tag in query.excludedTags {
-            tagFilter += " AND a.id NOT IN (SELECT entity_id FROM tags WHERE norm = ? AND present = 1)"
-            tagArguments.append(normalizeTag(tag))
+            tagFilter += " AND a.id NOT IN (\(tagged))"
+            tagArguments += [normalizeTag(tag), normalizeTag(tag)]
         }
         let terms = query.highlightTerms
         guard let match = query.matchExpression() else {

@@ -3,8 +3,8 @@ import Foundation
 /// A parsed search query.
 ///
 /// Syntax: terms separated by spaces are ANDed; `"a phrase"` keeps words together; `OR` between
-/// two parts; `-term` excludes; `title:term` searches titles only; `tag:name` keeps articles with
-/// that tag; `word*` finds words starting with `word`; parentheses group. Chinese needs no spaces: `市场开拓能力` is one term that matches the
+/// two parts; `-term` excludes; `title:term` searches the headline (title, subtitle and kicker);
+/// `tag:name` keeps articles that carry the tag or hold an annotation that does (`tag:"two words"`); `word*` finds words starting with `word`; parentheses group. Chinese needs no spaces: `市场开拓能力` is one term that matches the
 /// text wherever it stands, across line wraps and spurious spaces.
 ///
 /// ```swift
@@ -29,6 +29,12 @@ public struct SearchQuery: Sendable, Equatable {
 
     /// Columns a `field:` prefix may name.
     public static let columns: Set<String> = ["title", "subtitle", "kicker", "byline", "dateline", "body"]
+
+    /// The index columns a `field:` prefix searches: `title:` covers every headline field (title, subtitle
+    /// and kicker), the others their own column.
+    static func indexColumns(for column: String) -> String {
+        column == "title" ? "{title subtitle kicker}" : column
+    }
 
     /// Parses a query.
     ///
@@ -118,7 +124,7 @@ public struct SearchQuery: Sendable, Equatable {
                 let tokens = tokenizer.tokens(in: text, mode: .query)
                 let quoted = "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
                 let phrase = isPrefix || tokens.last?.isTrailingLoneCJK == true ? quoted + " *" : quoted
-                return column.map { "\($0) : \(phrase)" } ?? phrase
+                return column.map { "\(Self.indexColumns(for: $0)) : \(phrase)" } ?? phrase
             case .and(let nodes):
                 // FTS5's NOT is binary: put the excluded parts after the others.
                 let positive = nodes.filter { if case .not = $0 { false } else { true } }
@@ -304,7 +310,7 @@ struct QueryParser {
                     throw syntax("The query '\(input)' puts tag: inside parentheses; use tags at the top level only.")
                 }
                 position += 1
-                excludedTags.append(try checkedTag(tag))
+                excludedTags.append(try checkedTag(quotedValue(tag)))
                 return nil
             }
             guard let inner = try parseAtom(topLevel: false) else { return nil }
@@ -335,17 +341,13 @@ struct QueryParser {
                     throw syntax(
                         "The query '\(input)' puts tag: inside parentheses or an OR; use tags at the top level.")
                 }
-                requiredTags.append(try checkedTag(tag))
+                requiredTags.append(try checkedTag(quotedValue(tag)))
                 return nil
             }
             if let colon = word.firstIndex(of: ":") {
                 let field = word[..<colon].lowercased()
                 if SearchQuery.columns.contains(field) {
-                    var value = String(word[word.index(after: colon)...])
-                    if value.isEmpty, position < tokens.count, case .phrase(let phrase) = tokens[position] {
-                        value = phrase
-                        position += 1
-                    }
+                    let value = quotedValue(String(word[word.index(after: colon)...]))
                     guard !value.isEmpty else {
                         throw syntax("The query '\(input)' has '\(field):' with nothing after it; write \(field):word.")
                     }
@@ -356,6 +358,14 @@ struct QueryParser {
         case .minus, .close, .or:
             throw syntax("The query '\(input)' could not be read at word \(position).")
         }
+    }
+
+    /// The value of a prefix (`tag:`, `title:`): the rest of its word, or the phrase right after it when the
+    /// word ends at the colon (`tag:"two words"`).
+    private mutating func quotedValue(_ rest: String) -> String {
+        guard rest.isEmpty, position < tokens.count, case .phrase(let phrase) = tokens[position] else { return rest }
+        position += 1
+        return phrase
     }
 
     private static func tagValue(_ word: String) -> String? {

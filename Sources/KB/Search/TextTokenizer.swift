@@ -135,7 +135,9 @@ public struct TextTokenizer: Sendable {
             guard state.endRun(endOfInput: false, mode: mode, emit: emit) else { return false }
             return state.appendWord(Self.lowercasedASCIIOrSelf(scalar), start: start, end: end, mode: mode, emit: emit)
         case .separator:
+            // Punctuation of any width ends the word and any junction: `500，万` is not `500万`.
             return state.endRun(endOfInput: false, mode: mode, emit: emit) && state.flushWord(mode: mode, emit: emit)
+                && state.breakJunction(mode: mode, emit: emit)
         case .ignorable:
             return true
         case .symbol:

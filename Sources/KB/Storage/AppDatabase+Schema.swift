@@ -11,7 +11,28 @@ extension AppDatabase {
         migrator.registerMigration("v1") { db in
             try createSchemaV1(db)
         }
+        // Punctuation between a word and a CJK character no longer makes a junction token (`500，万` is not
+        // `500万`): the text indexes are built again with the tokenizer as it is now.
+        migrator.registerMigration("v2") { db in
+            try rebuildTextIndexes(db)
+        }
         return migrator
+    }
+
+    /// Builds the full-text indexes of articles and annotations again from their rows.
+    ///
+    /// The indexes hold the tokens of the tokenizer that wrote them; a migration that changes what the
+    /// tokenizer emits calls this, so that later deletes remove exactly what was inserted.
+    static func rebuildTextIndexes(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO articles_fts(articles_fts) VALUES ('delete-all');
+                INSERT INTO articles_fts(rowid, body, title, subtitle, kicker, byline, dateline)
+                SELECT rowid, body, title, subtitle, kicker, byline, dateline FROM articles WHERE deleted = 0;
+                INSERT INTO annotations_fts(annotations_fts) VALUES ('delete-all');
+                INSERT INTO annotations_fts(rowid, note, quote)
+                SELECT rowid, note, quote FROM annotations WHERE deleted = 0;
+                """)
     }
 
     // swiftlint:disable:next function_body_length

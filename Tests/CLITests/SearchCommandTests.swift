@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+
+/// `kb search` as a user types it: exclusions without quotes, headline and tag prefixes, punctuation.
+@Suite("Search command")
+struct SearchCommandTests {
+    @Test func exclusionWithoutQuotes_isAQueryWord_notAnOption() throws {
+        // Given the seed page
+        let replica = Replica("search", in: try TemporaryFolder())
+        try replica.ok(["import", try TestPaths.fixture("seed_page.txt").path])
+        let all = try replica.array(["search", "工会"]).compactMap { $0.string("id") }
+        let withTrade = try replica.array(["search", "工会", "外贸"]).compactMap { $0.string("id") }
+        #expect(!withTrade.isEmpty && withTrade.count < all.count)
+
+        // When the user excludes a word as the help says, unquoted
+        let result = try replica.run(["search", "工会", "-外贸", "--json"])
+
+        // Then it is part of the query
+        #expect(result.exitCode == 0, "\(result)")
+        let ids = try result.array().compactMap { $0.string("id") }
+        #expect(Set(ids) == Set(all).subtracting(withTrade))
+        let human = try replica.ok(["search", "工会", "-外贸", "--limit", "3"])
+        #expect(!human.stdout.contains("Unknown option"))
+        let help = try replica.ok(["search", "--help"])
+        #expect(help.stdout.contains("-外贸"))
+    }
+
+    @Test func numberBeforeAComma_doesNotMatchTheNumberAndTheNextCharacter() throws {
+        let folder = try TemporaryFolder()
+        let replica = Replica("search", in: folder)
+        let split = try replica.object(["add", "--title", "分开", try folder.write("a.txt", "今年增加500，万人参与。")])
+        let joined = try replica.object(["add", "--title", "连着", try folder.write("b.txt", "投资500万元。")])
+        let hits = try replica.array(["search", "500万"])
+        #expect(hits.compactMap { $0.string("id") } == [try #require(joined.string("id"))])
+        #expect(hits.first?.string("snippet")?.contains("**500万**") == true, "\(hits)")
+        #expect(try replica.array(["search", "万人参与"]).compactMap { $0.string("id") } == [split.string("id")])
+    }
+}
