@@ -215,9 +215,9 @@ struct ScanIndex {
         }
     }
 
-    /// NFKC and lowercase, as kb's tokenizer folds text.
+    /// NFKC, lowercase and variant forms folded, as kb's tokenizer folds text by default.
     static func normalize(_ text: String) -> String {
-        text.precomposedStringWithCompatibilityMapping.lowercased()
+        VariantFolding.fold(text.precomposedStringWithCompatibilityMapping.lowercased())
     }
 
     static func isASCIIAlnum(_ byte: UInt8) -> Bool {

@@ -36,3 +36,23 @@ struct SearchCommandTests {
         #expect(try replica.array(["search", "万人参与"]).compactMap { $0.string("id") } == [split.string("id")])
     }
 }
+
+extension SearchCommandTests {
+    @Test func simplifiedAndTraditional_matchAlike_exactKeepsToTheCharactersTyped() throws {
+        let folder = try TemporaryFolder()
+        let replica = Replica("search", in: folder)
+        let simplified = try #require(
+            try replica.object(["add", "--title", "简体", try folder.write("s.txt", "台湾的头发护理。")]).string("id"))
+        let traditional = try #require(
+            try replica.object(["add", "--title", "繁體", try folder.write("t.txt", "臺灣的頭髮護理。")]).string("id"))
+        for query in ["头发", "頭髮", "台湾", "臺灣"] {
+            let ids = try replica.array(["search", query]).compactMap { $0.string("id") }
+            #expect(Set(ids) == [simplified, traditional], "\(query)")
+        }
+        #expect(try replica.array(["search", "--exact", "頭髮"]).compactMap { $0.string("id") } == [traditional])
+        #expect(try replica.array(["search", "exact:头发"]).compactMap { $0.string("id") } == [simplified])
+        // Hits on the characters as typed come first.
+        #expect(try replica.array(["search", "頭髮"]).first?.string("id") == traditional)
+        #expect(try replica.array(["search", "头发"]).first?.string("id") == simplified)
+    }
+}

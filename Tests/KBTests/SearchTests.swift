@@ -36,7 +36,8 @@ enum SearchOracle {
                 gap = true
                 continue
             }
-            prepared.scalars.append(scalar)
+            // Search folds traditional and variant forms to one (the default, not --exact).
+            prepared.scalars.append(Unicode.Scalar(VariantFolding.fold(scalar.value)) ?? scalar)
             prepared.gapBefore.append(gap)
             gap = false
         }
@@ -644,5 +645,71 @@ struct SearchSyntaxTests {
         #expect(try kb.search("非遗 -tag:比较").map(\.id) == [neither.id])
         #expect(try kb.search("tag:\"with space\"").map(\.id) == [viaNote.id])
         #expect(try kb.search("非遗 -tag:\"with space\"").map(\.id).sorted() == [direct.id, neither.id].sorted())
+    }
+}
+
+/// Simplified and traditional forms match alike by default; `--exact` and `exact:` keep to the characters typed.
+struct VariantSearchTests {
+    @Test func foldingTable_isIdempotent_andKeepsCodePointCounts() {
+        for scalar in VariantTable.pairs.unicodeScalars {
+            let folded = VariantFolding.fold(scalar.value)
+            #expect(VariantFolding.fold(folded) == folded, "\(scalar) folds twice")
+        }
+        #expect(VariantFolding.fold("頭髮臺灣裡裏後") == "头发台湾里里后")
+        #expect(VariantFolding.fold("头发😀𠮷ＡＩ").unicodeScalars.count == "头发😀𠮷ＡＩ".unicodeScalars.count)
+    }
+
+    @Test(arguments: [
+        ("頭髮", true, ["头发", "发"]), ("頭髮", false, ["頭髮", "髮"]), ("臺灣", true, ["台湾", "湾"]),
+        ("AI臺", true, ["ai", "ai台", "台"]),
+    ])
+    func tokens_foldUnlessExact(_ text: String, _ folds: Bool, _ expected: [String]) {
+        var tokenizer = TextTokenizer(foldsVariants: folds)
+        #expect(tokenizer.tokens(in: text).map(\.text) == expected)
+    }
+
+    /// Three articles: one in simplified, one in traditional, one in mixed text.
+    static func corpus() throws -> (KnowledgeBase, simplified: Article, traditional: Article, mixed: Article) {
+        let kb = try KnowledgeBase.inMemory()
+        let simplified = try kb.addArticle(title: "简体", body: "台湾的头发护理产品在重庆热销。")
+        let traditional = try kb.addArticle(title: "繁體", body: "臺灣的頭髮護理產品在重慶熱銷。")
+        let mixed = try kb.addArticle(title: "混合 mixed", body: "AI公司說：頭发和臺湾都有😀𠮷。")
+        return (kb, simplified, traditional, mixed)
+    }
+
+    @Test(arguments: ["头发", "頭髮", "台湾", "臺灣", "重庆", "重慶", "头髮"])
+    func anyForm_findsEveryForm_exactOnesFirst(_ query: String) throws {
+        let (kb, simplified, traditional, mixed) = try Self.corpus()
+        let hits = try kb.search(query)
+        let ids = Set(hits.map(\.id))
+        let expectsMixed = query.hasPrefix("头") || query.hasPrefix("頭") || query.hasPrefix("台") || query.hasPrefix("臺")
+        #expect(ids == Set([simplified.id, traditional.id] + (expectsMixed ? [mixed.id] : [])))
+        // What holds the characters as typed comes first.
+        let exact = try kb.search(query, exact: true).map(\.id)
+        #expect(Array(hits.prefix(exact.count)).map(\.id).sorted() == exact.sorted())
+        // The snippet marks the hit in whichever form the text has.
+        for hit in hits { #expect(!hit.snippet.highlights.isEmpty, "\(query): \(hit.title)") }
+    }
+
+    @Test func exact_keepsToTheCharactersTyped_inTheFlagAndInTheQuery() throws {
+        let (kb, simplified, traditional, mixed) = try Self.corpus()
+        #expect(try kb.search("头发", exact: true).map(\.id) == [simplified.id])
+        #expect(try kb.search("頭髮", exact: true).map(\.id) == [traditional.id])
+        #expect(try kb.search("exact:頭髮").map(\.id) == [traditional.id])
+        #expect(try kb.search("exact:\"頭发\"").map(\.id) == [mixed.id])
+        #expect(try kb.search("产品 exact:重慶").map(\.id) == [traditional.id])
+        #expect(try kb.search("產品 exact:重庆").map(\.id) == [simplified.id])
+        // An excluded exact word removes only the articles that hold it as written.
+        #expect(
+            Set(try kb.search("头发 -exact:頭髮").map(\.id)) == [simplified.id, mixed.id])
+        // One character, both ways.
+        #expect(Set(try kb.search("髮").map(\.id)) == [simplified.id, traditional.id, mixed.id])
+        #expect(try kb.search("髮", exact: true).map(\.id) == [traditional.id])
+    }
+
+    @Test func snippet_marksTheTraditionalText_forASimplifiedQuery() throws {
+        let (kb, _, traditional, _) = try Self.corpus()
+        let hit = try #require(try kb.search("头发护理").first { $0.id == traditional.id })
+        #expect(hit.snippet.rendered(open: "[", close: "]").contains("[頭髮護理]"))
     }
 }

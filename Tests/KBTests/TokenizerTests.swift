@@ -103,9 +103,11 @@ struct TokenizerTests {
         #expect(tokens == ["中", "国"])
     }
 
-    @Test func traditionalAndSimplifiedAreDifferentCharacters() {
-        // Search is exact: 國 does not find 国 (no conversion table is applied).
-        var tokenizer = TextTokenizer()
-        #expect(tokenizer.tokens(in: "中國").map(\.text) != tokenizer.tokens(in: "中国").map(\.text))
+    @Test func traditionalAndSimplified_areOneToken_unlessExact() {
+        // By default 國 and 国 are one character to search; exact tokens keep them apart.
+        var folding = TextTokenizer()
+        #expect(folding.tokens(in: "中國").map(\.text) == folding.tokens(in: "中国").map(\.text))
+        var exact = TextTokenizer(foldsVariants: false)
+        #expect(exact.tokens(in: "中國").map(\.text) != exact.tokens(in: "中国").map(\.text))
     }
 }

@@ -10,13 +10,20 @@ struct SearchCommand: ParsableCommand {
             Words are ANDed; "a phrase" keeps words together; OR between two parts; -word excludes \
             (kb search 工会 -外贸); title:word searches the headline (title, subtitle, kicker); tag:name keeps \
             articles that carry the tag or hold an annotation that does (tag:"two words" for a tag with a \
-            space). Chinese needs no spaces: 市场开拓能力 finds the text across line wraps and spurious spaces.
+            space). Chinese needs no spaces: 市场开拓能力 finds the text across line wraps and spurious spaces. \
+            Simplified and traditional forms match alike (头发 finds 頭髮, 台湾 finds 臺灣), hits on the \
+            characters as typed first; --exact or exact:word keeps to the characters typed.
             """)
 
     @OptionGroup var global: GlobalOptions
 
     @Option(help: "At most this many results.")
     var limit = 20
+
+    @Flag(
+        help:
+            "Match the characters as typed only; by default 头发 also finds 頭髮 (exact: in the query does this per word).")
+    var exact = false
 
     // Words that start with '-' are exclusions, not options: every argument that is not one of this
     // command's options belongs to the query.
@@ -30,7 +37,7 @@ struct SearchCommand: ParsableCommand {
 
     func run() throws {
         let kb = try global.open()
-        let hits = try kb.search(query.joined(separator: " "), limit: limit)
+        let hits = try kb.search(query.joined(separator: " "), limit: limit, exact: exact)
         if global.json {
             try Terminal.printJSON(
                 hits.map { hit -> [String: Any] in

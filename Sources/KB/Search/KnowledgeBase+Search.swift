@@ -49,15 +49,29 @@ extension KnowledgeBase {
     /// - Parameters:
     ///   - query: See ``SearchQuery`` for the syntax.
     ///   - limit: At most this many results (default 20).
+    ///   - exact: Match the characters as typed only, not their other variant forms (default false).
     /// - Returns: The hits, best first.
     /// - Throws: ``KBError`` `.querySyntax` for a query that cannot be parsed, or a database error.
-    public func search(_ query: String, limit: Int = 20) throws -> [SearchHit] {
-        let parsed = try SearchQuery.parse(query)
+    public func search(_ query: String, limit: Int = 20, exact: Bool = false) throws -> [SearchHit] {
+        var parsed = try SearchQuery.parse(query)
+        if exact { parsed = parsed.exactly() }
         let limit = max(1, limit)
         return try read { db in try Self.search(db, parsed, limit: limit) }
     }
 
-    static func search(_ db: Database, _ query: SearchQuery, limit: Int) throws -> [SearchHit] {
+    /// How many candidates the index is asked for when results are checked on the text afterwards.
+    static func candidateLimit(_ limit: Int) -> Int { min(max(limit * 10, 200), 5_000) }
+
+    static func search(_ db: Database, _ wanted: SearchQuery, limit resultLimit: Int) throws -> [SearchHit] {
+        // Exact terms: the index (which holds folded forms) finds a superset, checked on the text.
+        let checksText = wanted.hasExactTerms
+        let query = checksText ? wanted.relaxed() : wanted
+        guard query.root != nil || wanted.root == nil else {
+            throw KBError(.querySyntax, "The query only excludes exact words; add a word to search for.")
+        }
+        let limit = checksText ? candidateLimit(resultLimit) : resultLimit
+        let queryHasVariantForms = wanted.highlightTerms.contains { VariantFolding.fold($0) != $0 }
+        var exactHits: Set<String> = []
         var tagFilter = ""
         var tagArguments: [String] = []
         // An article carries a tag itself or through one of its annotations.
@@ -131,6 +145,14 @@ extension KnowledgeBase {
         for row in articleRows {
             let article = try Article(row: row)
             let rank: Double = row["rank"]
+            var matcher = ExactMatcher(article: article)
+            if let root = wanted.root {
+                if checksText && !matcher.matches(root, exact: false) { continue }
+                // Hits on the characters as typed rank above those found through another form.
+                if (!queryHasVariantForms && matcher.hasNoVariantForms) || matcher.matches(root, exact: true) {
+                    exactHits.insert(article.id)
+                }
+            }
             let (snippet, field) = snippet(of: article, terms: terms)
             hits.append(
                 SearchHit(
@@ -153,9 +175,16 @@ extension KnowledgeBase {
         for row in annotationRows {
             let articleID: String = row["article_id"]
             guard !seen.contains(articleID) else { continue }
-            seen.insert(articleID)
             let note: String = row["note"]
             let quote: String = row["quote"]
+            if let root = wanted.root {
+                var matcher = ExactMatcher(fields: [("note", note), ("quote", quote)])
+                if checksText && !matcher.matches(root, exact: false) { continue }
+                if (!queryHasVariantForms && matcher.hasNoVariantForms) || matcher.matches(root, exact: true) {
+                    exactHits.insert(articleID)
+                }
+            }
+            seen.insert(articleID)
             let rank: Double = row["rank"]
             var snippet = snippetOf(note, terms: terms)
             if snippet.highlights.isEmpty && !quote.isEmpty { snippet = snippetOf(quote, terms: terms) }
@@ -164,8 +193,11 @@ extension KnowledgeBase {
                     id: articleID, title: row["title"], score: -rank, snippet: snippet, annotationID: row["id"],
                     field: "annotation"))
         }
-        hits.sort { $0.score > $1.score }
-        return Array(hits.prefix(limit))
+        hits.sort { a, b in
+            let (aExact, bExact) = (exactHits.contains(a.id), exactHits.contains(b.id))
+            return aExact != bExact ? aExact : a.score > b.score
+        }
+        return Array(hits.prefix(resultLimit))
     }
 
     // MARK: - Snippets
@@ -224,7 +256,8 @@ extension KnowledgeBase {
         compact.reserveCapacity(text.count)
         for index in 0..<text.count {
             let value = text[index]
-            if value == 0x20 || value == 0x0A || value == 0x09 || value == 0x0D || value == 0x3000 { continue }
+            // Whitespace as the tokenizer sees it (a no-break or ideographic space included) is skipped.
+            if TextTokenizer.fastClass(value) == .space { continue }
             compact.append(foldForMatching(value))
             positions.append(index)
         }
@@ -250,11 +283,12 @@ extension KnowledgeBase {
         return merged
     }
 
-    /// Full-width ASCII to ASCII, ASCII letters to lowercase.
+    /// Full-width ASCII to ASCII, ASCII letters to lowercase, variant forms of CJK characters to one form:
+    /// a snippet marks what matched, whichever form the text has.
     static func foldForMatching(_ value: UInt32) -> UInt32 {
         var value = value
         if value >= 0xFF01 && value <= 0xFF5E { value -= 0xFEE0 }
         if value >= 0x41 && value <= 0x5A { value += 0x20 }
-        return value
+        return VariantFolding.fold(value)
     }
 }

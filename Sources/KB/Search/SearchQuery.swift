@@ -15,6 +15,8 @@ public struct SearchQuery: Sendable, Equatable {
     public indirect enum Node: Sendable, Equatable {
         /// Text to find: a term or a quoted phrase, optionally limited to a column.
         case text(String, column: String?)
+        /// The terms inside match the characters as written, not their other variant forms (`exact:`).
+        case exact(Node)
         case and([Node])
         case or([Node])
         case not(Node)
@@ -54,6 +56,7 @@ public struct SearchQuery: Sendable, Equatable {
             case .and(let nodes), .or(let nodes):
                 for node in nodes { walk(node, negated: negated) }
             case .not(let inner): walk(inner, negated: !negated)
+            case .exact(let inner): walk(inner, negated: negated)
             }
         }
         if let root { walk(root, negated: false) }
@@ -66,10 +69,60 @@ public struct SearchQuery: Sendable, Equatable {
             switch node {
             case .text(_, let column): return column != nil
             case .and(let nodes), .or(let nodes): return nodes.contains(where: walk)
+            case .not(let inner), .exact(let inner): return walk(inner)
+            }
+        }
+        return root.map(walk) ?? false
+    }
+
+    /// True when some term must match the characters as written.
+    public var hasExactTerms: Bool {
+        func walk(_ node: Node) -> Bool {
+            switch node {
+            case .text: return false
+            case .exact: return true
+            case .and(let nodes), .or(let nodes): return nodes.contains(where: walk)
             case .not(let inner): return walk(inner)
             }
         }
         return root.map(walk) ?? false
+    }
+
+    /// The query with every term matched on the characters as written (`--exact`).
+    public func exactly() -> SearchQuery {
+        var query = self
+        if let root { query.root = .exact(root) }
+        return query
+    }
+
+    /// The query the full-text index is asked, when some terms are exact: those terms as folded (a superset),
+    /// and excluded parts that hold an exact term left out, since the index cannot tell the forms apart; the
+    /// rest is checked on the text (``ExactMatcher``).
+    func relaxed() -> SearchQuery {
+        func relax(_ node: Node) -> Node? {
+            switch node {
+            case .text: return node
+            case .exact(let inner): return relax(inner)
+            case .and(let nodes):
+                let kept = nodes.compactMap { node -> Node? in
+                    if case .not(let inner) = node,
+                        SearchQuery(root: inner, requiredTags: [], excludedTags: [])
+                            .hasExactTerms
+                    {
+                        return nil
+                    }
+                    return relax(node)
+                }
+                return kept.isEmpty ? nil : kept.count == 1 ? kept[0] : .and(kept)
+            case .or(let nodes):
+                let kept = nodes.compactMap(relax)
+                return kept.count == nodes.count ? .or(kept) : nil
+            case .not(let inner): return relax(inner).map { .not($0) }
+            }
+        }
+        var query = self
+        query.root = root.flatMap(relax)
+        return query
     }
 
     /// Top-level terms that are a single CJK character, apart from the rest of the query: they are
@@ -136,6 +189,9 @@ public struct SearchQuery: Sendable, Equatable {
                 return expression
             case .or(let nodes):
                 return "(" + nodes.map(render).joined(separator: " OR ") + ")"
+            case .exact(let inner):
+                // The index holds folded forms: it finds a superset, checked afterwards.
+                return render(inner)
             case .not(let inner):
                 // Only reached for a NOT that is not inside an AND; the parser prevents it.
                 return render(inner)
@@ -189,6 +245,7 @@ struct QueryParser {
     private static func hasPositive(_ node: SearchQuery.Node) -> Bool {
         switch node {
         case .text: return true
+        case .exact(let inner): return hasPositive(inner)
         case .and(let nodes): return nodes.contains(where: hasPositive)
         case .or(let nodes): return nodes.allSatisfy(hasPositive)
         case .not: return false
@@ -343,6 +400,13 @@ struct QueryParser {
                 }
                 requiredTags.append(try checkedTag(quotedValue(tag)))
                 return nil
+            }
+            if word.lowercased().hasPrefix("exact:") {
+                let value = quotedValue(String(word.dropFirst(6)))
+                guard !value.isEmpty else {
+                    throw syntax("The query '\(input)' has 'exact:' with nothing after it; write exact:word.")
+                }
+                return .exact(try textNode(value, column: nil))
             }
             if let colon = word.firstIndex(of: ":") {
                 let field = word[..<colon].lowercased()

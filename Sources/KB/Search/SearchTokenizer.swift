@@ -65,9 +65,11 @@ final class CharacterTokenizer: FTS5CustomTokenizer {
         }
         while index < bytes.count {
             let start = index
-            let (scalar, length) = TextTokenizer.decode(bytes, at: index)
+            let (decoded, length) = TextTokenizer.decode(bytes, at: index)
             index += length
-            guard let scalar, TextTokenizer.fastClass(scalar) == .cjk else { continue }
+            guard let written = decoded, TextTokenizer.fastClass(written) == .cjk else { continue }
+            // Indexed in its folded form, as the text index holds it.
+            let scalar = VariantFolding.fold(written)
             if scalar < 0x10000 {
                 // Each character once per text: a bitmap over the BMP, cleared after the call.
                 let bit: UInt64 = 1 << (scalar & 63)
@@ -75,8 +77,20 @@ final class CharacterTokenizer: FTS5CustomTokenizer {
                 seen[Int(scalar >> 6)] |= bit
                 touched.append(scalar)
             }
-            let code = pText.advanced(by: start).withMemoryRebound(to: CChar.self, capacity: length) { token in
-                tokenCallback(context, 0, token, CInt(length), CInt(start), CInt(start + length))
+            let code: CInt
+            if scalar == written {
+                code = pText.advanced(by: start).withMemoryRebound(to: CChar.self, capacity: length) { token in
+                    tokenCallback(context, 0, token, CInt(length), CInt(start), CInt(start + length))
+                }
+            } else {
+                var folded: [CChar] = []
+                for byte in String(Unicode.Scalar(scalar).map(Character.init) ?? " ").utf8 {
+                    folded.append(CChar(bitPattern: byte))
+                }
+                code = folded.withUnsafeBufferPointer { token in
+                    tokenCallback(
+                        context, 0, token.baseAddress, CInt(token.count), CInt(start), CInt(start + length))
+                }
             }
             if code != 0 { return code }
         }

@@ -47,7 +47,8 @@ public struct TextToken: Equatable, Sendable, CustomStringConvertible {
 
 /// The tokenizer behind kb's full-text index, usable without SQLite.
 ///
-/// - NFKC and case folding: `ＡＩ` and `ai` are the same token.
+/// - NFKC and case folding: `ＡＩ` and `ai` are the same token; traditional and variant forms of CJK
+///   characters fold to simplified ones (`頭髮` and `头发` are the same tokens), unless `foldsVariants` is off.
 /// - A run of Latin letters or digits is one token; punctuation separates tokens.
 /// - A run of CJK characters (Han, kana, hangul) yields overlapping bigrams and the unigram of its
 ///   last character. Whitespace between two CJK characters does not end the run, so text broken by
@@ -64,8 +65,16 @@ public struct TextToken: Equatable, Sendable, CustomStringConvertible {
 public struct TextTokenizer: Sendable {
     /// Normalizations of scalars outside the fast paths, computed once per tokenizer.
     private var slowPathCache: [UInt32: [UInt32]] = [:]
+    /// Whether CJK characters are folded to one variant form (``VariantFolding``), as the index holds them.
+    public var foldsVariants: Bool
 
-    public init() {}
+    /// A tokenizer.
+    ///
+    /// - Parameter foldsVariants: Fold traditional and variant forms of CJK characters to simplified ones, as
+    ///   the full-text index does (the default); false gives the characters as written, for exact matching.
+    public init(foldsVariants: Bool = true) {
+        self.foldsVariants = foldsVariants
+    }
 
     /// Tokenizes a string and returns its tokens.
     public mutating func tokens(in text: String, mode: TokenizationMode = .document) -> [TextToken] {
@@ -129,8 +138,9 @@ public struct TextTokenizer: Sendable {
         case .space:
             return state.flushWord(mode: mode, emit: emit)
         case .cjk:
+            let character = foldsVariants ? VariantFolding.fold(scalar) : scalar
             return state.flushWord(mode: mode, emit: emit)
-                && state.addCJK(scalar, start: start, end: end, mode: mode, emit: emit)
+                && state.addCJK(character, start: start, end: end, mode: mode, emit: emit)
         case .alnum:
             guard state.endRun(endOfInput: false, mode: mode, emit: emit) else { return false }
             return state.appendWord(Self.lowercasedASCIIOrSelf(scalar), start: start, end: end, mode: mode, emit: emit)
@@ -153,9 +163,10 @@ public struct TextTokenizer: Sendable {
                 switch Self.fastClass(value) {
                 case .space: ok = state.flushWord(mode: mode, emit: emit)
                 case .cjk:
+                    let character = foldsVariants ? VariantFolding.fold(value) : value
                     ok =
                         state.flushWord(mode: mode, emit: emit)
-                        && state.addCJK(value, start: start, end: end, mode: mode, emit: emit)
+                        && state.addCJK(character, start: start, end: end, mode: mode, emit: emit)
                 case .alnum, .slow:
                     // A letter or digit of another script (or a combining mark after one).
                     if Self.isCombiningMark(value) && !state.inWord {

@@ -12,7 +12,8 @@ extension AppDatabase {
             try createSchemaV1(db)
         }
         // Punctuation between a word and a CJK character no longer makes a junction token (`500，万` is not
-        // `500万`): the text indexes are built again with the tokenizer as it is now.
+        // `500万`), and CJK characters are indexed in their folded form (頭髮 as 头发): the text indexes are
+        // built again with the tokenizer as it is now.
         migrator.registerMigration("v2") { db in
             try rebuildTextIndexes(db)
         }
@@ -29,11 +30,21 @@ extension AppDatabase {
                 INSERT INTO articles_fts(articles_fts) VALUES ('delete-all');
                 INSERT INTO articles_fts(rowid, body, title, subtitle, kicker, byline, dateline)
                 SELECT rowid, body, title, subtitle, kicker, byline, dateline FROM articles WHERE deleted = 0;
+                INSERT INTO articles_chars(articles_chars) VALUES ('delete-all');
+                INSERT INTO articles_chars(rowid, text)
+                SELECT rowid, body || title || subtitle || kicker || byline || dateline FROM articles WHERE deleted = 0;
                 INSERT INTO annotations_fts(annotations_fts) VALUES ('delete-all');
                 INSERT INTO annotations_fts(rowid, note, quote)
                 SELECT rowid, note, quote FROM annotations WHERE deleted = 0;
                 """)
+        try db.execute(
+            sql: """
+                INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value
+                """, arguments: [searchTablesKey, VariantFolding.version])
     }
+
+    /// The key in `meta` naming the folding table the text indexes were built with.
+    static let searchTablesKey = "search_tables"
 
     // swiftlint:disable:next function_body_length
     private static func createSchemaV1(_ db: Database) throws {

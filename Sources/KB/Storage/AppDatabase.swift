@@ -22,8 +22,16 @@ public struct AppDatabase: Sendable {
         // Migrating takes the write lock: skip it when the file is up to date, as it almost always is,
         // so that reading commands never write.
         let migrator = Self.migrator
-        if try !writer.read({ db in try migrator.hasCompletedMigrations(db) }) {
+        let (isCurrent, tables) = try writer.read { db in
+            let isCurrent = try migrator.hasCompletedMigrations(db)
+            let tables = isCurrent ? try Meta.value(db, Self.searchTablesKey) : nil
+            return (isCurrent, tables)
+        }
+        if !isCurrent {
             try migrator.migrate(writer)
+        } else if tables != VariantFolding.version {
+            // The index was built with another folding table: built again, once.
+            try writer.write { db in try Self.rebuildTextIndexes(db) }
         }
     }
 

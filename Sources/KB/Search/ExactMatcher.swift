@@ -1,0 +1,107 @@
+/// Evaluates a query on an article's text in Swift, the way the full-text index would, with or without
+/// folding variant forms: what `--exact` and `exact:` are checked with, and what tells an exact hit from a
+/// folded one when ranking.
+///
+/// A term matches a field when its query tokens stand at consecutive positions of the field's document
+/// tokens (FTS5's phrase rule), the last one as a prefix when the term ends in `*` or a lone CJK character.
+struct ExactMatcher {
+    /// The fields of a record to match, by the name a `field:` prefix uses.
+    var fields: [(name: String, text: String)]
+
+    /// Token positions of each field, by folding, computed when first needed.
+    private var streams: [Bool: [[[String]]]] = [:]
+
+    init(fields: [(name: String, text: String)]) {
+        self.fields = fields
+    }
+
+    /// The fields of an article.
+    init(article: Article) {
+        self.init(fields: [
+            ("body", article.body), ("title", article.title), ("subtitle", article.subtitle),
+            ("kicker", article.kicker), ("byline", article.byline), ("dateline", article.dateline),
+        ])
+    }
+
+    /// True when the node holds for the record.
+    ///
+    /// - Parameters:
+    ///   - node: The query, or a part of it.
+    ///   - exact: Whether every term is matched on the characters as written (else only `exact:` terms are).
+    /// - Returns: True when the record matches.
+    mutating func matches(_ node: SearchQuery.Node, exact: Bool) -> Bool {
+        switch node {
+        case .text(let raw, let column):
+            return containsTerm(raw, column: column, exact: exact)
+        case .exact(let inner):
+            return matches(inner, exact: true)
+        case .and(let nodes):
+            for node in nodes where !matches(node, exact: exact) { return false }
+            return true
+        case .or(let nodes):
+            for node in nodes where matches(node, exact: exact) { return true }
+            return false
+        case .not(let inner):
+            return !matches(inner, exact: exact)
+        }
+    }
+
+    /// True when no field holds a character that folds to another: then folded and exact matching agree for
+    /// a query that holds none either.
+    var hasNoVariantForms: Bool {
+        fields.allSatisfy { field in field.text.unicodeScalars.allSatisfy { VariantFolding.fold($0.value) == $0.value }
+        }
+    }
+
+    private mutating func containsTerm(_ raw: String, column: String?, exact: Bool) -> Bool {
+        let isPrefix = raw.count > 1 && raw.hasSuffix("*")
+        let text = isPrefix ? String(raw.dropLast()) : raw
+        var tokenizer = TextTokenizer(foldsVariants: !exact)
+        let query = tokenizer.tokens(in: text, mode: .query)
+        guard !query.isEmpty else { return false }
+        let lastIsPrefix = isPrefix || query.last?.isTrailingLoneCJK == true
+        let names: Set<String>? = column.map { $0 == "title" ? ["title", "subtitle", "kicker"] : [$0] }
+        let positions = stream(folds: !exact)
+        for (index, field) in fields.enumerated() where names?.contains(field.name) ?? true {
+            if Self.contains(positions[index], query.map(\.text), lastIsPrefix: lastIsPrefix) { return true }
+        }
+        return false
+    }
+
+    private mutating func stream(folds: Bool) -> [[[String]]] {
+        if let cached = streams[folds] { return cached }
+        var tokenizer = TextTokenizer(foldsVariants: folds)
+        let result = fields.map { field -> [[String]] in
+            var positions: [[String]] = []
+            for token in tokenizer.tokens(in: field.text, mode: .document) {
+                if token.isColocated, !positions.isEmpty {
+                    positions[positions.count - 1].append(token.text)
+                } else {
+                    positions.append([token.text])
+                }
+            }
+            return positions
+        }
+        streams[folds] = result
+        return result
+    }
+
+    /// True when the tokens stand at consecutive positions.
+    static func contains(_ positions: [[String]], _ tokens: [String], lastIsPrefix: Bool) -> Bool {
+        guard !tokens.isEmpty, positions.count >= tokens.count else { return false }
+        for start in 0...(positions.count - tokens.count) {
+            var matched = true
+            for (offset, token) in tokens.enumerated() {
+                let here = positions[start + offset]
+                let isLast = offset == tokens.count - 1
+                let found = isLast && lastIsPrefix ? here.contains { $0.hasPrefix(token) } : here.contains(token)
+                if !found {
+                    matched = false
+                    break
+                }
+            }
+            if matched { return true }
+        }
+        return false
+    }
+}

@@ -1,0 +1,67 @@
+/// Folds traditional and variant forms of CJK characters to one form, so that search finds 頭髮 for 头发.
+///
+/// The table (``VariantTable``) maps each character to one character, so folding keeps every offset: a
+/// folded text has as many code points as the text, each where it was.
+///
+/// ```swift
+/// VariantFolding.fold(0x982D)  // 頭 → 0x5934 头
+/// ```
+public enum VariantFolding {
+    /// The first code point of the dense part of the table (CJK Extension A).
+    private static let denseStart: UInt32 = 0x3400
+    /// Just past the dense part (the CJK Compatibility Ideographs end at U+FAFF).
+    private static let denseEnd: UInt32 = 0xFB00
+
+    /// Folded forms of the BMP's CJK characters, 0 where a character stays as it is.
+    private static let dense: [UInt32] = {
+        var table = [UInt32](repeating: 0, count: Int(denseEnd - denseStart))
+        for (from, to) in pairs where from >= denseStart && from < denseEnd {
+            table[Int(from - denseStart)] = to
+        }
+        return table
+    }()
+
+    /// Folded forms of characters outside the dense part.
+    private static let sparse: [UInt32: UInt32] = {
+        var table: [UInt32: UInt32] = [:]
+        for (from, to) in pairs where from < denseStart || from >= denseEnd { table[from] = to }
+        return table
+    }()
+
+    private static var pairs: [(UInt32, UInt32)] {
+        var result: [(UInt32, UInt32)] = []
+        var pending: UInt32?
+        for scalar in VariantTable.pairs.unicodeScalars {
+            if let from = pending {
+                result.append((from, scalar.value))
+                pending = nil
+            } else {
+                pending = scalar.value
+            }
+        }
+        return result
+    }
+
+    /// Names the table in use: stored with the index, which is built again when it differs.
+    public static var version: String { VariantTable.version }
+
+    /// The folded form of a code point (itself when the table has none).
+    @inline(__always)
+    public static func fold(_ value: UInt32) -> UInt32 {
+        if value >= denseStart && value < denseEnd {
+            let folded = dense[Int(value - denseStart)]
+            return folded == 0 ? value : folded
+        }
+        if value < 0x20000 { return value }
+        return sparse[value] ?? value
+    }
+
+    /// A string with every character folded.
+    public static func fold(_ text: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            scalars.append(Unicode.Scalar(fold(scalar.value)) ?? scalar)
+        }
+        return String(scalars)
+    }
+}
