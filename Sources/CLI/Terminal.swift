@@ -36,6 +36,38 @@ enum Terminal {
     static func yellow(_ text: String) -> String { useColor ? "\u{1B}[33m\(text)\u{1B}[0m" : text }
     static func red(_ text: String) -> String { useColor ? "\u{1B}[31m\(text)\u{1B}[0m" : text }
 
+    /// A colored square before a highlight in listings, on a terminal that takes color; empty otherwise,
+    /// and for no color or one that kb does not know (shown plainly).
+    static func marker(_ color: HighlightColor?) -> String {
+        guard useColor, let color else { return "" }
+        return "\u{1B}[\(colorCode(color, background: false))m■\u{1B}[0m "
+    }
+
+    /// The escape that starts a highlight in a body: black on the highlight's color, yellow when it has none.
+    static func highlightStart(_ color: HighlightColor?) -> String {
+        "\u{1B}[\(colorCode(color ?? .yellow, background: true));30m"
+    }
+
+    /// An SGR color parameter: 24-bit where the terminal says it takes it (`COLORTERM`), else the nearest
+    /// of the 256 colors that nearly every terminal draws.
+    static func colorCode(_ color: HighlightColor, background: Bool) -> String {
+        let rgb = color.rgb
+        let layer = background ? 48 : 38
+        if ["truecolor", "24bit"].contains(environment("COLORTERM") ?? "") {
+            return "\(layer);2;\(rgb.red);\(rgb.green);\(rgb.blue)"
+        }
+        return "\(layer);5;\(ansi256(rgb))"
+    }
+
+    /// The nearest color of xterm's 6×6×6 cube.
+    static func ansi256(_ rgb: (red: UInt8, green: UInt8, blue: UInt8)) -> Int {
+        let levels = [0, 95, 135, 175, 215, 255]
+        func step(_ value: UInt8) -> Int {
+            levels.indices.min { abs(levels[$0] - Int(value)) < abs(levels[$1] - Int(value)) } ?? 0
+        }
+        return 16 + 36 * step(rgb.red) + 6 * step(rgb.green) + step(rgb.blue)
+    }
+
     /// Marks of a hit: reverse video on a terminal, `**` otherwise.
     static var hitMarks: (String, String) { useColor ? ("\u{1B}[1;33m", "\u{1B}[0m") : ("**", "**") }
 
@@ -52,6 +84,15 @@ enum Terminal {
 
     /// A title as shown: items printed without a headline have none.
     static func title(_ title: String) -> String { title.isEmpty ? "(untitled)" : title }
+
+    /// A text of several lines (a Markdown note) as lines indented under what they belong to: each line
+    /// keeps its breaks, blank lines stay blank.
+    static func indented(_ text: String, by indent: String = "    ") -> [String] {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            let line = line.hasSuffix("\r") ? line.dropLast() : line
+            return line.isEmpty ? "" : indent + line
+        }
+    }
 
     /// The first `length` characters of a text on one line.
     static func oneLine(_ text: String, length: Int = 60) -> String {

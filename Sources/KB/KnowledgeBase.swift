@@ -82,22 +82,24 @@ public struct KnowledgeBase: Sendable {
         what == "annotation" ? "see 'kb notes' for ids" : "see 'kb list' for ids"
     }
 
-    /// The shortest prefix of each annotation id, 16 characters at least, that names it alone among the
-    /// live annotations: the id `kb` prints for users to type back.
+    /// The shortest prefix of each annotation id that names it alone among the live annotations, 8
+    /// characters at least (16 for a time-ordered id from earlier versions): the id `kb` prints for users to type back.
     ///
-    /// Annotation ids are UUIDv7: their first 12 characters are the creation time in milliseconds and the
-    /// 13th the version, so annotations made within a minute of each other share their first 8 characters,
-    /// and a prefix unique today would name two annotations after the next one. 16 characters reach three
-    /// random ones, which later annotations share only when made in the same millisecond.
+    /// Annotation ids are random from their first digit (``Identifier/random(using:)``), so a prefix
+    /// unique today stays unique, with a high chance, after the next annotations. Ids made by earlier versions
+    /// are UUIDv7: their first 12 characters are the creation time in milliseconds, and annotations made
+    /// within a minute of each other share their first 8 characters; 16 characters reach three random ones.
     ///
     /// - Parameter ids: Annotation ids.
     /// - Returns: Each id's prefix.
     /// - Throws: A database error.
     public func annotationIDPrefixes(_ ids: [String]) throws -> [String: String] {
-        try read { db in try Self.uniquePrefixes(db, ids, table: "annotations", minimum: 16) }
+        try read { db in
+            try Self.uniquePrefixes(db, ids, table: "annotations") { Identifier.isTimeOrdered($0) ? 16 : 8 }
+        }
     }
 
-    static func uniquePrefixes(_ db: Database, _ ids: [String], table: String, minimum: Int) throws
+    static func uniquePrefixes(_ db: Database, _ ids: [String], table: String, minimum: (String) -> Int) throws
         -> [String: String]
     {
         guard !ids.isEmpty else { return [:] }
@@ -120,7 +122,7 @@ public struct KnowledgeBase: Sendable {
             var next = low
             if next < all.count && all[next] == id { next += 1 }
             if next < all.count { shared = max(shared, common(all[next], id)) }
-            result[id] = String(id.prefix(max(minimum, shared + 1)))
+            result[id] = String(id.prefix(max(minimum(id), shared + 1)))
         }
         return result
     }

@@ -336,7 +336,7 @@ struct AnnotationCommandTests {
         let (replica, id) = try article()
         try replica.ok(["import", try TestPaths.fixture("seed_page.txt").path])
         try replica.ok(["annotate", id, "--quote", "职工技能大赛在黄山举行", "--note", "带😀的笔记", "--tag", "topic/sub"])
-        try replica.ok(["annotate", id, "--quote", "这一段将会被整个删除掉的文字", "--color", "red"])
+        try replica.ok(["annotate", id, "--quote", "这一段将会被整个删除掉的文字", "--color", "pink"])
         try replica.ok(["annotate", id, "--range", "0:2", "--tag", "表情"])
         try replica.ok(["annotate", id, "--note", "整篇的笔记\n\n第二段"])
         try replica.ok(["tag", id, "测试", "Project/Alpha"])

@@ -409,7 +409,8 @@ enum KBRunner {
     static func environment(_ extra: [String: String] = [:]) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         for name in [
-            "KB_DB", "KB_TOKEN", "KB_CLOCK_OFFSET_MS", "NO_COLOR", "http_proxy", "https_proxy", "HTTP_PROXY",
+            "KB_DB", "KB_TOKEN", "KB_CLOCK_OFFSET_MS", "NO_COLOR", "COLORTERM", "http_proxy", "https_proxy",
+            "HTTP_PROXY",
             "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
         ] {
             environment[name] = nil
@@ -470,6 +471,22 @@ struct Replica: Sendable {
     /// Starts `kb` on this knowledge base without waiting.
     func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> ChildProcess {
         try KBRunner.start(arguments, environment: environment.merging(extra) { $1 }.merging(["KB_DB": dbPath]) { $1 })
+    }
+
+    /// Runs `kb` on a terminal: a pseudo-terminal made by util-linux `script`, which copies what kb
+    /// prints there to its stdout (with `\r\n` line ends).
+    func runOnTerminal(_ arguments: [String], environment extra: [String: String] = [:]) throws -> ProcessResult {
+        let script = URL(fileURLWithPath: "/usr/bin/script")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: script.path),
+            "util-linux 'script' is needed to give kb a terminal")
+        let command = ([try TestPaths.kb().path] + arguments).map {
+            "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        }.joined(separator: " ")
+        let child = try ChildProcess(
+            script, ["-qec", command, "/dev/null"],
+            environment: KBRunner.environment(environment.merging(extra) { $1 }.merging(["KB_DB": dbPath]) { $1 }))
+        return child.finish(timeout: 60)
     }
 
     /// Runs `kb`, expecting exit 0 and nothing alarming on stderr; returns the result.

@@ -573,7 +573,7 @@ struct AnnotationTests {
 
         // When
         let edited = try kb.editAnnotation(
-            String(annotation.id.prefix(10)), note: "新笔记", color: "yellow", addTags: ["工会/职工", "非遗"],
+            String(annotation.id.prefix(10)), note: "新笔记", color: .yellow, addTags: ["工会/职工", "非遗"],
             removeTags: ["重点", "从未有过"])
 
         // Then

@@ -20,7 +20,7 @@ struct ExportTests {
         annotations.append(
             try kb.annotate(
                 added.id, target: .quote("剪纸长卷为百年工运献礼", occurrence: nil, prefix: nil, suffix: nil),
-                note: "**重点**：\n第二行", tags: ["研究/方法", "非遗"], color: "yellow"))
+                note: "**重点**：\n第二行", tags: ["研究/方法", "非遗"], color: .yellow))
         annotations.append(
             try kb.annotate(added.id, target: .quote("一场美不胜收的非遗盛宴", occurrence: nil, prefix: nil, suffix: nil)))
         annotations.append(

@@ -73,7 +73,7 @@ enum Mutation: String, CaseIterable, Sendable, CustomTestStringConvertible {
             _ = try kb.editAnnotation(note, note: "新笔记")
             return [Self.row(.annotation, "note", "set")]
         case .editAnnotationColor:
-            _ = try kb.editAnnotation(note, color: "green")
+            _ = try kb.editAnnotation(note, color: .green)
             return [Self.row(.annotation, "color", "set")]
         case .editAnnotationTags:
             _ = try kb.editAnnotation(note, addTags: ["新"], removeTags: ["旧"])
@@ -109,7 +109,7 @@ struct HistoryTests {
         let fixture = try HistoryFixture()
         let kb = fixture.kb
         _ = try kb.editArticle(fixture.article.id, title: "新标题 \"引号\"", body: "正文😀𠮷\n\n第二段。")
-        _ = try kb.editAnnotation(fixture.annotation.id, note: "笔记\n换行", color: "red")
+        _ = try kb.editAnnotation(fixture.annotation.id, note: "笔记\n换行", color: .pink)
         let changes = try kb.allChanges()
         func value(_ entityID: String, _ field: ChangeField) -> String? {
             changes.last { $0.entityID == entityID && $0.field == field }?.value
@@ -117,7 +117,7 @@ struct HistoryTests {
         #expect(try value(fixture.article.id, .title).map(JSONText.decodeString) == "新标题 \"引号\"")
         #expect(try value(fixture.article.id, .body).map(JSONText.decodeString) == "正文😀𠮷\n\n第二段。")
         #expect(try value(fixture.annotation.id, .note).map(JSONText.decodeString) == "笔记\n换行")
-        #expect(try value(fixture.annotation.id, .color).map(JSONText.decodeString) == "red")
+        #expect(try value(fixture.annotation.id, .color).map(JSONText.decodeString) == "pink")
         let creation = try #require(changes.first { $0.entityID == fixture.article.id && $0.op == .create })
         let created = try JSONText.decode(ArticleCreation.self, from: try #require(creation.value))
         #expect(created.title == "历史")

@@ -146,3 +146,8 @@ extension CodePoints {
         return (0...(count - pattern.count)).filter { matches(pattern, at: $0) }
     }
 }
+
+/// How many pairs of ids share their first `length` characters.
+func pairsSharingPrefix(_ ids: [String], length: Int) -> Int {
+    Dictionary(grouping: ids) { $0.prefix(length) }.values.reduce(0) { $0 + $1.count * ($1.count - 1) / 2 }
+}

@@ -161,7 +161,7 @@ struct ConvergenceTests {
         case 74..<76:
             guard let note = pick(try kb.notes()) else { return }
             world.operations["color annotation", default: 0] += 1
-            _ = try kb.editAnnotation(note.id, color: ["yellow", "green", "blue"][step % 3])
+            _ = try kb.editAnnotation(note.id, color: [HighlightColor.yellow, .green, .blue][step % 3])
         case 76..<78:
             guard let article = pick(articles) else { return }
             world.operations["highlight", default: 0] += 1

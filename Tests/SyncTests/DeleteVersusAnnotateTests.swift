@@ -95,7 +95,7 @@ struct DeleteVersusAnnotateTests {
         case .tagAnnotation:
             _ = try replicas[1].kb.editAnnotation(try #require(earlier).id, addTags: ["笔记标签"])
         case .colorAnnotation:
-            _ = try replicas[1].kb.editAnnotation(try #require(earlier).id, color: "green")
+            _ = try replicas[1].kb.editAnnotation(try #require(earlier).id, color: .green)
         }
         if test.deleteSyncsFirst {
             try await replicas[0].sync()

@@ -37,10 +37,11 @@ struct AnnotateCommand: ParsableCommand {
     @Option(name: .customLong("tag"), help: "A tag (repeatable).")
     var tags: [String] = []
 
-    @Option(help: "A color name for the highlight.")
+    @Option(help: "The highlight's color: \(HighlightColor.choices).")
     var color: String?
 
     func validate() throws {
+        if let color, HighlightColor(color) == nil { throw ValidationError(HighlightColor.unknownMessage(color)) }
         if quote != nil && range != nil { throw ValidationError("Give --quote or --range, not both.") }
         if quote == nil && (occurrence != nil || prefix != nil || suffix != nil) {
             throw ValidationError(
@@ -71,7 +72,8 @@ struct AnnotateCommand: ParsableCommand {
             target = .article
         }
         let kb = try global.open()
-        let annotation = try kb.annotate(id, target: target, note: noteText, tags: tags, color: color ?? "")
+        let annotation = try kb.annotate(
+            id, target: target, note: noteText, tags: tags, color: color.flatMap(HighlightColor.init))
         if global.json {
             try Terminal.printJSON(JSONShapes.annotation(annotation))
         } else {
@@ -112,11 +114,13 @@ struct NotesCommand: ParsableCommand {
         var output = TextOutput()
         for annotation in annotations {
             let id = shown[annotation.id] ?? annotation.id
-            var line = "\(Terminal.yellow(id)) on \(annotation.articleID.prefix(8))"
+            var line =
+                Terminal.marker(annotation.highlightColor)
+                + "\(Terminal.yellow(id)) on \(annotation.articleID.prefix(8))"
             if annotation.state != .anchored { line += " " + Terminal.red("(\(annotation.state.rawValue))") }
             if !annotation.quote.isEmpty { line += "  “\(Terminal.oneLine(annotation.quote, length: 40))”" }
             output.line(line)
-            if !annotation.note.isEmpty { output.line("    " + Terminal.oneLine(annotation.note, length: 100)) }
+            for line in Terminal.indented(annotation.note) where !annotation.note.isEmpty { output.line(line) }
             if !annotation.tags.isEmpty {
                 output.line("    " + annotation.tags.map { "#" + $0 }.joined(separator: " "))
             }
@@ -148,13 +152,18 @@ struct AnnotationEditCommand: ParsableCommand {
     @Option(name: .customLong("untag"), help: "A tag to remove (repeatable).")
     var untags: [String] = []
 
-    @Option(help: "A color name.")
+    @Option(help: "The highlight's new color: \(HighlightColor.choices).")
     var color: String?
+
+    func validate() throws {
+        if let color, HighlightColor(color) == nil { throw ValidationError(HighlightColor.unknownMessage(color)) }
+    }
 
     func run() throws {
         let noteText = try note.map { $0 == "-" ? try InputText.readNote() : $0 }
         let kb = try global.open()
-        let annotation = try kb.editAnnotation(id, note: noteText, color: color, addTags: tags, removeTags: untags)
+        let annotation = try kb.editAnnotation(
+            id, note: noteText, color: color.flatMap(HighlightColor.init), addTags: tags, removeTags: untags)
         if global.json {
             try Terminal.printJSON(JSONShapes.annotation(annotation))
         } else {

@@ -49,12 +49,12 @@ enum ArticleRenderer {
                 article.body,
                 numbered.compactMap { number, annotation in
                     guard let start = annotation.start, let end = annotation.end else { return nil }
-                    return (number, start..<end)
+                    return (number, start..<end, annotation.highlightColor)
                 }) + "\n"
         guard !numbered.isEmpty else { return out }
         out += "\n" + Terminal.bold("Notes") + "\n"
         for (number, annotation) in numbered {
-            var line = "[\(number)] "
+            var line = Terminal.marker(annotation.highlightColor) + "[\(number)] "
             if annotation.quote.isEmpty {
                 line += "(on the whole article)"
             } else {
@@ -75,31 +75,35 @@ enum ArticleRenderer {
         return out
     }
 
-    /// The text with each range marked: colored on a terminal, `[…][n]` otherwise.
-    static func highlighted(_ text: String, _ ranges: [(Int, Range<Int>)]) -> String {
+    /// The text with each range marked: on a terminal, drawn in its highlight's color (yellow when it has
+    /// none), `[…][n]` otherwise.
+    static func highlighted(_ text: String, _ ranges: [(Int, Range<Int>, HighlightColor?)]) -> String {
         guard !ranges.isEmpty else { return text }
         let points = CodePoints(text)
         // Opening and closing marks at each offset; overlapping ranges nest by start.
         var opens: [Int: [Int]] = [:]
         var closes: [Int: [Int]] = [:]
-        for (number, range) in ranges where range.upperBound <= points.count {
+        var colors: [Int: HighlightColor?] = [:]
+        for (number, range, color) in ranges where range.upperBound <= points.count {
             opens[range.lowerBound, default: []].append(number)
             closes[range.upperBound, default: []].append(number)
+            colors[number] = color
         }
         var out = ""
-        var open = 0
+        // The highlights open at this point, innermost last: after one closes, the one around it shows again.
+        var open: [Int] = []
         for index in 0...points.count {
             if let numbers = closes[index] {
                 for number in numbers {
-                    open -= 1
+                    open.removeAll { $0 == number }
                     out += Terminal.useColor ? "\u{1B}[0m" + Terminal.dim("[\(number)]") : "][\(number)]"
-                    if open > 0 && Terminal.useColor { out += "\u{1B}[43;30m" }
+                    if let outer = open.last, Terminal.useColor { out += Terminal.highlightStart(colors[outer] ?? nil) }
                 }
             }
             if let numbers = opens[index] {
-                for _ in numbers {
-                    open += 1
-                    out += Terminal.useColor ? "\u{1B}[43;30m" : "["
+                for number in numbers {
+                    open.append(number)
+                    out += Terminal.useColor ? Terminal.highlightStart(colors[number] ?? nil) : "["
                 }
             }
             if index < points.count { out += points.string(index..<(index + 1)) }

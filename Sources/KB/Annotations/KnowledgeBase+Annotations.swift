@@ -30,10 +30,11 @@ extension KnowledgeBase {
     /// Highlights a passage (or annotates a whole article) with an optional note, tags and color.
     ///
     /// - Throws: ``KBError``: `.notFound` (article or quote), `.ambiguous` (a quote found more than
-    ///   once, with the occurrences in ``KBError/candidates``), `.invalidArgument` (empty quote, range
-    ///   out of bounds).
+    ///   once: the count in the message, the first ``listedOccurrences`` in ``KBError/candidates``),
+    ///   `.invalidArgument` (empty quote, range out of bounds).
     public func annotate(
-        _ idOrPrefix: String, target: AnnotationTarget, note: String = "", tags: [String] = [], color: String = ""
+        _ idOrPrefix: String, target: AnnotationTarget, note: String = "", tags: [String] = [],
+        color: HighlightColor? = nil
     ) throws -> Annotation {
         let tags = try Self.validateTags(tags)
         let articleID = try resolveArticleID(idOrPrefix)
@@ -44,7 +45,7 @@ extension KnowledgeBase {
             let text = CodePoints(article.body)
             let range: Range<Int>? = try Self.locate(target, in: text, articleID: articleID)
             let now = changes.timestamp
-            let id = Identifier.uuidV7(milliseconds: now)
+            let id = Identifier.random()
             var annotation = Annotation(
                 id: id, articleID: articleID, quote: range.map { text.string($0) } ?? "",
                 prefix: range.map { text.string(max(0, $0.lowerBound - AnchorSelector.contextLength)..<$0.lowerBound) }
@@ -53,7 +54,8 @@ extension KnowledgeBase {
                     text.string($0.upperBound..<min(text.count, $0.upperBound + AnchorSelector.contextLength))
                 } ?? "",
                 anchorStart: range?.lowerBound, anchorEnd: range?.upperBound, start: range?.lowerBound,
-                end: range?.upperBound, state: .anchored, note: note, color: color, createdAt: now, updatedAt: now)
+                end: range?.upperBound, state: .anchored, note: note, color: color?.name ?? "", createdAt: now,
+                updatedAt: now)
             try annotation.save(db)
             try changes.create(.annotation, id: id, json: try JSONText.encode(AnnotationCreation(annotation)))
             for tag in tags {
@@ -121,21 +123,25 @@ extension KnowledgeBase {
                         "occurrence of the quote with that context", String(quote.prefix(40)),
                         hint: "check --prefix and --suffix")
                 }
-                let listed = matches.enumerated().map { index, range in
+                let listed = matches.prefix(listedOccurrences).enumerated().map { index, range in
                     let before = text.string(max(0, range.lowerBound - 8)..<range.lowerBound)
                     let after = text.string(range.upperBound..<min(text.count, range.upperBound + 8))
                     return
                         "\(index + 1): \(range.lowerBound):\(range.upperBound) …\(before)[\(text.string(range))]\(after)…"
                         .replacingOccurrences(of: "\n", with: " ")
                 }
+                let shown = matches.count > listed.count ? " (the first \(listed.count) below)" : ""
                 throw KBError(
                     .ambiguous,
-                    "The quote '\(quote.prefix(40))' occurs \(matches.count) times; choose one with --occurrence N "
-                        + "(1-\(matches.count)) or with --prefix/--suffix.", candidates: listed)
+                    "The quote '\(quote.prefix(40))' occurs \(matches.count) times\(shown); choose one with "
+                        + "--occurrence N (1-\(matches.count)) or with --prefix/--suffix.", candidates: listed)
             }
             return matches[0]
         }
     }
+
+    /// How many occurrences of an ambiguous quote an error lists, with their context.
+    public static let listedOccurrences = 10
 
     /// A quote as typed or pasted: cleaned the way imported text is, so that spaces and line breaks
     /// from a PDF do not keep it from matching.
@@ -160,7 +166,8 @@ extension KnowledgeBase {
             compact.append(value)
             positions.append(index)
         }
-        let starts = Anchoring.occurrences(of: pattern, in: CodePoints(scalars: compact), limit: 10_000)
+        // Every occurrence, however many: `--occurrence N` may name any, and errors give the true count.
+        let starts = Anchoring.occurrences(of: pattern, in: CodePoints(scalars: compact), limit: .max)
         return starts.map { positions[$0]..<(positions[$0 + pattern.count - 1] + 1) }
     }
 
@@ -238,7 +245,7 @@ extension KnowledgeBase {
 
     /// Changes an annotation's note, color, and adds or removes tags.
     public func editAnnotation(
-        _ idOrPrefix: String, note: String? = nil, color: String? = nil, addTags: [String] = [],
+        _ idOrPrefix: String, note: String? = nil, color: HighlightColor? = nil, addTags: [String] = [],
         removeTags: [String] = []
     ) throws -> Annotation {
         if note == nil && color == nil && addTags.isEmpty && removeTags.isEmpty {
@@ -254,8 +261,8 @@ extension KnowledgeBase {
             if let note, note != annotation.note {
                 try changes.set(.annotation, id: id, field: .note, json: JSONText.string(note))
             }
-            if let color, color != annotation.color {
-                try changes.set(.annotation, id: id, field: .color, json: JSONText.string(color))
+            if let color, color.name != annotation.color {
+                try changes.set(.annotation, id: id, field: .color, json: JSONText.string(color.name))
             }
             try Materializer.annotation(db, id: id, now: changes.timestamp)
             annotation = try Annotation.fetch(db, id: id) ?? annotation

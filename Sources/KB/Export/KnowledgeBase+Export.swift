@@ -372,8 +372,20 @@ enum W3C {
         if !bodies.isEmpty { result["body"] = bodies.count == 1 ? bodies[0] : bodies }
         result["motivation"] = annotation.quote.isEmpty || !annotation.note.isEmpty ? "commenting" : "highlighting"
         let source = "urn:kb:article:\(annotation.articleID)"
+        // The color as the model styles a target: a class on the SpecificResource, defined by a CSS
+        // style sheet embedded in the annotation. A color kb does not know is left out.
+        let color = annotation.highlightColor
+        if let color {
+            result["stylesheet"] = [
+                "type": "CssStylesheet", "value": ".\(color.styleClass) { background-color: \(color.css); }",
+            ]
+        }
         if annotation.quote.isEmpty {
-            result["target"] = source
+            if let color {
+                result["target"] = ["source": source, "styleClass": color.styleClass]
+            } else {
+                result["target"] = source
+            }
             return result
         }
         var selectors: [[String: Any]] = []
@@ -393,7 +405,9 @@ enum W3C {
                 "suffix": annotation.suffix,
             ])
         }
-        result["target"] = ["source": source, "selector": selectors] as [String: Any]
+        var target: [String: Any] = ["source": source, "selector": selectors]
+        if let color { target["styleClass"] = color.styleClass }
+        result["target"] = target
         return result
     }
 }
@@ -442,7 +456,8 @@ enum MarkdownExport {
             var link = "kb://article/\(article.id)"
             if let start = annotation.start, let end = annotation.end { link += "#cp=\(start)-\(end)" }
             let state = annotation.state == .anchored ? "" : " (\(annotation.state.rawValue))"
-            out += "[\(Identifier.short(annotation.id))\(state)](\(link))\n"
+            let color = annotation.highlightColor.map { " · " + $0.marker } ?? ""
+            out += "[\(Identifier.short(annotation.id))\(state)](\(link))\(color)\n"
         }
         return out
     }
