@@ -88,9 +88,9 @@ enum Terminal {
     /// A text of several lines (a Markdown note) as lines indented under what they belong to: each line
     /// keeps its breaks, blank lines stay blank.
     static func indented(_ text: String, by indent: String = "    ") -> [String] {
-        text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            let line = line.hasSuffix("\r") ? line.dropLast() : line
-            return line.isEmpty ? "" : indent + line
+        // `\r\n` is one character, a line break as `\n` is.
+        text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map { line in
+            line.isEmpty ? "" : indent + line
         }
     }
 

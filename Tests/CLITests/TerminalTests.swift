@@ -31,4 +31,12 @@ struct TerminalTests {
         #expect(Terminal.oneLine("非遗盛宴", length: 2) == "非遗…")
         #expect(Terminal.oneLine("a\nb", length: 5) == "a b")
     }
+
+    @Test(arguments: [
+        ("一行", ["    一行"]), ("第一行\n第二行", ["    第一行", "    第二行"]),
+        ("# 标题\n\n- 𠮷😀\r\n最后", ["    # 标题", "", "    - 𠮷😀", "    最后"]), ("", [""]),
+    ])
+    func indented_keepsEveryLine_blankLinesBlank(_ text: String, _ lines: [String]) {
+        #expect(Terminal.indented(text) == lines)
+    }
 }
