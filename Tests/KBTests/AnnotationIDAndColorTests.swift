@@ -183,6 +183,16 @@ struct AnnotationIDAndColorTests {
         #expect(error?.candidates.last == "10: 46:48 …😀Ａ𠮷测试😀Ａ𠮷[测试]😀Ａ𠮷测试😀Ａ𠮷…")
         #expect(elapsed < .seconds(10), "took \(elapsed)")
 
+        // Context that all of them share: the same count, said so.
+        let withContext = #expect(throws: KBError.self) {
+            try KnowledgeBase.locate(
+                .quote("测试", occurrence: nil, prefix: "𠮷", suffix: "😀"), in: text, articleID: "0123456789ab")
+        }
+        #expect(
+            withContext?.message.contains("occurs 200000 times with that context (the first 10 below)") == true,
+            "\(withContext?.message ?? "")")
+        #expect(withContext?.message.contains("or with a longer --prefix/--suffix.") == true)
+
         // Every occurrence can be chosen, the last one too.
         let last = try KnowledgeBase.locate(
             .quote("测试", occurrence: 200_000, prefix: nil, suffix: nil), in: text, articleID: "0123456789ab")

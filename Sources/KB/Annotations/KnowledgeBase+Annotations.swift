@@ -131,10 +131,13 @@ extension KnowledgeBase {
                         .replacingOccurrences(of: "\n", with: " ")
                 }
                 let shown = matches.count > listed.count ? " (the first \(listed.count) below)" : ""
+                let hasContext = prefix?.isEmpty == false || suffix?.isEmpty == false
                 throw KBError(
                     .ambiguous,
-                    "The quote '\(quote.prefix(40))' occurs \(matches.count) times\(shown); choose one with "
-                        + "--occurrence N (1-\(matches.count)) or with --prefix/--suffix.", candidates: listed)
+                    "The quote '\(quote.prefix(40))' occurs \(matches.count) times"
+                        + (hasContext ? " with that context" : "") + "\(shown); choose one with "
+                        + "--occurrence N (1-\(matches.count)) or with \(hasContext ? "a longer " : "")--prefix/--suffix.",
+                    candidates: listed)
             }
             return matches[0]
         }
