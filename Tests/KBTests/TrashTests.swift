@@ -221,7 +221,11 @@ struct TrashTests {
         #expect(try kb.count("changes") == changes)
         #expect(try kb.trash().isEmpty)
         #expect(try kb.read { db in try Article.fetch(db, id: article) } == nil)
-        #expect(throws: KBError.self) { try kb.history(article) }
+        for attempt in [{ _ = try kb.history(article) }, { _ = try kb.restore(String(article.prefix(6))) }] {
+            let error = #expect(throws: KBError.self) { try attempt() }
+            #expect(error?.kind == .notFound)
+            #expect(error?.message.contains("'\(Identifier.short(article))' was purged from the trash") == true)
+        }
 
         // And recomputing it from its history (as a pulled change does) leaves it out
         try kb.write { db, changes in try Materializer.article(db, id: article, now: changes.timestamp) }

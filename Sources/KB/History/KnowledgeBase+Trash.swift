@@ -281,8 +281,24 @@ extension KnowledgeBase {
                         + "'kb history \(Identifier.short(id))' lists its versions and "
                         + "'kb restore \(Identifier.short(id)) --to N' brings one back.")
             }
+            try throwIfPurged(db, prefix)
             throw error
         }
+    }
+
+    /// Throws an error that says so when `prefix` names a record purged from this replica's trash.
+    static func throwIfPurged(_ db: Database, _ prefix: String) throws {
+        let prefix = prefix.trimmingCharacters(in: .whitespaces).lowercased()
+        guard prefix.count >= 4, prefix.allSatisfy(\.isHexDigit) else { return }
+        let purged = try Row.fetchAll(
+            db, sql: "SELECT id, entity FROM purged WHERE id GLOB ? ORDER BY id LIMIT 2", arguments: [prefix + "*"])
+        guard purged.count == 1, let row = purged.first else { return }
+        let id: String = row["id"]
+        let entity: String = row["entity"]
+        throw KBError(
+            .notFound,
+            "The \(entity) '\(Identifier.short(id))' was purged from the trash on this replica; "
+                + "restore it on a replica that still has it, and the next sync brings it back here.")
     }
 
     /// The article or annotation that `prefix` names among the rows that satisfy `condition`: the whole

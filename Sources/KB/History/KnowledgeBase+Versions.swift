@@ -159,8 +159,13 @@ extension KnowledgeBase {
 
     /// The article or annotation that `prefix` names, live or in the trash.
     static func resolveAnyRecord(_ db: Database, _ prefix: String) throws -> (EntityKind, String) {
-        try resolveRecord(
-            db, prefix, condition: "1", what: "article or annotation", hint: "see 'kb list' or 'kb trash'")
+        do {
+            return try resolveRecord(
+                db, prefix, condition: "1", what: "article or annotation", hint: "see 'kb list' or 'kb trash'")
+        } catch let error as KBError where error.kind == .notFound {
+            try throwIfPurged(db, prefix)
+            throw error
+        }
     }
 
     /// The versions of a record with the changes of each, oldest first.
