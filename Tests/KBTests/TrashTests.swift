@@ -126,65 +126,77 @@ struct TrashTests {
     // MARK: - History
 
     @Test func history_listsEveryVersion_showAtN_andRestoreToN_withChineseAndAstralText() throws {
-        // Given an article made, retitled, rewritten, deleted and restored
+        // Given an article made, retitled, tagged, rewritten, deleted, restored and untagged
         let kb = try KnowledgeBase.inMemory()
         let original = try kb.addArticle(title: "非遗技艺交流活动", body: "第一段𠮷野家。\n\n第二段😀ＡＩ大模型。")
         _ = try kb.editArticle(original.id, title: "ＡＩ大模型𠮷😀")
+        _ = try kb.tag(original.id, ["非遗", "长三角"])
         _ = try kb.editArticle(original.id, body: "改写的正文。")
         _ = try kb.trashArticle(original.id)
         _ = try kb.restore(original.id)
+        _ = try kb.untag(original.id, ["长三角"])
 
-        // Then history lists five versions, oldest first, with the fields each changed
+        // Then history lists seven versions, oldest first, with the fields each changed
         let history = try kb.history(String(original.id.prefix(5)))
         #expect(history.entity == .article)
-        #expect(history.versions.map(\.number) == [1, 2, 3, 4, 5])
-        #expect(history.versions.map(\.action) == [.create, .edit, .edit, .delete, .restore])
-        #expect(history.versions.map(\.fields) == [[], ["title"], ["body"], [], []])
+        #expect(history.versions.map(\.number) == Array(1...7))
+        #expect(history.versions.map(\.action) == [.create, .edit, .edit, .edit, .delete, .restore, .edit])
+        #expect(history.versions.map(\.fields) == [[], ["title"], ["tags"], ["body"], [], [], ["tags"]])
         let me = try Self.replica(kb)
         #expect(history.versions.allSatisfy { $0.replica == me })
         #expect(zip(history.versions, history.versions.dropFirst()).allSatisfy { $0.time <= $1.time })
 
-        // And version 2 shows the new title with the old body
-        let (version, record) = try kb.record(original.id, atVersion: 2)
+        // And version 2 shows the new title with the old body, version 3 its tags then
+        let (version, record, tags) = try kb.record(original.id, atVersion: 2)
         #expect(version.number == 2)
+        #expect(tags.isEmpty)
         guard case .article(let atTwo) = record else {
             Issue.record("version 2 is not an article: \(record)")
             return
         }
         #expect(atTwo.title == "ＡＩ大模型𠮷😀")
         #expect(atTwo.body == original.body)
+        #expect(try kb.record(original.id, atVersion: 3).tags == ["长三角", "非遗"])
+        #expect(try kb.record(original.id, atVersion: 7).tags == ["非遗"])
 
         // When version 1 is made current again
         let restored = try kb.restore(original.id, toVersion: 1)
 
-        // Then both changed fields go back, as a new version
-        #expect(restored.fields == ["title", "body"])
-        let now = try kb.article(original.id).article
-        #expect(now.title == "非遗技艺交流活动")
-        #expect(now.body == original.body)
+        // Then the changed fields and tags go back, as a new version
+        #expect(restored.fields == ["title", "body", "tags"])
+        let now = try kb.article(original.id)
+        #expect(now.article.title == "非遗技艺交流活动")
+        #expect(now.article.body == original.body)
+        #expect(now.tags.isEmpty)
         let after = try kb.history(original.id).versions
-        #expect(after.count == 6)
+        #expect(after.count == 8)
         #expect(after.last?.action == .edit)
-        #expect(after.last?.fields == ["title", "body"])
+        #expect(after.last?.fields == ["title", "body", "tags"])
         #expect(try kb.restore(original.id, toVersion: 1).fields.isEmpty, "already there: nothing to record")
-        #expect(try kb.history(original.id).versions.count == 6)
+        #expect(try kb.history(original.id).versions.count == 8)
+
+        // And version 3's tags come back with it
+        #expect(try kb.restore(original.id, toVersion: 3).fields == ["title", "tags"])
+        #expect(try kb.article(original.id).tags == ["长三角", "非遗"])
     }
 
     @Test func history_ofAnnotation_andRestoreToBringsADeletedNoteBack() throws {
         let (kb, article) = try Self.seeded()
         let annotation = try kb.annotate(article, target: .article, note: "第一稿")
-        _ = try kb.editAnnotation(annotation.id, note: "第二稿𠮷", color: "黄")
+        _ = try kb.editAnnotation(annotation.id, note: "第二稿𠮷", color: "黄", addTags: ["重要"])
         _ = try kb.removeAnnotation(annotation.id)
 
         let versions = try kb.history(annotation.id).versions
         #expect(versions.map(\.action) == [.create, .edit, .delete])
-        #expect(versions[1].fields == ["note", "color"])
+        #expect(versions[1].fields == ["note", "color", "tags"])
+        #expect(try kb.record(annotation.id, atVersion: 2).tags == ["重要"])
 
         let restored = try kb.restore(annotation.id, toVersion: 1)
-        #expect(restored.fields == ["note", "color", "deleted"])
+        #expect(restored.fields == ["note", "color", "deleted", "tags"])
         let back = try #require(try kb.notes().first { $0.id == annotation.id })
         #expect(back.note == "第一稿")
         #expect(back.color == "")
+        #expect(back.tags.isEmpty)
     }
 
     @Test func restoreTo_unknownVersion_orTheDeletion_isRefused() throws {

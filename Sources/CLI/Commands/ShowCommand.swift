@@ -30,14 +30,13 @@ struct ShowCommand: ParsableCommand {
 
     /// Prints a record as it stood at one of its versions.
     private func showVersion(_ kb: KnowledgeBase, _ number: Int) throws {
-        let (version, record) = try kb.record(id, atVersion: number)
+        let (version, record, tags) = try kb.record(id, atVersion: number)
         switch record {
         case .article(let article):
+            let detail = ArticleDetail(article: article, sourcePath: nil, tags: tags, annotations: [])
             if global.json {
-                var shape = JSONShapes.article(
-                    ArticleDetail(article: article, sourcePath: nil, tags: [], annotations: []))
+                var shape = JSONShapes.article(detail)
                 shape["annotations"] = nil
-                shape["tags"] = nil
                 shape["source"] = nil
                 shape["version"] = version.number
                 shape["deleted"] = article.isDeleted
@@ -45,11 +44,11 @@ struct ShowCommand: ParsableCommand {
                 return
             }
             print(Terminal.dim(Self.versionLine(version, deleted: article.isDeleted)))
-            print(ArticleRenderer.render(ArticleDetail(article: article, sourcePath: nil, tags: [], annotations: [])))
-        case .annotation(let annotation):
+            print(ArticleRenderer.render(detail))
+        case .annotation(var annotation):
+            annotation.tags = tags
             if global.json {
                 var shape = JSONShapes.annotation(annotation)
-                shape["tags"] = nil
                 shape["version"] = version.number
                 shape["deleted"] = annotation.isDeleted
                 try Terminal.printJSON(shape)
@@ -60,6 +59,7 @@ struct ShowCommand: ParsableCommand {
             if !annotation.quote.isEmpty { print("“\(annotation.quote)”") }
             if !annotation.note.isEmpty { print(annotation.note) }
             if !annotation.color.isEmpty { print(Terminal.dim("color \(annotation.color)")) }
+            if !annotation.tags.isEmpty { print(annotation.tags.map { "#" + $0 }.joined(separator: " ")) }
         }
     }
 

@@ -86,14 +86,19 @@ extension KnowledgeBase {
 
     /// One record as it stood at version `number`.
     ///
-    /// - Returns: The version and the record then.
+    /// - Returns: The version, the record then and its tags then (sorted as `kb show` sorts them).
     /// - Throws: ``KBError`` `.notFound` for an unknown id or version; a database error.
-    public func record(_ idOrPrefix: String, atVersion number: Int) throws -> (RecordVersion, VersionedRecord) {
+    public func record(_ idOrPrefix: String, atVersion number: Int) throws -> (
+        version: RecordVersion, record: VersionedRecord, tags: [String]
+    ) {
         try read { db in
             let (entity, id) = try Self.resolveAnyRecord(db, idOrPrefix)
             let versions = try Self.versions(db, id: id)
             let version = try Self.version(number, of: versions, id: id)
-            return (version.version, try Self.state(entity: entity, id: id, versions: versions.prefix(number)))
+            let record = try Self.state(entity: entity, id: id, versions: versions.prefix(number))
+            let tags = try Self.tagMemberships(versions.prefix(number).flatMap(\.changes)).values
+                .filter(\.present).map(\.tag).sorted { Self.normalizeTag($0) < Self.normalizeTag($1) }
+            return (version.version, record, tags)
         }
     }
 
@@ -101,8 +106,8 @@ extension KnowledgeBase {
 
     /// Makes version `number` of a record current again, as new changes that sync and merge like any edit.
     ///
-    /// Every field whose value differs from the version's is set back; a record in the trash comes back
-    /// (an article with the annotations deleted together with it). Tags are not part of a version.
+    /// Every field whose value differs from the version's is set back, and so is each tag; a record in the
+    /// trash comes back (an article with the annotations deleted together with it).
     ///
     /// - Returns: The fields set.
     /// - Throws: ``KBError`` `.notFound` for an unknown id or version, `.invalidArgument` for a version that
@@ -151,6 +156,17 @@ extension KnowledgeBase {
                     try Materializer.annotation(db, id: id, now: changes.timestamp)
                 }
             }
+            let memberships = try Self.tagMemberships(versions.prefix(number).flatMap(\.changes))
+            var tagsChanged = false
+            for row in try Row.fetchAll(
+                db, sql: "SELECT id, tag, present FROM tags WHERE entity_id = ? ORDER BY norm", arguments: [id])
+            {
+                let wanted = memberships[row["id"] as String]?.present ?? false
+                guard wanted != row["present"] as Bool else { continue }
+                try Self.setTag(db, &changes, entity: entity, entityID: id, tag: row["tag"], present: wanted)
+                tagsChanged = true
+            }
+            if tagsChanged { fields.append("tags") }
             return VersionRestore(entity: entity, id: id, version: number, fields: fields)
         }
     }
@@ -168,14 +184,16 @@ extension KnowledgeBase {
         }
     }
 
-    /// The versions of a record with the changes of each, oldest first.
+    /// The versions of a record with the changes of each (its tag memberships' included), oldest first.
     static func versions(_ db: Database, id: String) throws -> [(version: RecordVersion, changes: [Change])] {
         let changes = try Row.fetchAll(
             db,
             sql: """
                 SELECT * FROM changes WHERE entity_id = ? AND entity IN ('article', 'annotation')
+                UNION ALL
+                SELECT * FROM changes WHERE entity = 'tag' AND entity_id IN (SELECT id FROM tags WHERE entity_id = ?)
                 ORDER BY hlc, replica, seq
-                """, arguments: [id]
+                """, arguments: [id, id]
         ).map(ChangeStore.change(from:))
         // One transaction of one replica: consecutive sequence numbers stamped in the same millisecond.
         var groups: [[Change]] = []
@@ -188,19 +206,22 @@ extension KnowledgeBase {
                 groups.append([change])
             }
         }
+        let isArticle = changes.contains { $0.entity == .article }
         return groups.enumerated().map { index, group in
             let first = group[0]
+            let own = group.filter { $0.entity != .tag }
             let action: VersionAction
-            if group.contains(where: { $0.op == "create" }) {
+            if own.contains(where: { $0.op == "create" }) {
                 action = .create
-            } else if let delete = group.last(where: { $0.field == Change.deletedField }) {
+            } else if let delete = own.last(where: { $0.field == Change.deletedField }) {
                 action = delete.value == "true" ? .delete : .restore
             } else {
                 action = .edit
             }
-            let order = first.entity == .article ? Article.textFields + Article.placeFields : ["note", "color"]
-            let set = Set(group.filter { $0.op != "create" }.map(\.field))
-            let fields = order.filter(set.contains) + set.subtracting(order).subtracting([Change.deletedField]).sorted()
+            let order = isArticle ? Article.textFields + Article.placeFields : ["note", "color"]
+            let set = Set(own.filter { $0.op != "create" }.map(\.field))
+            var fields = order.filter(set.contains) + set.subtracting(order).subtracting([Change.deletedField]).sorted()
+            if own.count < group.count { fields.append("tags") }
             return (
                 RecordVersion(
                     number: index + 1, time: first.hlc.milliseconds, replica: first.id.replica, action: action,
@@ -227,7 +248,7 @@ extension KnowledgeBase {
     static func state(
         entity: EntityKind, id: String, versions: ArraySlice<(version: RecordVersion, changes: [Change])>
     ) throws -> VersionedRecord {
-        let changes = versions.flatMap(\.changes)
+        let changes = versions.flatMap(\.changes).filter { $0.entity == entity }
         switch entity {
         case .article:
             var article: Article?
@@ -280,5 +301,22 @@ extension KnowledgeBase {
             }
             return .annotation(annotation)
         }
+    }
+
+    /// Each tag membership as the changes leave it, by membership id: its tag as typed and whether it holds.
+    static func tagMemberships(_ changes: [Change]) throws -> [String: (tag: String, present: Bool)] {
+        var memberships: [String: (tag: String, present: Bool)] = [:]
+        for change in changes where change.entity == .tag {
+            guard let value = change.value else { continue }
+            if change.op == "create" {
+                let creation = try JSONText.decode(TagCreation.self, from: value)
+                if memberships[change.entityID] == nil {
+                    memberships[change.entityID] = (creation.tag, creation.present)
+                }
+            } else if change.field == "present" {
+                memberships[change.entityID]?.present = try JSONText.decodeBool(value)
+            }
+        }
+        return memberships
     }
 }
