@@ -64,27 +64,38 @@ struct TrashTests {
         #expect(try kb.search("记者陈华").contains { $0.id == article })
     }
 
-    @Test func annotationsDeletedInTheSameChangeAsTheirArticle_areListedWithIt_andComeBackWithIt() throws {
-        // Given an article whose note was deleted in the same transaction as the article
-        let (kb, article) = try Self.seeded()
+    @Test func annotationsDeletedWithTheirArticleOrAfterIt_areListedWithIt_andComeBackWithIt() throws {
+        // Given an article whose notes were deleted in the same transaction as the article, and after it
+        // (as a resolution that confirms the delete does), and one deleted before it on its own
+        let clock = TestClock()
+        let (kb, article) = try Self.seeded(clock: clock.clock)
         let live = try kb.annotate(article, target: .article, note: "留着的")
         let together = try kb.annotate(article, target: .article, note: "一起删的")
+        let after = try kb.annotate(article, target: .article, note: "之后删的")
+        let before = try kb.annotate(article, target: .article, note: "之前删的")
+        _ = try kb.removeAnnotation(before.id)
+        clock.advance(by: 60_000)
         try kb.write { db, changes in
             try changes.set(.annotation, id: together.id, field: Change.deletedField, json: "true")
             try changes.set(.article, id: article, field: Change.deletedField, json: "true")
             try Materializer.annotation(db, id: together.id, now: changes.timestamp)
             try Materializer.article(db, id: article, now: changes.timestamp)
         }
+        clock.advance(by: 60_000)
+        try kb.write { db, changes in
+            try changes.set(.annotation, id: after.id, field: Change.deletedField, json: "true")
+            try Materializer.annotation(db, id: after.id, now: changes.timestamp)
+        }
 
-        // Then the trash shows one article carrying both notes
+        // Then the trash shows the article carrying three notes, and the note deleted before on its own
         let trash = try kb.trash()
-        #expect(trash.map(\.id) == [article])
-        #expect(trash.first?.annotations == 2)
+        #expect(Set(trash.map(\.id)) == [article, before.id])
+        #expect(trash.first { $0.id == article }?.annotations == 3)
 
-        // And restoring it brings both back
-        #expect(try kb.restore(article).annotations == 2)
-        #expect(Set(try kb.notes(NotesFilter(articleID: article)).map(\.id)) == [live.id, together.id])
-        #expect(try kb.trash().isEmpty)
+        // And restoring the article brings its three notes back, not the one deleted before
+        #expect(try kb.restore(article).annotations == 3)
+        #expect(Set(try kb.notes(NotesFilter(articleID: article)).map(\.id)) == [live.id, together.id, after.id])
+        #expect(try kb.trash().map(\.id) == [before.id])
     }
 
     @Test func restoreAnnotation_onArticleInTrash_isRefused_untilTheArticleIsBack() throws {

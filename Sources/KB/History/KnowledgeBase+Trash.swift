@@ -78,8 +78,8 @@ extension KnowledgeBase {
 
     /// Deleted articles and annotations, most recently deleted first.
     ///
-    /// An annotation deleted together with its article (in the same change of the same replica) is listed
-    /// with the article, not on its own.
+    /// An annotation deleted together with its article (or after it) is listed with the article, not on
+    /// its own.
     public func trash() throws -> [TrashItem] {
         try read { db in try Self.trashItems(db) }
     }
@@ -137,8 +137,10 @@ extension KnowledgeBase {
         return row.map { ($0["replica"], HybridTimestamp(rawValue: $0["hlc"])) }
     }
 
-    /// Deleted annotations of an article whose delete was made in the same transaction as the article's
-    /// (the same replica, the same millisecond): they went to the trash with it and come back with it.
+    /// Deleted annotations of an article whose delete is stamped no earlier than the millisecond of the
+    /// article's: deleted with it (in the same transaction) or after it (as when `kb resolve --keep theirs`
+    /// confirms the delete of an article that was annotated elsewhere). They went to the trash with the
+    /// article and come back with it; annotations deleted before it, on their own, do not.
     static func deletedTogether(
         _ db: Database, articleID: String, deletion: (replica: String, hlc: HybridTimestamp)
     ) throws -> [String] {
@@ -147,10 +149,9 @@ extension KnowledgeBase {
             sql: """
                 SELECT n.id FROM annotations n WHERE n.article_id = ? AND n.deleted = 1 AND EXISTS (
                     SELECT 1 FROM heads h JOIN changes c ON c.rowid = h.change
-                    WHERE h.entity_id = n.id AND h.field = ? AND c.value = 'true' AND c.replica = ?
-                    AND (c.hlc >> 16) = ?)
+                    WHERE h.entity_id = n.id AND h.field = ? AND c.value = 'true' AND (c.hlc >> 16) >= ?)
                 ORDER BY n.id
-                """, arguments: [articleID, Change.deletedField, deletion.replica, deletion.hlc.milliseconds])
+                """, arguments: [articleID, Change.deletedField, deletion.hlc.milliseconds])
     }
 
     // MARK: - Restoring
