@@ -52,6 +52,10 @@ struct TrashTests {
         #expect(note.title == "先删的")
         #expect(trash.count == 2)
 
+        // And removing it again says where it is
+        let again = #expect(throws: KBError.self) { try kb.trashArticle(article) }
+        #expect(again?.message.contains("'\(Identifier.short(article))' is already in the trash") == true)
+
         // When it is restored
         let restored = try kb.restore(String(article.prefix(6)))
 

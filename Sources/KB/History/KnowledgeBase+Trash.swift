@@ -62,7 +62,17 @@ extension KnowledgeBase {
     /// - Returns: The article and the number of annotations that went with it.
     /// - Throws: ``KBError`` `.notFound`, `.ambiguous` or `.invalidArgument` for the id; a database error.
     public func trashArticle(_ idOrPrefix: String) throws -> TrashReceipt {
-        let id = try resolveArticleID(idOrPrefix)
+        let id: String
+        do {
+            id = try resolveArticleID(idOrPrefix)
+        } catch let error as KBError where error.kind == .notFound {
+            let trashed = try? read { db in try Self.resolveTrashed(db, idOrPrefix) }
+            guard let (entity, id) = trashed, entity == .article else { throw error }
+            throw KBError(
+                .invalidState,
+                "The article '\(Identifier.short(id))' is already in the trash; "
+                    + "'kb restore \(Identifier.short(id))' brings it back.")
+        }
         return try write { db, changes in
             guard let article = try Article.fetch(db, id: id), !article.isDeleted else {
                 throw KBError.notFound("article", id)
@@ -137,10 +147,12 @@ extension KnowledgeBase {
         return row.map { ($0["replica"], HybridTimestamp(rawValue: $0["hlc"])) }
     }
 
-    /// Deleted annotations of an article whose delete is stamped no earlier than the millisecond of the
-    /// article's: deleted with it (in the same transaction) or after it (as when `kb resolve --keep theirs`
-    /// confirms the delete of an article that was annotated elsewhere). They went to the trash with the
-    /// article and come back with it; annotations deleted before it, on their own, do not.
+    /// Deleted annotations of an article that went to the trash with it.
+    ///
+    /// Their delete is stamped no earlier than the millisecond of the article's: made with it (in the same
+    /// transaction) or after it (as when `kb resolve --keep theirs` confirms the delete of an article that
+    /// was annotated elsewhere). They come back with the article; annotations deleted before it, on their
+    /// own, do not.
     static func deletedTogether(
         _ db: Database, articleID: String, deletion: (replica: String, hlc: HybridTimestamp)
     ) throws -> [String] {
