@@ -281,8 +281,13 @@ extension KnowledgeBase {
         for (index, item) in items.enumerated() {
             let id = ids[index]
             let position = positions[index]
-            if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM articles WHERE id = ?"), arguments: [id])
-                == true
+            // A purged article counts as present: its history says it is deleted (kb trash empty).
+            if try Bool.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT EXISTS (SELECT 1 FROM articles WHERE id = ?)
+                            OR EXISTS (SELECT 1 FROM purged WHERE id = ?)
+                        """), arguments: [id, id]) == true
             {
                 result.append((id, false))
                 continue
