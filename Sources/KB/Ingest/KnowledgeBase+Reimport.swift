@@ -1,0 +1,212 @@
+import Foundation
+import GRDB
+
+// MARK: - Re-import in place
+
+extension KnowledgeBase {
+    /// An earlier import of the page a file holds, with its articles paired to the file's items.
+    struct EarlierImport {
+        var source: Source
+        var identity: PageIdentity
+        /// Its articles, deleted ones included (those stay in the trash).
+        var old: [Article]
+        var pairs: [PageMatcher.Pair]
+    }
+
+    /// The earlier import of the same page, if any.
+    ///
+    /// The same path comes first; then an import under the same file name or with the same first lines,
+    /// found among the sources of the file's unchanged articles and the sources of that name. A
+    /// candidate is the same page only when its articles pair with the file's items: one of them for the
+    /// same path, half of the smaller side otherwise (two pages named `page.txt` are not one page).
+    ///
+    /// - Parameters:
+    ///   - db: The database, in the import's transaction.
+    ///   - prepared: The file.
+    /// - Returns: The earlier import, or nil when the file is a new page.
+    /// - Throws: A database error.
+    static func earlierImport(_ db: Database, of prepared: PreparedFile) throws -> EarlierImport? {
+        guard !prepared.items.isEmpty else { return nil }
+        var seen: Set<String> = []
+        for source in try Source.fetchAll(
+            db, sql: "SELECT * FROM sources WHERE path = ? ORDER BY imported_at DESC, id",
+            arguments: [prepared.absolute])
+        {
+            seen.insert(source.id)
+            if let found = try pairing(db, source, identity: .path, prepared), !found.pairs.isEmpty { return found }
+        }
+        // Sources of the same name (a scan of the path index only), then those of the unchanged articles.
+        let name = (prepared.absolute as NSString).lastPathComponent
+        var candidates = try String.fetchAll(
+            db,
+            sql: """
+                SELECT id FROM sources WHERE rowid IN
+                    (SELECT rowid FROM sources INDEXED BY sources_path WHERE substr(path, ?) = ?)
+                """,
+            arguments: [-(name.unicodeScalars.count + 1), "/" + name])
+        for id in prepared.ids {
+            if let sourceID = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT source_id FROM articles WHERE id = ? AND deleted = 0"), arguments: [id])
+            {
+                candidates.append(sourceID)
+            }
+        }
+        let firstLines = PageMatcher.firstLines(prepared.text)
+        var best: EarlierImport?
+        for id in candidates where seen.insert(id).inserted {
+            guard let source = try Source.fetchOne(db, sql: "SELECT * FROM sources WHERE id = ?", arguments: [id])
+            else { continue }
+            let identity: PageIdentity
+            if (source.path as NSString).lastPathComponent == name {
+                identity = .fileName
+            } else if !firstLines.isEmpty, PageMatcher.firstLines(source.text) == firstLines {
+                identity = .firstLines
+            } else {
+                continue
+            }
+            guard let found = try pairing(db, source, identity: identity, prepared), !found.pairs.isEmpty,
+                2 * found.pairs.count >= min(found.old.count, prepared.items.count)
+            else { continue }
+            let isBetter =
+                best.map {
+                    (found.pairs.count, found.source.importedAt, found.source.id)
+                        > ($0.pairs.count, $0.source.importedAt, $0.source.id)
+                } ?? true
+            if isBetter { best = found }
+        }
+        return best
+    }
+
+    /// The articles of a source paired with the file's items; nil when the source has no articles.
+    private static func pairing(_ db: Database, _ source: Source, identity: PageIdentity, _ prepared: PreparedFile)
+        throws -> EarlierImport?
+    {
+        let old = try Article.fetchAll(
+            db, sql: "SELECT * FROM articles WHERE source_id = ? ORDER BY position, id", arguments: [source.id])
+        guard !old.isEmpty else { return nil }
+        let pairs = PageMatcher.match(old: old, items: prepared.items, ids: prepared.ids)
+        return EarlierImport(source: source, identity: identity, old: old, pairs: pairs)
+    }
+
+    /// Updates the articles of an earlier import of the page to a new version of it.
+    ///
+    /// Paired articles get their changed fields as ordinary edits (so they sync and merge like any
+    /// edit) and their annotations re-anchored; they now come from the new source, at their new place.
+    /// Articles the page no longer holds go to the trash (a `deleted` change, with their annotations);
+    /// new items become new articles. An article that was deleted before stays in the trash.
+    ///
+    /// - Returns: What changed, and the ids of the file's articles in page order.
+    func updateInPlace(
+        _ db: Database, _ changes: inout ChangeWriter, _ earlier: EarlierImport, to source: Source,
+        prepared: PreparedFile
+    ) throws -> (ImportReport.FileResult, [String]) {
+        let now = changes.timestamp
+        var result = ImportReport.FileResult(path: prepared.path, status: .updated, articles: 0)
+        result.previous = earlier.source.path
+        result.identity = earlier.identity
+        var placed: [(position: Int, id: String)] = []
+        var listed: [(position: Int, change: ArticleChange)] = []
+
+        for pair in earlier.pairs {
+            let article = earlier.old[pair.old]
+            guard !article.isDeleted else { continue }
+            let item = prepared.items[pair.item]
+            var edited = article
+            for field in Article.textFields { edited.setText(field, Self.text(of: item, field)) }
+            let fields = Article.textFields.filter { article.text($0) != edited.text($0) }
+            var isWritten = false
+            if article.sourceID != source.id {
+                try changes.set(.article, id: article.id, field: "source_id", json: JSONText.string(source.id))
+                isWritten = true
+            }
+            if article.position != pair.item {
+                try changes.set(.article, id: article.id, field: "position", json: String(pair.item))
+                isWritten = true
+            }
+            if !fields.isEmpty {
+                try applyArticleEdit(db, &changes, from: article, to: edited)
+                var tally = AnnotationTally()
+                for annotation in try Self.annotations(db, articleID: article.id) {
+                    tally.count(annotation.state)
+                    let outcome: AnnotationReview.Outcome? =
+                        switch annotation.state {
+                        case .anchored: nil
+                        case .fuzzy: .fuzzy
+                        case .orphaned: .orphaned
+                        }
+                    if let outcome {
+                        result.review.append(
+                            AnnotationReview(
+                                id: annotation.id, articleID: article.id, quote: annotation.quote, outcome: outcome))
+                    }
+                }
+                result.annotations.add(tally)
+                result.articlesUpdated += 1
+                listed.append(
+                    (
+                        pair.item,
+                        ArticleChange(
+                            id: article.id, title: edited.title, kind: .updated, fields: fields, annotations: tally)
+                    ))
+            } else if isWritten {
+                try Materializer.article(db, id: article.id, now: now)
+            }
+            placed.append((pair.item, article.id))
+        }
+
+        let pairedOld = Set(earlier.pairs.map(\.old))
+        for (index, article) in earlier.old.enumerated() where !pairedOld.contains(index) && !article.isDeleted {
+            let annotations = try Self.annotations(db, articleID: article.id)
+            try changes.set(.article, id: article.id, field: Change.deletedField, json: "true")
+            try Materializer.article(db, id: article.id, now: now)
+            let tally = AnnotationTally(trashed: annotations.count)
+            result.annotations.add(tally)
+            result.review += annotations.map {
+                AnnotationReview(id: $0.id, articleID: article.id, quote: $0.quote, outcome: .trashed)
+            }
+            result.articlesRemoved += 1
+            listed.append(
+                (
+                    article.position,
+                    ArticleChange(id: article.id, title: article.title, kind: .removed, annotations: tally)
+                ))
+        }
+
+        let pairedItems = Set(earlier.pairs.map(\.item))
+        let fresh = prepared.items.indices.filter { !pairedItems.contains($0) }
+        let inserted = try insertItems(
+            db, &changes, items: fresh.map { prepared.items[$0] }, sourceID: source.id, now: now, positions: fresh,
+            ids: fresh.map { prepared.ids[$0] })
+        for (position, (id, isNew)) in zip(fresh, inserted) {
+            if isNew {
+                result.articlesAdded += 1
+                listed.append(
+                    (position, ArticleChange(id: id, title: prepared.items[position].title, kind: .added)))
+            } else if try Bool.fetchOne(
+                db, sql: "SELECT deleted FROM articles WHERE id = ?", arguments: [id]) == true
+            {
+                // The same text as an article in the trash: it stays there.
+                continue
+            }
+            placed.append((position, id))
+        }
+
+        let ids = placed.sorted { $0.position < $1.position }.map(\.id)
+        result.articles = ids.count
+        result.changes = listed.sorted { $0.position < $1.position }.map(\.change)
+        return (result, ids)
+    }
+
+    /// The value of an article field in a page item.
+    static func text(of item: PageItem, _ field: String) -> String {
+        switch field {
+        case "title": item.title
+        case "subtitle": item.subtitle
+        case "kicker": item.kicker
+        case "byline": item.byline
+        case "dateline": item.dateline
+        case "body": item.body
+        default: preconditionFailure("A page item has no field '\(field)'.")
+        }
+    }
+}
