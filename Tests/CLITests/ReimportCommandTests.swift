@@ -121,6 +121,7 @@ struct ReimportCommandTests {
         let changes = try #require(file["changes"] as? [[String: Any]])
         #expect(changes.compactMap { $0.string("change") }.sorted() == ["added", "removed"])
         #expect(changes.first { $0.string("change") == "removed" }?.string("id") == vanishing)
+        #expect(changes.allSatisfy { $0["fields"] is [String] && $0["kept"] is [String] })
         let ids = try #require(report["articles"] as? [String])
         #expect(ids.count == 9 && !ids.contains(vanishing))
 
@@ -164,6 +165,27 @@ struct ReimportCommandTests {
         #expect(file.string("identity") == "first_lines")
         #expect(file.string("previous")?.hasSuffix("a/page.txt") == true)
         #expect(try replica.articleIDs() == ids.sorted())
+    }
+
+    @Test func brokenNewVersion_failsWithOneSentence_andChangesNothing() throws {
+        // Given the seed page with a note
+        let folder = try TemporaryFolder()
+        let replica = Replica("reimport", in: folder)
+        let page = try folder.write("page.txt", try Self.seedPage())
+        try replica.ok(["import", page])
+        _ = try Self.annotate("参观者流连于各个非遗展位间", note: "观众", on: replica)
+        let digest = try replica.digest()
+
+        // When the new version of the file is cut in the middle of a character
+        try folder.write("page.txt", Data(try Self.fixedPage().utf8.prefix(4000)) + Data([0xE8, 0xAE]))
+        let result = try replica.run(["import", page])
+
+        // Then the import fails with one sentence naming the file, and nothing changed
+        #expect(result.exitCode == 1, "\(result)")
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines.first?.contains("'\(page)'") == true, "\(result)")
+        #expect(try replica.digest() == digest)
+        #expect(try Self.notes(replica).values.allSatisfy { $0.string("state") == "anchored" })
     }
 
     // MARK: - Two replicas

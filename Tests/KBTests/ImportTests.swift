@@ -428,6 +428,52 @@ struct ImportTests {
         #expect(change.annotations == AnnotationTally(anchored: 1, fuzzy: 1))
     }
 
+    @Test func reimport_keepsEditsMadeSince_andMergesTheFixIntoAnEditedBody() throws {
+        // Given the seed page, whose first article was retitled and had a word added to its body since
+        let folder = try TemporaryFolder()
+        let path = try folder.write("page.txt", try Fixtures.seedPage)
+        let kb = try KnowledgeBase.inMemory()
+        _ = try kb.importFiles([path])
+        let target = try #require(try kb.allArticles().first { $0.body.contains("参观者流连于") })
+        let edited = try target.body.replacing("共话非遗匠心。", with: "共话非遗匠心（笔记𠮷）。", expectedCount: 1)
+        _ = try kb.editArticle(target.id, title: "我改的标题😀", body: edited)
+
+        // When the page with one character fixed in that body is imported again
+        try folder.write("page.txt", try Self.oneCharacterFixedSeedPage())
+        let report = try kb.importFiles([path])
+
+        // Then the edits stay and the fix is merged in
+        let article = try kb.article(target.id).article
+        #expect(article.title == "我改的标题😀")
+        #expect(article.body.contains("共话非遗匠心（笔记𠮷）。"))
+        #expect(article.body.contains("参观者留连于"))
+        let change = try #require(report.files.first?.changes.first)
+        #expect(change.kind == .updated && change.fields == ["body"] && change.kept == [])
+        #expect(try kb.count("articles") == 9)
+    }
+
+    @Test func reimport_fixWhereTheArticleWasEditedToo_keepsTheEdit_andSaysSo() throws {
+        // Given the seed page, whose first article had the very character of the coming fix edited otherwise
+        let folder = try TemporaryFolder()
+        let path = try folder.write("page.txt", try Fixtures.seedPage)
+        let kb = try KnowledgeBase.inMemory()
+        _ = try kb.importFiles([path])
+        let target = try #require(try kb.allArticles().first { $0.body.contains("参观者流连于") })
+        _ = try kb.editArticle(
+            target.id, body: try target.body.replacing("参观者流连于", with: "参观者浏连于", expectedCount: 1))
+
+        // When the page with that character fixed is imported again
+        try folder.write("page.txt", try Self.oneCharacterFixedSeedPage())
+        let report = try kb.importFiles([path])
+
+        // Then the edit stays, nothing is written over it, and the report names the field kept
+        #expect(try kb.article(target.id).article.body.contains("参观者浏连于"))
+        #expect(report.updated == 1 && report.articlesUpdated == 0)
+        let change = try #require(report.files.first?.changes.first)
+        #expect(report.files.first?.changes.count == 1)
+        #expect(change.id == target.id && change.kind == .kept && change.kept == ["body"] && change.fields == [])
+    }
+
     @Test func reimport_fixBeforeANote_movesItByCodePoints() throws {
         // Given a Markdown note with characters beyond the BMP, an emoji and full-width forms before a highlight
         let folder = try TemporaryFolder()

@@ -102,14 +102,20 @@ struct ImportCommand: ParsableCommand {
             "\(change.kind.rawValue) \(Terminal.yellow(Identifier.short(change.id))) "
             + Terminal.oneLine(Terminal.title(change.title), length: 30)
         let tally = change.annotations
+        let kept =
+            change.kept.isEmpty
+            ? "" : "; your edits of \(change.kept.joined(separator: ", ")) kept over the page's changes"
         switch change.kind {
         case .updated:
-            return head + " (\(change.fields.joined(separator: ", "))): annotations anchored \(tally.anchored) / "
+            return head
+                + " (\(change.fields.joined(separator: ", "))\(kept)): annotations anchored \(tally.anchored) / "
                 + "fuzzy \(tally.fuzzy) / orphaned \(tally.orphaned)"
         case .added:
             return head
         case .removed:
             return head + " (to the trash, with \(tally.trashed) annotation\(tally.trashed == 1 ? "" : "s"))"
+        case .kept:
+            return head + " (\(kept.dropFirst(2)))"
         }
     }
 }
@@ -151,6 +157,7 @@ extension JSONShapes {
                     "title": change.title,
                     "change": change.kind.rawValue,
                     "fields": change.fields,
+                    "kept": change.kept,
                     "annotations": annotationTally(change.annotations, review: nil),
                 ] as [String: Any]
             },

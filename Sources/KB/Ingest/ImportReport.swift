@@ -196,6 +196,8 @@ public struct ArticleChange: Sendable, Codable, Equatable {
         case added
         /// No longer on the page: moved to the trash.
         case removed
+        /// The page changed fields that had been edited since its earlier import: the edits stay.
+        case kept
     }
 
     public var id: String
@@ -203,6 +205,20 @@ public struct ArticleChange: Sendable, Codable, Equatable {
     public var kind: Kind
     /// The text fields that changed (for `updated`).
     public var fields: [String] = []
+    /// The text fields the page changed where an edit made since was kept instead.
+    public var kept: [String] = []
     /// How its annotations stand (for `updated` and `removed`).
     public var annotations = AnnotationTally()
+
+    public init(
+        id: String, title: String, kind: Kind, fields: [String] = [], kept: [String] = [],
+        annotations: AnnotationTally = AnnotationTally()
+    ) {
+        self.id = id
+        self.title = title
+        self.kind = kind
+        self.fields = fields
+        self.kept = kept
+        self.annotations = annotations
+    }
 }

@@ -106,13 +106,23 @@ extension KnowledgeBase {
         result.identity = earlier.identity
         var placed: [(position: Int, id: String)] = []
         var listed: [(position: Int, change: ArticleChange)] = []
+        // The earlier version's items, as its import made them: the base of a three-way update, so that
+        // an article edited since keeps the edit where the page did not change.
+        let earlierKind = DocumentKind(rawValue: earlier.source.kind) ?? .text
+        let earlierItems =
+            earlierKind == .dump
+            ? []
+            : DocumentReader.items(
+                of: earlier.source.text, kind: earlierKind,
+                fallbackTitle: ((earlier.source.path as NSString).lastPathComponent as NSString)
+                    .deletingPathExtension)
 
         for pair in earlier.pairs {
             let article = earlier.old[pair.old]
             guard !article.isDeleted else { continue }
             let item = prepared.items[pair.item]
-            var edited = article
-            for field in Article.textFields { edited.setText(field, Self.text(of: item, field)) }
+            let base = earlierItems.indices.contains(article.position) ? earlierItems[article.position] : nil
+            let (edited, kept) = Self.updated(article, to: item, base: base)
             let fields = Article.textFields.filter { article.text($0) != edited.text($0) }
             var isWritten = false
             if article.sourceID != source.id {
@@ -123,11 +133,11 @@ extension KnowledgeBase {
                 try changes.set(.article, id: article.id, field: "position", json: String(pair.item))
                 isWritten = true
             }
+            var change = ArticleChange(id: article.id, title: edited.title, kind: .kept, kept: kept)
             if !fields.isEmpty {
                 try applyArticleEdit(db, &changes, from: article, to: edited)
-                var tally = AnnotationTally()
                 for annotation in try Self.annotations(db, articleID: article.id) {
-                    tally.count(annotation.state)
+                    change.annotations.count(annotation.state)
                     let outcome: AnnotationReview.Outcome? =
                         switch annotation.state {
                         case .anchored: nil
@@ -140,17 +150,14 @@ extension KnowledgeBase {
                                 id: annotation.id, articleID: article.id, quote: annotation.quote, outcome: outcome))
                     }
                 }
-                result.annotations.add(tally)
+                result.annotations.add(change.annotations)
                 result.articlesUpdated += 1
-                listed.append(
-                    (
-                        pair.item,
-                        ArticleChange(
-                            id: article.id, title: edited.title, kind: .updated, fields: fields, annotations: tally)
-                    ))
+                change.kind = .updated
+                change.fields = fields
             } else if isWritten {
                 try Materializer.article(db, id: article.id, now: now)
             }
+            if !fields.isEmpty || !kept.isEmpty { listed.append((pair.item, change)) }
             placed.append((pair.item, article.id))
         }
 
@@ -195,6 +202,41 @@ extension KnowledgeBase {
         result.articles = ids.count
         result.changes = listed.sorted { $0.position < $1.position }.map(\.change)
         return (result, ids)
+    }
+
+    /// An article updated to a new version of its page item, three-way against the earlier version.
+    ///
+    /// A field the page did not change keeps the article's value (an edit made since stays); a field the
+    /// article did not change takes the page's; a field both changed takes the page's when the article's
+    /// body merges with it cleanly, else keeps the article's and is named in `kept`.
+    ///
+    /// - Parameters:
+    ///   - article: The article as it stands.
+    ///   - item: The item of the new version of the page.
+    ///   - base: The item of the earlier version, when it could be made again from the earlier source.
+    /// - Returns: The article with its new fields, and the fields where an edit was kept over the page.
+    static func updated(_ article: Article, to item: PageItem, base: PageItem?) -> (Article, kept: [String]) {
+        var edited = article
+        var kept: [String] = []
+        for field in Article.textFields {
+            let current = article.text(field) ?? ""
+            let page = text(of: item, field)
+            guard current != page else { continue }
+            guard let was = base.map({ text(of: $0, field) }), was != current else {
+                edited.setText(field, page)
+                continue
+            }
+            if was == page { continue }
+            if field == "body" {
+                let merged = TextMerge.merge(base: was, winner: page, other: current)
+                if !merged.hasConflict {
+                    edited.setText(field, merged.text)
+                    continue
+                }
+            }
+            kept.append(field)
+        }
+        return (edited, kept)
     }
 
     /// The value of an article field in a page item.
