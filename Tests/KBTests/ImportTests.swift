@@ -606,6 +606,25 @@ struct ImportTests {
         #expect(Set(report.articles) == Set(first.articles))
     }
 
+    @Test(arguments: [false, true])
+    func reimport_editedNoteFileInAnotherFolder_isFoundByItsName(inOneImport: Bool) throws {
+        // Given a one-article note file, and an edited copy of it elsewhere (its only article changed, and
+        // its first lines too), imported in the same call or in two
+        let folder = try TemporaryFolder()
+        let kb = try KnowledgeBase.inMemory()
+        let first = try folder.write("desk/调研笔记.md", "# 黄山调研\n\n非遗市集的笔记，𠮷祥物很受欢迎。\n")
+        let second = try folder.write("laptop/调研笔记.md", "# 黄山调研\n\n非遗市集的笔记，𠮷祥物很受欢迎😀。\n")
+        let reports =
+            try inOneImport ? [kb.importFiles([first, second])] : [first, second].map { try kb.importFiles([$0]) }
+        let report = try #require(reports.last)
+
+        // Then the second file updated the first one's article in place
+        #expect(report.files.last?.status == .updated)
+        #expect(report.files.last?.identity == .fileName)
+        #expect(try kb.allArticles().count == 1)
+        #expect(try kb.allArticles().first?.body.hasSuffix("很受欢迎😀。") == true)
+    }
+
     @Test func differentPages_withTheSameFileName_areBothKept() throws {
         // Given a note file imported from one folder
         let folder = try TemporaryFolder()

@@ -68,10 +68,11 @@ extension KnowledgeBase {
         // Reading, decoding, cleaning and splitting run on a second thread, a few files ahead of the
         // transactions that store them: the two halves of the work overlap on two cores.
         let pipeline = PreparePipeline(files: files, depth: 4)
+        let names = SourceNames()
         for (index, file) in files.enumerated() {
             do {
                 let prepared = try pipeline.next().get()
-                let (result, ids) = try store(prepared, options: options)
+                let (result, ids) = try store(prepared, options: options, names: names)
                 report.append(result, ids: ids)
             } catch let error as KBError {
                 report.fail(file, error: error.message)
@@ -159,7 +160,9 @@ extension KnowledgeBase {
     }
 
     /// Stores a prepared file in one transaction: the result and the ids of the file's articles.
-    func store(_ prepared: PreparedFile, options: ImportOptions) throws -> (ImportReport.FileResult, [String]) {
+    func store(_ prepared: PreparedFile, options: ImportOptions, names: SourceNames = SourceNames()) throws -> (
+        ImportReport.FileResult, [String]
+    ) {
         let (path, absolute, text, kind, items) =
             (prepared.path, prepared.absolute, prepared.text, prepared.kind, prepared.items)
         if kind == .dump {
@@ -198,8 +201,10 @@ extension KnowledgeBase {
             let now = changes.timestamp
             let source = Source(
                 id: sourceID, path: absolute, sha256: sha, kind: kind.rawValue, text: text, importedAt: now)
-            let earlier = options.mode == .inPlace ? try Self.earlierImport(db, of: prepared) : nil
+            let earlier =
+                options.mode == .inPlace ? try Self.earlierImport(db, of: prepared, names: names) : nil
             try source.insert(db)
+            names.add(path: absolute, rowid: db.lastInsertedRowID)
             try changes.create(.source, id: sourceID, json: nil)
             if let earlier {
                 return try updateInPlace(db, &changes, earlier, to: source, prepared: prepared)

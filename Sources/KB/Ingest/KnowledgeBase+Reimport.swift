@@ -23,9 +23,10 @@ extension KnowledgeBase {
     /// - Parameters:
     ///   - db: The database, in the import's transaction.
     ///   - prepared: The file.
+    ///   - names: The file names of the sources held.
     /// - Returns: The earlier import, or nil when the file is a new page.
     /// - Throws: A database error.
-    static func earlierImport(_ db: Database, of prepared: PreparedFile) throws -> EarlierImport? {
+    static func earlierImport(_ db: Database, of prepared: PreparedFile, names: SourceNames) throws -> EarlierImport? {
         guard !prepared.items.isEmpty else { return nil }
         var seen: Set<String> = []
         for source in try Source.fetchAll(
@@ -35,15 +36,14 @@ extension KnowledgeBase {
             seen.insert(source.id)
             if let found = try pairing(db, source, identity: .path, prepared), !found.pairs.isEmpty { return found }
         }
-        // Sources of the same name (a scan of the path index only), then those of the unchanged articles.
+        // Sources of the same name, then those of the unchanged articles.
         let name = (prepared.absolute as NSString).lastPathComponent
-        var candidates = try String.fetchAll(
-            db,
-            sql: """
-                SELECT id FROM sources WHERE rowid IN
-                    (SELECT rowid FROM sources INDEXED BY sources_path WHERE substr(path, ?) = ?)
-                """,
-            arguments: [-(name.unicodeScalars.count + 1), "/" + name])
+        var candidates: [String] = []
+        for rowid in try names.rowids(named: name, db) {
+            if let id = try String.fetchOne(db, sql: "SELECT id FROM sources WHERE rowid = ?", arguments: [rowid]) {
+                candidates.append(id)
+            }
+        }
         for id in prepared.ids {
             if let sourceID = try String.fetchOne(
                 db.cachedStatement(sql: "SELECT source_id FROM articles WHERE id = ? AND deleted = 0"), arguments: [id])
@@ -250,5 +250,34 @@ extension KnowledgeBase {
         case "body": item.body
         default: preconditionFailure("A page item has no field '\(field)'.")
         }
+    }
+}
+
+/// The file names of the sources held, read once per import from the path index: which earlier imports
+/// share a file's name, without a scan per file.
+///
+/// Filled on first use, then kept up to date with the sources the import adds. A name it holds is only a
+/// candidate: the source is read again and checked.
+final class SourceNames {
+    private var rowids: [String: [Int64]]?
+
+    init() {}
+
+    /// Row ids of the sources whose file name is `name`.
+    func rowids(named name: String, _ db: Database) throws -> [Int64] {
+        if let rowids { return rowids[name] ?? [] }
+        var loaded: [String: [Int64]] = [:]
+        let rows = try Row.fetchCursor(db, sql: "SELECT rowid, path FROM sources INDEXED BY sources_path")
+        while let row = try rows.next() {
+            let path: String = row[1]
+            loaded[(path as NSString).lastPathComponent, default: []].append(row[0])
+        }
+        rowids = loaded
+        return loaded[name] ?? []
+    }
+
+    /// Notes a source just stored.
+    func add(path: String, rowid: Int64) {
+        rowids?[(path as NSString).lastPathComponent, default: []].append(rowid)
     }
 }
