@@ -625,6 +625,32 @@ struct ImportTests {
         #expect(try kb.allArticles().first?.body.hasSuffix("很受欢迎😀。") == true)
     }
 
+    @Test func pathReusedForAnotherPage_sharingTwoOfItsFiveItems_isANewPage() throws {
+        // Given the seed page imported from a path
+        let folder = try TemporaryFolder()
+        let path = try folder.write("today.txt", try Fixtures.seedPage)
+        let kb = try KnowledgeBase.inMemory()
+        let first = try kb.importFiles([path])
+
+        // When the next day's page, three new articles and the seed page's last two items, is saved at the same path
+        let seed = try Fixtures.seedPage
+        let last = try #require(seed.range(of: "本报讯 （记者李玉波"))
+        let next =
+            "本报讯 （记者王芳）近日，安徽省总工会举办“𠮷祥非遗进校园”活动😀，ＡＩ讲解员向学生介绍徽州木雕技艺。\n\n"
+            + "安徽：非遗技艺走进校园\n\n本报讯 （记者李明）4月24日，浙江省总工会发布职工疗休养新线路，"
+            + "涵盖 12 个非遗体验点。\n\n浙江：职工疗休养新线路发布\n\n本报讯 （记者赵强）江苏省总工会启动"
+            + "“工会送清凉”活动，惠及 30 万名一线职工。\n\n江苏：工会送清凉\n\n" + seed[last.lowerBound...]
+        try folder.write("today.txt", next)
+        let report = try kb.importFiles([path])
+
+        // Then it is a new page: the earlier page's articles all stay
+        #expect(report.added == 1 && report.updated == 0 && report.articlesRemoved == 0)
+        #expect(report.articles.count == 5)
+        #expect(Set(report.articles).intersection(first.articles).count == 2)
+        #expect(Set(try kb.allArticles().map(\.id)).isSuperset(of: first.articles))
+        #expect(report.articlesAdded == 3)
+    }
+
     @Test func differentPages_withTheSameFileName_areBothKept() throws {
         // Given a note file imported from one folder
         let folder = try TemporaryFolder()

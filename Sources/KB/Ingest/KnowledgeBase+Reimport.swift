@@ -11,14 +11,22 @@ extension KnowledgeBase {
         /// Its articles, deleted ones included (those stay in the trash).
         var old: [Article]
         var pairs: [PageMatcher.Pair]
+        /// Items of the new version.
+        var itemCount: Int
+
+        /// True when at least half of the smaller side pairs: a path or a name reused for another page
+        /// that shares an item or two with the earlier one is a new page, not a new version.
+        var isSamePage: Bool {
+            !pairs.isEmpty && 2 * pairs.count >= min(old.count, itemCount)
+        }
     }
 
     /// The earlier import of the same page, if any.
     ///
     /// The same path comes first; then an import under the same file name or with the same first lines,
     /// found among the sources of the file's unchanged articles and the sources of that name. A
-    /// candidate is the same page only when its articles pair with the file's items: one of them for the
-    /// same path, half of the smaller side otherwise (two pages named `page.txt` are not one page).
+    /// candidate is the same page only when at least half of the smaller side pairs (two pages named
+    /// `page.txt`, or a path reused for another day's page, are not one page).
     ///
     /// - Parameters:
     ///   - db: The database, in the import's transaction.
@@ -34,7 +42,7 @@ extension KnowledgeBase {
             arguments: [prepared.absolute])
         {
             seen.insert(source.id)
-            if let found = try pairing(db, source, identity: .path, prepared), !found.pairs.isEmpty { return found }
+            if let found = try pairing(db, source, identity: .path, prepared), found.isSamePage { return found }
         }
         // Sources of the same name, then those of the unchanged articles.
         let name = (prepared.absolute as NSString).lastPathComponent
@@ -64,9 +72,7 @@ extension KnowledgeBase {
             } else {
                 continue
             }
-            guard let found = try pairing(db, source, identity: identity, prepared), !found.pairs.isEmpty,
-                2 * found.pairs.count >= min(found.old.count, prepared.items.count)
-            else { continue }
+            guard let found = try pairing(db, source, identity: identity, prepared), found.isSamePage else { continue }
             let isBetter =
                 best.map {
                     (found.pairs.count, found.source.importedAt, found.source.id)
@@ -85,7 +91,8 @@ extension KnowledgeBase {
             db, sql: "SELECT * FROM articles WHERE source_id = ? ORDER BY position, id", arguments: [source.id])
         guard !old.isEmpty else { return nil }
         let pairs = PageMatcher.match(old: old, items: prepared.items, ids: prepared.ids)
-        return EarlierImport(source: source, identity: identity, old: old, pairs: pairs)
+        return EarlierImport(
+            source: source, identity: identity, old: old, pairs: pairs, itemCount: prepared.items.count)
     }
 
     /// Updates the articles of an earlier import of the page to a new version of it.
