@@ -658,6 +658,15 @@ func codePoints(_ text: String, _ range: Range<Int>) -> String {
     return String(String.UnicodeScalarView(scalars[range]))
 }
 
+extension String {
+    /// The text with `target` replaced, after checking that it occurs exactly `expectedCount` times.
+    func replacing(_ target: String, with replacement: String, expectedCount: Int) throws -> String {
+        let count = components(separatedBy: target).count - 1
+        try #require(count == expectedCount, "'\(target)' occurs \(count) times")
+        return replacingOccurrences(of: target, with: replacement)
+    }
+}
+
 /// True when a text holds an ANSI escape sequence.
 func hasANSIEscape(_ text: String) -> Bool { text.contains("\u{1B}[") }
 
