@@ -675,3 +675,35 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+// MARK: - Other programs
+
+/// Runs a program of the system (mount, python3…) to the end.
+enum SystemTool {
+    static func run(
+        _ executable: String, _ arguments: [String], environment extra: [String: String] = [:],
+        timeout: TimeInterval = 60
+    ) throws -> ProcessResult {
+        let environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+        return try ChildProcess(URL(fileURLWithPath: executable), arguments, environment: environment)
+            .finish(timeout: timeout)
+    }
+}
+
+/// A small tmpfs mounted on a folder for one test, unmounted when dropped; nil where mounting is not
+/// allowed (not root).
+final class SmallDisk: Sendable {
+    let path: String
+
+    init?(at path: String, size: String) {
+        guard geteuid() == 0,
+            let result = try? SystemTool.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", path]),
+            result.succeeded
+        else { return nil }
+        self.path = path
+    }
+
+    deinit {
+        _ = try? SystemTool.run("/bin/umount", ["-l", path])
+    }
+}
