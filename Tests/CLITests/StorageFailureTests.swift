@@ -230,37 +230,38 @@ struct StorageFailureTests {
     // MARK: - Markdown export
 
     @Test func exportMarkdown_hostileIDs_neverWriteOutsideOut() throws {
-        // Given a knowledge base holding the articles a token holder could push: two creations titled 'T',
-        // the second with an id that is a path, and an untitled one whose id climbs out too.
+        // Given a knowledge base holding the articles a token holder could push: two creations titled 'T'
+        // whose short ids are the same, the second with an id that is a path.
         let folder = try TemporaryFolder()
         let replica = Replica("victim", in: folder)
-        func article(_ id: String, _ title: String) -> String {
+        func article(_ id: String, _ title: String, created: String) -> String {
             """
             {"id":"\(id)","source_id":null,"position":0,"kind":"note","kicker":"","title":"\(title)","subtitle":"",\
-            "byline":"","dateline":"","body":"正文😀𠮷。","created_at":"2026-01-01T00:00:00.000Z",\
-            "updated_at":"2026-01-01T00:00:00.000Z"}
+            "byline":"","dateline":"","body":"正文😀𠮷。","created_at":"\(created)","updated_at":"\(created)"}
             """
         }
         let dump = """
             {"format":"kb-dump","version":1,"sources":[],"annotations":[],"tags":[],"articles":[\
-            \(article("0123456789abcdef01234567", "T")),\
-            \(article("zzzzzzzzzzzzzzzz/../../../../elsewhere/OVERWRITTEN", "T")),\
-            \(article("Archives/../../../../elsewhere/.", ""))]}
+            \(article(String(repeating: "z", count: 32), "T", created: "2025-01-01T00:00:00.000Z")),\
+            \(article("zzzzzzzzzzzzzzzz/../../../../elsewhere/OVERWRITTEN", "T", created: "2026-01-01T00:00:00.000Z"))]}
             """
         try replica.ok(["import", try folder.write("shared.json", dump)])
-        #expect(try replica.articleIDs().count == 3)
+        #expect(try replica.articleIDs().count == 2)
         let victim = try folder.write("elsewhere/OVERWRITTEN.md", "the user's own file\n")
         let out = folder.path("w/x/exp5")
+        try FileManager.default.createDirectory(atPath: folder.path("w/x"), withIntermediateDirectories: true)
 
-        // When
-        let result = try replica.ok(["export", "--format", "markdown", "--out", out])
+        // When the victim exports into a relative folder, as the README shows
+        let result = try replica.run(
+            ["export", "--format", "markdown", "--out", "exp5"], directory: folder.url.appendingPathComponent("w/x"))
+        #expect(result.succeeded, "\(result)")
 
         // Then
-        #expect(result.stdout.contains("Wrote 3 files"), "\(result)")
+        #expect(result.stdout.contains("Wrote 2 files"), "\(result)")
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == "the user's own file\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path("elsewhere")) == ["OVERWRITTEN.md"])
         let names = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
-        #expect(names.count == 4, "three articles and the manifest: \(names)")
+        #expect(names.count == 3, "two articles and the manifest: \(names)")
         #expect(names.allSatisfy { !$0.contains("zzz") && !$0.contains("..") })
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path("w/x")) == ["exp5"])
     }
