@@ -84,6 +84,38 @@ struct StorageFailureTests {
         #expect(check.parsedObject?["ok"] as? Bool == false)
     }
 
+    @Test func check_afterEditsOfEveryKind_andASyncWithConflicts_isOkOnEveryReplica() throws {
+        // Given two replicas that edit the same records offline, then sync through a real hub
+        let world = try SyncWorld(replicas: 2)
+        let (r1, r2) = (world[0], world[1])
+        try r1.ok(["import", try TestPaths.fixture("seed_page.txt").path])
+        try world.converge()
+        let ids = try r1.articleIDs()
+        let note = try #require(try r1.object(["annotate", ids[0], "--range", "0:2", "--note", "一号机😀"]).string("id"))
+        try r1.ok(["tag", ids[0], "非遗", "ＡＩ"])
+        try world.converge()
+        try r1.ok(["edit", ids[0], "--title", "一号机的标题 𠮷"])
+        try r2.ok(["edit", ids[0], "--title", "二号机的标题"])
+        try r1.ok(["rm", ids[1]])
+        try r2.ok(["edit", ids[1], "--title", "删除时在改"])
+        try r2.ok(["annotation", "edit", note, "--note", "二号机改了笔记"])
+        try r1.ok(["untag", ids[0], "ＡＩ"])
+        try r2.ok(["annotate", ids[2], "--range", "1:3", "--tag", "重点"])
+        try world.converge()
+        #expect(try !r1.conflictIDs().isEmpty, "the concurrent titles are a conflict")
+
+        // Then the history accounts for every record on both replicas
+        for replica in world.replicas {
+            let check = try replica.run(["check"])
+            #expect(check.succeeded && check.stdout == "ok\n", "\(replica.name):\n\(check)")
+        }
+        try r2.ok(["resolve", try #require(try r2.conflictIDs().first), "--keep", "theirs"])
+        try world.converge()
+        for replica in world.replicas {
+            #expect(try replica.ok(["check"]).stdout == "ok\n")
+        }
+    }
+
     // MARK: - A damaged file
 
     @Test func corruptPage_oneSentence_writesRefused_untilRepair_thenAllBack() throws {

@@ -61,7 +61,8 @@ final class ExportFolder {
         }
         let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else {
-            throw KBError(.storage, "Cannot open the export folder '\(path)' (\(Self.reason(errno))); check it.")
+            throw KBError(
+                .storage, "Cannot open the export folder '\(path)' (\(Self.reason(errno))); check that it is readable.")
         }
         self.descriptor = descriptor
     }

@@ -28,6 +28,7 @@ public enum StorageFailure {
 
     /// Marks the file damaged, with SQLite's message, so that later commands refuse to write to it.
     public static func markDamaged(_ path: String, reason: String) {
+        guard !path.isEmpty, path != ":memory:" else { return }
         let text = "kb found this knowledge base damaged: \(reason)\nRun 'kb check --repair' to recover it.\n"
         FileManager.default.createFile(atPath: markerPath(for: path), contents: Data(text.utf8))
     }
