@@ -138,11 +138,12 @@ extension KnowledgeBase {
                             WHERE id NOT IN (SELECT rowid FROM \(source) WHERE deleted = 0)
                             """) ?? 0
                 if missing > 0 {
-                    problems.append(.init(.fullText, "The search index '\(table)' lacks \(missing) live \(source)."))
+                    problems.append(
+                        .init(.fullText, "The search index '\(table)' lacks \(missing) of the live \(source)."))
                 }
                 if extra > 0 {
                     problems.append(
-                        .init(.fullText, "The search index '\(table)' holds \(extra) rows of no live \(source)."))
+                        .init(.fullText, "The search index '\(table)' holds \(extra) rows of \(source) that are gone."))
                 }
             } catch {
                 problems.append(.init(.fullText, "The search index '\(table)' cannot be read: \(Self.reason(error))."))
