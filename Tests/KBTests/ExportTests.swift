@@ -400,6 +400,9 @@ struct MarkdownFolderExportTests {
         let hostile = ExportFileName.make(title: "T", id: "zzzzzzzzzzzzzzzz/../../../../elsewhere/OVERWRITTEN")
         #expect(hostile.count == "T (12345678).md".count)
         #expect(!hostile.contains("zzz"))
+        // Nor does it end a link in the text.
+        #expect(MarkdownExport.linkID("x)](evil)\n# h") == "x%29%5D%28evil%29%0A%23%20h")
+        #expect(MarkdownExport.linkID("0c82636a8329b8b7aa00ff11") == "0c82636a8329b8b7aa00ff11")
     }
 
     @Test func exportToFolder_hostileIDsFromADump_writeNothingOutsideTheFolder() throws {

@@ -409,6 +409,14 @@ enum W3C {
 enum MarkdownExport {
     static func yamlString(_ text: String) -> String { JSONText.string(text) }
 
+    /// An id as it may stand in a link: kb's ids as they are, anything else percent-encoded, so that an id
+    /// from elsewhere cannot end the link or the line.
+    static func linkID(_ id: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-_.~")
+        return id.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
+
     static func render(_ article: Article, source: String?, tags: [String], annotations: [Annotation]) -> String {
         var out = "---\n"
         out += "id: \(yamlString(article.id))\n"
@@ -439,10 +447,10 @@ enum MarkdownExport {
             }
             if !annotation.note.isEmpty { out += annotation.note + "\n\n" }
             if !annotation.tags.isEmpty { out += annotation.tags.map { "#" + $0 }.joined(separator: " ") + "\n\n" }
-            var link = "kb://article/\(article.id)"
+            var link = "kb://article/\(linkID(article.id))"
             if let start = annotation.start, let end = annotation.end { link += "#cp=\(start)-\(end)" }
             let state = annotation.state == .anchored ? "" : " (\(annotation.state.rawValue))"
-            out += "[\(Identifier.short(annotation.id))\(state)](\(link))\n"
+            out += "[\(ExportFileName.shortID(annotation.id))\(state)](\(link))\n"
         }
         return out
     }
