@@ -179,7 +179,7 @@ struct StorageFailureTests {
 
         let list = try replica.run(["list"])
         Self.expectOneSentence(list, mentioning: ["damaged", "kb check"], "list")
-        let override = try replica.run(["tag", ids[0], "x", "--allow-damaged"])
+        let override = try replica.run(["--allow-damaged", "tag", ids[0], "x"])
         #expect(override.exitCode == 1, "the override lets kb try, and SQLite still refuses the damaged page")
         #expect(override.hasOneSentenceError, "\(override)")
 

@@ -43,7 +43,7 @@ struct GlobalOptions: ParsableArguments {
             if argument == "--db", index + 1 < arguments.count {
                 leading += [argument, arguments[index + 1]]
                 index += 2
-            } else if argument.hasPrefix("--db=") || argument == "--json" {
+            } else if argument.hasPrefix("--db=") || argument == "--json" || argument == "--allow-damaged" {
                 leading.append(argument)
                 index += 1
             } else {
