@@ -57,6 +57,11 @@ struct StorageFailureTests {
         try replica.ok(["tag", id, "非遗"])
         let text = try replica.ok(["check"])
         #expect(text.stdout == "ok\n")
+        #expect(try replica.ok(["check", "--repair"]).stdout == "ok\n", "nothing to repair: the file stays")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: replica.folder.path).filter {
+                $0.contains("damaged")
+            }.isEmpty)
         let json = try replica.object(["check"])
         #expect(json["ok"] as? Bool == true)
         #expect((json["problems"] as? [Any])?.isEmpty == true)

@@ -9,8 +9,9 @@ struct CheckCommand: ParsableCommand {
         discussion: """
             Prints 'ok' and exits 0 when nothing is wrong; otherwise prints one line per problem and exits 1. \
             Once SQLite finds the file damaged, commands that write refuse until 'kb check --repair' (or \
-            --allow-damaged). --repair copies what can still be read into a new file that takes the place of \
-            the damaged one, rebuilds the search index, and keeps the damaged file beside it.
+            --allow-damaged). --repair, when the check finds problems, copies what can still be read into a new \
+            file that takes the place of the damaged one, makes lost records again from their history, rebuilds \
+            the search index, and keeps the damaged file beside it.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -23,15 +24,15 @@ struct CheckCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CLIError("No knowledge base at '\(path)'; check the path or pass --db.")
         }
-        if repair {
-            try runRepair(path)
-            return
-        }
         let report: CheckReport
         do {
             report = try KnowledgeBase.open(path: path, clock: global.clock, allowsDamaged: true).check()
         } catch let error as KBError where error.kind == .damaged {
             report = CheckReport(problems: [.init(.integrity, "SQLite cannot read the file at all.")])
+        }
+        if repair && !report.isOK {
+            try runRepair(path)
+            return
         }
         try printReport(report)
         guard report.isOK else {
