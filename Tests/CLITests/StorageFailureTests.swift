@@ -229,6 +229,29 @@ struct StorageFailureTests {
         #expect(try replica.ok(["check", "--db", path]).stdout == "ok\n")
     }
 
+    @Test func exportMarkdown_ontoAFullDisk_failsInOneSentence() throws {
+        let replica = try Self.seeded()
+        let mountPoint = replica.folder.path("disk")
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        let disk = SmallDisk(at: mountPoint, size: "16k")
+        let result: ProcessResult
+        if disk != nil {
+            result = try replica.run(["export", "--format", "markdown", "--out", mountPoint + "/notes"])
+        } else {
+            let shell = "trap '' XFSZ; ulimit -f 8; exec \"$0\" \"$@\""
+            result = try SystemTool.run(
+                "/bin/sh",
+                [
+                    "-c", shell, try TestPaths.kb().path, "export", "--format", "markdown", "--out",
+                    mountPoint + "/notes", "--db", replica.dbPath,
+                ], environment: KBRunner.environment())
+        }
+        _ = disk
+        Self.expectOneSentence(result, mentioning: ["disk is full", mountPoint + "/notes/"], "export on a full disk")
+        let left = try FileManager.default.contentsOfDirectory(atPath: mountPoint + "/notes")
+        #expect(!left.contains { $0.hasSuffix(".tmp") }, "no temporary file left behind: \(left)")
+    }
+
     @Test func readOnlyFile_writeFailsInOneSentence_readsWork() throws {
         // Given a knowledge base file made read-only (its folder stays writable, as after 'chmod a-w kb.sqlite')
         let folder = try TemporaryFolder()
