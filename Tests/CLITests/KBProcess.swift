@@ -285,10 +285,15 @@ final class ChildProcess: @unchecked Sendable {
     ///   - arguments: Its arguments.
     ///   - environment: The whole environment of the child.
     ///   - stdin: Bytes written to its stdin, which is then closed; nil gives it /dev/null.
+    ///   - directory: Its working directory; nil for the test's.
     /// - Throws: When the program cannot be launched.
-    init(_ executable: URL, _ arguments: [String], environment: [String: String], stdin: Data? = nil) throws {
+    init(
+        _ executable: URL, _ arguments: [String], environment: [String: String], stdin: Data? = nil,
+        directory: URL? = nil
+    ) throws {
         let process = Process()
         process.executableURL = executable
+        if let directory { process.currentDirectoryURL = directory }
         process.arguments = arguments
         process.environment = environment
         let out = Pipe()
@@ -428,16 +433,16 @@ enum KBRunner {
     /// Runs `kb arguments` to the end and returns what it printed.
     static func run(
         _ arguments: [String], environment extra: [String: String] = [:], stdin: Data? = nil,
-        timeout: TimeInterval = 90
+        timeout: TimeInterval = 90, directory: URL? = nil
     ) throws -> ProcessResult {
-        try start(arguments, environment: extra, stdin: stdin).finish(timeout: timeout)
+        try start(arguments, environment: extra, stdin: stdin, directory: directory).finish(timeout: timeout)
     }
 
     /// Starts `kb arguments` without waiting for it.
-    static func start(_ arguments: [String], environment extra: [String: String] = [:], stdin: Data? = nil) throws
-        -> ChildProcess
-    {
-        try ChildProcess(TestPaths.kb(), arguments, environment: environment(extra), stdin: stdin)
+    static func start(
+        _ arguments: [String], environment extra: [String: String] = [:], stdin: Data? = nil, directory: URL? = nil
+    ) throws -> ChildProcess {
+        try ChildProcess(TestPaths.kb(), arguments, environment: environment(extra), stdin: stdin, directory: directory)
     }
 }
 
@@ -460,11 +465,11 @@ struct Replica: Sendable {
     /// Runs `kb` on this knowledge base (through KB_DB, which every command honours).
     func run(
         _ arguments: [String], stdin: Data? = nil, environment extra: [String: String] = [:],
-        timeout: TimeInterval = 90
+        timeout: TimeInterval = 90, directory: URL? = nil
     ) throws -> ProcessResult {
         try KBRunner.run(
             arguments, environment: environment.merging(extra) { $1 }.merging(["KB_DB": dbPath]) { $1 }, stdin: stdin,
-            timeout: timeout)
+            timeout: timeout, directory: directory)
     }
 
     /// Starts `kb` on this knowledge base without waiting.
@@ -682,5 +687,37 @@ struct SeededGenerator: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+// MARK: - Other programs
+
+/// Runs a program of the system (mount, python3…) to the end.
+enum SystemTool {
+    static func run(
+        _ executable: String, _ arguments: [String], environment extra: [String: String] = [:],
+        timeout: TimeInterval = 60
+    ) throws -> ProcessResult {
+        let environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+        return try ChildProcess(URL(fileURLWithPath: executable), arguments, environment: environment)
+            .finish(timeout: timeout)
+    }
+}
+
+/// A small tmpfs mounted on a folder for one test, unmounted when dropped; nil where mounting is not
+/// allowed (not root).
+final class SmallDisk: Sendable {
+    let path: String
+
+    init?(at path: String, size: String) {
+        guard geteuid() == 0,
+            let result = try? SystemTool.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", path]),
+            result.succeeded
+        else { return nil }
+        self.path = path
+    }
+
+    deinit {
+        _ = try? SystemTool.run("/bin/umount", ["-l", path])
     }
 }

@@ -10,6 +10,9 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "Print JSON instead of text.")
     var json = false
 
+    @Flag(name: .long, help: "Write to a knowledge base that kb found damaged, before 'kb check --repair'.")
+    var allowDamaged = false
+
     /// The path of the knowledge base.
     var databasePath: String {
         var environment: [String: String] = [:]
@@ -40,7 +43,7 @@ struct GlobalOptions: ParsableArguments {
             if argument == "--db", index + 1 < arguments.count {
                 leading += [argument, arguments[index + 1]]
                 index += 2
-            } else if argument.hasPrefix("--db=") || argument == "--json" {
+            } else if argument.hasPrefix("--db=") || argument == "--json" || argument == "--allow-damaged" {
                 leading.append(argument)
                 index += 1
             } else {
@@ -57,6 +60,25 @@ struct GlobalOptions: ParsableArguments {
 
     /// Opens the knowledge base.
     func open() throws -> KnowledgeBase {
-        try KnowledgeBase.open(path: databasePath, clock: clock)
+        try KnowledgeBase.open(path: databasePath, clock: clock, allowsDamaged: allowDamaged)
+    }
+
+    /// The knowledge base path that the command line names, read without parsing it (for errors raised
+    /// where the parsed options are out of reach).
+    static func databasePath(in arguments: [String]) -> String {
+        var flag: String?
+        var index = 0
+        while index < arguments.count, arguments[index] != "--" {
+            if arguments[index] == "--db", index + 1 < arguments.count {
+                flag = arguments[index + 1]
+                index += 1
+            } else if arguments[index].hasPrefix("--db=") {
+                flag = String(arguments[index].dropFirst(5))
+            }
+            index += 1
+        }
+        var environment: [String: String] = [:]
+        for name in ["KB_DB", "XDG_DATA_HOME", "HOME"] { environment[name] = Terminal.environment(name) }
+        return DatabaseLocation.resolve(flag: flag, environment: environment)
     }
 }

@@ -35,11 +35,22 @@ public struct AppDatabase: Sendable {
         }
     }
 
+    /// The path of the database file; empty in memory.
+    public var path: String { writer.path }
+
     /// Opens (or creates) the knowledge base at `path`, in WAL mode.
     ///
-    /// The parent directory is created when missing, and a new file is readable by its owner only.
-    /// - Throws: ``KBError`` of kind ``KBError/Kind/storage`` when the file cannot be opened.
-    public static func open(path: String) throws -> AppDatabase {
+    /// The parent directory is created when missing, and a new file is readable by its owner only. A file
+    /// found damaged earlier (``StorageFailure/isMarkedDamaged(_:)``) is opened read-only unless
+    /// `allowsDamaged` is true, so that nothing more is written into it before it is repaired.
+    ///
+    /// - Parameters:
+    ///   - path: The file.
+    ///   - allowsDamaged: Opens a file marked damaged for writing all the same.
+    /// - Returns: The database, its schema up to date.
+    /// - Throws: ``KBError`` of kind ``KBError/Kind/storage`` (or a finer kind: damaged, read-only…) when the
+    ///   file cannot be opened.
+    public static func open(path: String, allowsDamaged: Bool = false) throws -> AppDatabase {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         let fileManager = FileManager.default
@@ -55,6 +66,7 @@ public struct AppDatabase: Sendable {
                 }
             }
             var configuration = makeConfiguration()
+            if !isNew && !allowsDamaged && StorageFailure.isMarkedDamaged(path) { configuration.readonly = true }
             // WAL is set once, when the file is made, and stays: opening an existing file writes nothing.
             if isNew { configuration.journalMode = .wal }
             let queue = try DatabaseQueue(path: path, configuration: configuration)
@@ -62,10 +74,7 @@ public struct AppDatabase: Sendable {
         } catch let error as KBError {
             throw error
         } catch let error as DatabaseError {
-            throw KBError(
-                .storage,
-                "Cannot open the knowledge base '\(path)': \(error.message ?? "SQLite error \(error.resultCode)"); "
-                    + "check the path or pass another with --db.")
+            throw StorageFailure.error(error, path: path) ?? error
         } catch {
             throw KBError(
                 .storage, "Cannot open the knowledge base '\(path)'; check that its folder is writable or pass --db.")
