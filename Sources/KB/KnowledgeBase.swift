@@ -20,8 +20,18 @@ public struct KnowledgeBase: Sendable {
     }
 
     /// Opens the knowledge base at a path.
-    public static func open(path: String, clock: Clock = .system) throws -> KnowledgeBase {
-        KnowledgeBase(database: try AppDatabase.open(path: path), clock: clock)
+    ///
+    /// - Parameters:
+    ///   - path: The file.
+    ///   - clock: The clock changes are stamped with.
+    ///   - mode: Whether a missing file is created (the default) or is an error that creates nothing.
+    /// - Returns: The knowledge base.
+    /// - Throws: ``KBError``: `.notFound` for a missing file with ``AppDatabase/OpenMode/existing``,
+    ///   `.storage` when the file cannot be opened.
+    public static func open(
+        path: String, clock: Clock = .system, mode: AppDatabase.OpenMode = .createIfMissing
+    ) throws -> KnowledgeBase {
+        KnowledgeBase(database: try AppDatabase.open(path: path, mode: mode), clock: clock)
     }
 
     /// Runs a write transaction with a change writer; the clock is saved before commit.

@@ -25,7 +25,7 @@ struct ImportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let kb = try global.open()
+        let kb = try global.openOrCreate()
         let report = try kb.importFiles(paths, options: ImportOptions(update: update)) { done, total, path in
             if total > 1 { Terminal.progress("Importing \(done)/\(total) \((path as NSString).lastPathComponent)") }
         }

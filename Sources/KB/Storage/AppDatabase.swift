@@ -27,15 +27,35 @@ public struct AppDatabase: Sendable {
         }
     }
 
+    /// What opening a knowledge base may do when its file is missing.
+    public enum OpenMode: Sendable {
+        /// Create the file, and its folders when missing.
+        case createIfMissing
+        /// Only open a file that exists: a missing one is an error, and nothing is created.
+        case existing
+    }
+
     /// Opens (or creates) the knowledge base at `path`, in WAL mode.
     ///
-    /// The parent directory is created when missing, and a new file is readable by its owner only.
-    /// - Throws: ``KBError`` of kind ``KBError/Kind/storage`` when the file cannot be opened.
-    public static func open(path: String) throws -> AppDatabase {
+    /// With ``OpenMode/createIfMissing`` the parent directory is created when missing, and a new file is
+    /// readable by its owner only; with ``OpenMode/existing`` a missing file creates nothing.
+    /// - Parameters:
+    ///   - path: The file.
+    ///   - mode: Whether a missing file is created (the default) or is an error.
+    /// - Returns: The database, migrated.
+    /// - Throws: ``KBError`` of kind ``KBError/Kind/storage`` when the file cannot be opened, and of kind
+    ///   ``KBError/Kind/notFound`` when it is missing and `mode` is ``OpenMode/existing``.
+    public static func open(path: String, mode: OpenMode = .createIfMissing) throws -> AppDatabase {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         let fileManager = FileManager.default
         let isNew = !fileManager.fileExists(atPath: path)
+        if isNew && mode == .existing {
+            throw KBError(
+                .notFound,
+                "There is no knowledge base at '\(path)'; create one with 'kb init \(path)' or 'kb import FILE', "
+                    + "or check the path given with --db or KB_DB.")
+        }
         do {
             if isNew {
                 try fileManager.createDirectory(
