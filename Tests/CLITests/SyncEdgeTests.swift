@@ -49,6 +49,9 @@ struct SyncEdgeTests {
         let added = folder.path("added/kb.sqlite")
         #expect(try KBRunner.run(["--db", added, "add", "--title", "标题"], stdin: Data("正文。".utf8)).succeeded)
         let remote = folder.path("remote/kb.sqlite")
+        let badURL = try KBRunner.run(["--db", remote, "remote", "add", "origin", "ftp://hub/notes"])
+        #expect(badURL.exitCode == 1 && badURL.hasOneSentenceError, "\(badURL)")
+        #expect(!FileManager.default.fileExists(atPath: folder.path("remote")), "bad input makes nothing")
         #expect(try KBRunner.run(["--db", remote, "remote", "add", "origin", "http://127.0.0.1:9/notes"]).succeeded)
         #expect(try KBRunner.run(["--db", remote, "status"]).succeeded)
     }

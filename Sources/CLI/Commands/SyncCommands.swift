@@ -34,6 +34,14 @@ struct RemoteAddCommand: ParsableCommand {
             }
             token = text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
+        // Bad input changes nothing: the name and URL are checked before a knowledge base is opened or made.
+        try SyncCLI.run {
+            guard Remote.isValidName(name) else {
+                throw SyncError(
+                    .configuration, "The remote name '\(name)' may hold only letters, digits, '-', '_' and '.'.")
+            }
+            _ = try Remote.parse(url)
+        }
         let remote = try SyncCLI.run {
             try RemoteStore.add(try global.openOrCreate(), name: name, url: url, token: token)
         }
