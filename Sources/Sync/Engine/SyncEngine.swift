@@ -48,6 +48,10 @@ public struct SyncEngine: Sendable {
     public let transport: any HubTransport
     /// Changes per pull request (default 1000).
     public var pageSize = 1000
+    /// The most requests one sync of one remote makes (default ``SyncLimits/maxRequestsPerSync``).
+    public var maxRequests = SyncLimits.maxRequestsPerSync
+    /// The longest one sync of one remote runs (default ``SyncLimits/maxSyncDuration``).
+    public var maxDuration = SyncLimits.maxSyncDuration
 
     public init(kb: KnowledgeBase, transport: any HubTransport = RetryingTransport(CurlTransport())) {
         self.kb = kb
@@ -226,14 +230,12 @@ public struct SyncEngine: Sendable {
         let ownHeld = max(holdings.replicas[me] ?? 0, localMaxima[me] ?? 0)
         var skipped: Int64 = 0
         while pagesPastStartingHead < 5 {
-            guard report.requests < SyncLimits.maxRequestsPerSync,
-                ContinuousClock.now - started < SyncLimits.maxSyncDuration
-            else {
+            guard report.requests < maxRequests, ContinuousClock.now - started < maxDuration else {
                 prefetched?.cancel()
                 throw SyncError(
                     .hub,
                     "The sync with '\(endpoint.base)' stopped after \(report.requests) requests at position "
-                        + "\(cursor), the most one sync makes (\(SyncLimits.maxRequestsPerSync) requests or one hour); "
+                        + "\(cursor), the most one sync makes (\(maxRequests) requests or \(maxDuration)); "
                         + "run 'kb sync' again to go on.",
                     code: "sync_bound")
             }
