@@ -84,6 +84,7 @@ let package = Package(
             dependencies: [
                 "Hub",
                 "KB",
+                "Sync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -137,6 +138,7 @@ let package = Package(
                 "CLI",
                 "HubCommand",
                 "KB",
+                "Sync",
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings

@@ -3,6 +3,7 @@ import Foundation
 import Hub
 import KB
 import Logging
+import Sync
 
 /// `kb-hub`, run by `kb serve`: the sync hub, and its tokens.
 @main
@@ -115,9 +116,6 @@ struct TokenCreateCommand: AsyncParsableCommand {
     }
 
     static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 64 && name != "." && name != ".."
-            && name.unicodeScalars.allSatisfy {
-                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0))
-            }
+        WireValidator.isKnowledgeBaseName(name)
     }
 }

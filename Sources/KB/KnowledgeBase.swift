@@ -23,12 +23,18 @@ public struct KnowledgeBase: Sendable {
     ///
     /// - Parameters:
     ///   - path: The file.
-    ///   - clock: The clock that stamps changes.
+    ///   - clock: The clock changes are stamped with.
+    ///   - mode: Whether a missing file is created (the default) or is an error that creates nothing.
     ///   - allowsDamaged: Writes to a file found damaged all the same (see ``StorageFailure``).
     /// - Returns: The knowledge base.
-    /// - Throws: ``KBError`` when the file cannot be opened.
-    public static func open(path: String, clock: Clock = .system, allowsDamaged: Bool = false) throws -> KnowledgeBase {
-        KnowledgeBase(database: try AppDatabase.open(path: path, allowsDamaged: allowsDamaged), clock: clock)
+    /// - Throws: ``KBError``: `.notFound` for a missing file with ``AppDatabase/OpenMode/existing``,
+    ///   `.storage` (or a finer kind) when the file cannot be opened.
+    public static func open(
+        path: String, clock: Clock = .system, mode: AppDatabase.OpenMode = .createIfMissing,
+        allowsDamaged: Bool = false
+    ) throws -> KnowledgeBase {
+        KnowledgeBase(
+            database: try AppDatabase.open(path: path, mode: mode, allowsDamaged: allowsDamaged), clock: clock)
     }
 
     /// Runs a write transaction with a change writer; the clock is saved before commit.

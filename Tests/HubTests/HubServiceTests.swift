@@ -316,26 +316,32 @@ struct HubServiceTests {
         noEntity.entity = ""
         var noID = F.change(F.laptop, 1)
         noID.id = ""
-        return [noReplica, longReplica, seqZero, seqNegative, noEntity, noID]
+        let marks = F.change("a" + String(repeating: "\u{0301}", count: 3300), 1)
+        var pathID = F.change(F.laptop, 1)
+        pathID.id = "zzzzzzzzzzzzzzzz/../../../../elsewhere/OVERWRITTEN"
+        return [noReplica, longReplica, seqZero, seqNegative, noEntity, noID, marks, pathID]
     }()
 
     @Test(arguments: invalidChanges)
-    func changeWithoutItsIDs_is422InvalidChange_andNothingOfThePushIsStored(change: WireChange) async throws {
+    func changeOutOfItsDocumentedForm_is422InvalidChange_andNothingOfThePushIsStored(change: WireChange) async throws {
         let hub = try await TestHub()
         let answer = await hub.push([F.change(F.desktop, 1), change])
         let message = try Answer.expectError(answer, 422, HubErrorCode.invalidChange)
-        #expect(message == "A change lacks its replica, sequence number, entity or id.")
+        #expect(message.hasPrefix("Change 2 of the push is refused: the "))
+        #expect(message.count < 120, "the value is not echoed: \(message.count) characters")
         #expect(try await hub.store.knowledgeBase(TestHub.name)?.head == 0)
     }
 
-    @Test func replicaIDOf64Characters_isAccepted_countingCharactersNotBytes() async throws {
+    @Test func replicaIDsOtherThan16LowercaseHexDigits_areRefused_evenOf64Characters() async throws {
         let hub = try await TestHub()
         let ascii = String(repeating: "a", count: 64)
-        let chinese = String(repeating: "非", count: 64)
-        let answer = await hub.push([F.change(ascii, 1), F.change(chinese, 1)])
-        #expect(answer.status == 200)
+        let chinese = String(repeating: "非", count: 16)
+        for replica in [ascii, chinese, F.laptop.uppercased()] {
+            try Answer.expectError(await hub.push([F.change(replica, 1)]), 422, HubErrorCode.invalidChange)
+        }
+        #expect(await hub.push([F.change(F.laptop, 1)]).status == 200)
         let replicas = try Answer.decode(ReplicasResponse.self, await hub.replicas())
-        #expect(replicas.replicas == [ascii: 1, chinese: 1])
+        #expect(replicas.replicas == [F.laptop: 1])
     }
 
     // MARK: - The clock rule

@@ -34,7 +34,7 @@ struct ImportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let kb = try global.open()
+        let kb = try global.openOrCreate()
         let options = ImportOptions(mode: asNew ? .asNew : .inPlace)
         let report = try kb.importFiles(paths, options: options) { done, total, path in
             if total > 1 { Terminal.progress("Importing \(done)/\(total) \((path as NSString).lastPathComponent)") }

@@ -58,9 +58,26 @@ struct GlobalOptions: ParsableArguments {
         return rest
     }
 
-    /// Opens the knowledge base.
+    /// Opens the knowledge base, which must exist: a missing file is an error that creates nothing.
     func open() throws -> KnowledgeBase {
-        try KnowledgeBase.open(path: databasePath, clock: clock, allowsDamaged: allowDamaged)
+        try open(mode: .existing)
+    }
+
+    /// Opens the knowledge base, creating it (and its folders) when missing: for the commands that make one
+    /// (`init`, `import`, `add`, `remote add`).
+    func openOrCreate() throws -> KnowledgeBase {
+        try open(mode: .createIfMissing)
+    }
+
+    private func open(mode: AppDatabase.OpenMode) throws -> KnowledgeBase {
+        let kb = try KnowledgeBase.open(path: databasePath, clock: clock, mode: mode, allowsDamaged: allowDamaged)
+        if let copy = try kb.claimFile() {
+            Terminal.printErr(
+                "This knowledge base file is a copy of replica \(copy.previousReplicaID) (made at "
+                    + "'\(copy.previousPath)'), so it is now a new replica, \(copy.replicaID); its changes not yet "
+                    + "synced still reach the hub once.")
+        }
+        return kb
     }
 
     /// The knowledge base path that the command line names, read without parsing it (for errors raised

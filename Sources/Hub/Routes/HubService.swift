@@ -234,13 +234,19 @@ public struct HubService: Sendable {
         let limit = clock.now() + SyncLimits.maxClockAheadMilliseconds
         var incoming: [IncomingChange] = []
         incoming.reserveCapacity(pushed.changes.count)
-        for change in pushed.changes {
-            guard !change.replica.isEmpty, change.replica.count <= 64, change.seq > 0, !change.entity.isEmpty,
-                !change.id.isEmpty
-            else {
+        guard WireValidator.isReplicaID(pushed.replica) else {
+            throw Failure(
+                status: 422, code: HubErrorCode.invalidChange,
+                message: "The push's sender is not a replica id of 16 lowercase hex digits.")
+        }
+        for (index, change) in pushed.changes.enumerated() {
+            do {
+                try WireValidator.check(change)
+            } catch {
+                // The reason names the part, never the value: what was sent may be large or hostile.
                 throw Failure(
                     status: 422, code: HubErrorCode.invalidChange,
-                    message: "A change lacks its replica, sequence number, entity or id.")
+                    message: "Change \(index + 1) of the push is refused: \(error.reason).")
             }
             let stamped = HybridTimestamp(rawValue: change.hlc).milliseconds
             if stamped > limit {

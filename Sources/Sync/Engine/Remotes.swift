@@ -48,10 +48,7 @@ public struct Remote: Sendable, Equatable {
 
     /// Knowledge base names: letters, digits, `-`, `_` and `.`, 1 to 64 characters.
     public static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 64 && name != "." && name != ".."
-            && name.unicodeScalars.allSatisfy {
-                CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_.".unicodeScalars.contains($0)
-            }
+        WireValidator.isKnowledgeBaseName(name)
     }
 }
 

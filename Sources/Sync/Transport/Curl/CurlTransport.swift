@@ -18,9 +18,14 @@ public final class CurlTransport: HubTransport, @unchecked Sendable {
     /// Seconds allowed for a whole request (default 120).
     public let timeout: Int
 
-    public init(connectTimeout: Int = 10, timeout: Int = 120) {
+    /// Bytes an answer may hold once decoded (default 64 MiB, ``SyncLimits/maxResponseBytes``): counted as
+    /// libcurl inflates it, so a small compressed answer that would inflate beyond it is cut off on the way.
+    public let maxResponseBytes: Int
+
+    public init(connectTimeout: Int = 10, timeout: Int = 120, maxResponseBytes: Int = SyncLimits.maxResponseBytes) {
         self.connectTimeout = connectTimeout
         self.timeout = timeout
+        self.maxResponseBytes = maxResponseBytes
     }
 
     public func send(_ request: HubRequest) async throws -> HubResponse {
@@ -36,6 +41,14 @@ public final class CurlTransport: HubTransport, @unchecked Sendable {
         var bytes: [UInt8] = []
         /// True once the blank line that ends the last header block arrived.
         var headersEnded = false
+        /// The most decoded bytes taken.
+        let limit: Int
+        /// True when the answer grew beyond `limit` and the transfer was stopped.
+        var isOverLimit = false
+
+        init(limit: Int) {
+            self.limit = limit
+        }
     }
 
     private func perform(_ request: HubRequest) throws -> HubResponse {
@@ -69,7 +82,7 @@ public final class CurlTransport: HubTransport, @unchecked Sendable {
         defer { kb_curl_slist_free_all(list) }
         try easy.set(headers: list)
 
-        let sink = Sink()
+        let sink = Sink(limit: maxResponseBytes)
         let unmanaged = Unmanaged.passRetained(sink)
         defer { unmanaged.release() }
         try easy.set(CURLOPT_WRITEDATA, pointer: unmanaged.toOpaque())
@@ -77,6 +90,12 @@ public final class CurlTransport: HubTransport, @unchecked Sendable {
             guard let data, let context else { return 0 }
             let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
             let length = size * count
+            // Decoded bytes arrive here as libcurl inflates them: stop as soon as the answer is too large
+            // (returning less than `length` makes libcurl abort the transfer).
+            guard sink.bytes.count + length <= sink.limit else {
+                sink.isOverLimit = true
+                return 0
+            }
             data.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
                 sink.bytes.append(contentsOf: UnsafeBufferPointer(start: bytes, count: length))
             }
@@ -106,6 +125,13 @@ public final class CurlTransport: HubTransport, @unchecked Sendable {
         try easy.set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer))
 
         let (code, detail) = easy.perform(errorBuffer: errorBuffer)
+        if sink.isOverLimit {
+            handle = nil
+            // Not a connection error: asking again would get the same answer.
+            throw SyncError(
+                .protocolMismatch,
+                "the answer is larger than \(maxResponseBytes) bytes once decompressed", code: "answer_too_large")
+        }
         if code != CURLE_OK {
             // A failed transfer may leave the connection in a bad state: start afresh next time.
             handle = nil
