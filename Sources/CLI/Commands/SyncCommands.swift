@@ -24,6 +24,9 @@ struct RemoteAddCommand: ParsableCommand {
     @Option(help: "A file holding the token made by 'kb serve token create'.", completion: .file())
     var tokenFile: String?
 
+    @Option(help: "A PEM file of the private CA that signed an https hub's certificate.", completion: .file())
+    var caFile: String?
+
     func run() throws {
         var token = ProcessInfo.processInfo.environment["KB_TOKEN"]
         if let tokenFile {
@@ -34,7 +37,9 @@ struct RemoteAddCommand: ParsableCommand {
             }
             token = text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        let remote = try SyncCLI.run { try RemoteStore.add(try global.open(), name: name, url: url, token: token) }
+        let remote = try SyncCLI.run {
+            try RemoteStore.add(try global.open(), name: name, url: url, token: token, caFile: caFile)
+        }
         if global.json {
             try Terminal.printJSON(["name": remote.name, "url": remote.url, "token": remote.token != nil])
         } else {
@@ -112,6 +117,12 @@ struct SyncCommand: AsyncParsableCommand {
         let engine = SyncEngine(kb: kb)
         var total = SyncReport()
         for remote in names {
+            // Once per remote and sync: a token sent over plain HTTP to another machine can be read on the way.
+            if let found = try? RemoteStore.get(kb, name: remote), found.sendsTokenInClear {
+                Terminal.printErr(
+                    "warning: the remote '\(remote)' sends its token over plain HTTP to '\(found.url)'; "
+                        + "serve the hub with --tls-cert and use an https:// URL.")
+            }
             let report = try await SyncCLI.run {
                 try await engine.sync(remote: remote) { progress in
                     switch progress {

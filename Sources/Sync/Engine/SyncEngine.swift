@@ -126,7 +126,8 @@ public struct SyncEngine: Sendable {
                 "The remote '\(name)' has no token; add it again with --token-file, or set KB_TOKEN.")
         }
         let client = HubClient(
-            transport: transport, base: endpoint.base, knowledgeBase: endpoint.knowledgeBase, token: token)
+            transport: transport, base: endpoint.base, knowledgeBase: endpoint.knowledgeBase, token: token,
+            caFile: remote.caFile)
         var report = SyncReport()
         let me = try database { db in try Meta.replicaID(db) }
 
@@ -350,6 +351,8 @@ struct HubClient: Sendable {
     let base: String
     let knowledgeBase: String
     let token: String
+    /// The remote's private CA, for an https hub.
+    var caFile: String? = nil
 
     var prefix: String { "\(base)/v1/kb/\(knowledgeBase)" }
 
@@ -389,6 +392,8 @@ struct HubClient: Sendable {
     }
 
     func call<T: Decodable>(_ request: HubRequest) async throws -> T {
+        var request = request
+        request.caFile = caFile
         let response: HubResponse
         do {
             response = try await transport.send(request)
@@ -422,7 +427,7 @@ struct HubClient: Sendable {
             }
         }
         do {
-            return try decoder.decode(T.self, from: Data(response.body))
+            return try WireDecoding.decode(T.self, response.body)
         } catch {
             throw SyncError(
                 .protocolMismatch,

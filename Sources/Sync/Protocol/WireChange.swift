@@ -186,6 +186,8 @@ public enum HubErrorCode {
     public static let invalidChange = "invalid_change"
     public static let badRequest = "bad_request"
     public static let internalError = "internal_error"
+    /// The hub holds as many connections as it allows (503); try again shortly.
+    public static let unavailable = "unavailable"
 }
 
 /// Limits both sides agree on.
@@ -198,4 +200,6 @@ public enum SyncLimits {
     public static let batchChanges = 2000
     /// The hub refuses request bodies larger than this (after decompression).
     public static let maxBodyBytes = 16 * 1024 * 1024
+    /// The hub refuses pushes of more changes than this, and a replica pages of more.
+    public static let maxChangesPerRequest = 10_000
 }
