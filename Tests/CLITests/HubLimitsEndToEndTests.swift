@@ -214,6 +214,7 @@ struct HubLimitsEndToEndTests {
             #expect(refused.exitCode == 1, "\(refused)")
             #expect(refused.hasOneSentenceError, "\(refused)")
             #expect(refused.stderr.contains("is not vouched for by"), "\(refused)")
+            #expect(refused.stderr.contains("'https://127.0.0.1:\(hub.port)'"), "\(refused)")
         }
         let notTLS = Replica("plain", in: folder)
         let wrongScheme = try notTLS.run(
@@ -245,7 +246,9 @@ struct HubLimitsEndToEndTests {
         let warned = try remote.ok(["sync"])
         let warnings = warned.stderrLines.filter { $0.contains("warning") }
         #expect(warnings.count == 2, "one warning per remote: \(warned)")
-        #expect(warnings.allSatisfy { $0.contains("plain HTTP") && $0.contains(host) }, "\(warned)")
+        #expect(
+            warnings.allSatisfy { $0.hasPrefix("kb: warning: ") && $0.contains("plain HTTP") && $0.contains(host) },
+            "\(warned)")
         #expect(try remote.articleIDs().count == 1)
     }
 }

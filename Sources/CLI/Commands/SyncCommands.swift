@@ -120,7 +120,7 @@ struct SyncCommand: AsyncParsableCommand {
             // Once per remote and sync: a token sent over plain HTTP to another machine can be read on the way.
             if let found = try? RemoteStore.get(kb, name: remote), found.sendsTokenInClear {
                 Terminal.printErr(
-                    "warning: the remote '\(remote)' sends its token over plain HTTP to '\(found.url)'; "
+                    "kb: warning: the remote '\(remote)' sends its token over plain HTTP to '\(found.url)'; "
                         + "serve the hub with --tls-cert and use an https:// URL.")
             }
             let report = try await SyncCLI.run {

@@ -112,8 +112,13 @@ public enum RemoteStore {
     /// Adds a remote.
     ///
     /// - Parameters:
+    ///   - kb: The knowledge base that syncs with it.
+    ///   - name: The remote's name: letters, digits, `-`, `_` and `.`.
+    ///   - url: `http(s)://HOST:PORT/KB`.
+    ///   - token: The hub's token for the knowledge base, or nil to use `KB_TOKEN` when syncing.
     ///   - caFile: A PEM file of the CAs that vouch for an https hub (a private CA); kept as an absolute
     ///     path. It must be readable now.
+    /// - Returns: The remote as stored.
     /// - Throws: ``SyncError`` of kind ``SyncError/Kind/configuration`` naming what is wrong.
     public static func add(_ kb: KnowledgeBase, name: String, url: String, token: String?, caFile: String? = nil)
         throws -> Remote

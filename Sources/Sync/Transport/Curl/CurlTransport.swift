@@ -124,7 +124,12 @@ public final class CurlTransport: HubTransport, @unchecked Sendable {
     /// A hub whose certificate cannot be verified, or a CA file that cannot be read: not a passing network
     /// failure, so not retried.
     static func certificateRefusal(_ code: CURLcode, detail: String?, request: HubRequest) -> SyncError? {
-        let origin = request.url.split(separator: "/", maxSplits: 3).prefix(3).joined(separator: "/")
+        var origin = request.url
+        if let components = URLComponents(string: request.url), let scheme = components.scheme,
+            let host = components.host
+        {
+            origin = "\(scheme)://\(host.contains(":") ? "[\(host)]" : host)" + (components.port.map { ":\($0)" } ?? "")
+        }
         switch code {
         case CURLE_PEER_FAILED_VERIFICATION:
             let vouching = request.caFile.map { "the CA file '\($0)'" } ?? "this system's CAs"
