@@ -105,6 +105,23 @@ struct HubLimitsEndToEndTests {
         }
     }
 
+    @Test func nameOf10000Characters_isCutShortInTheAnswerAndTheLog() throws {
+        let hub = try Hub()
+        let token = try hub.makeToken(kb: "notes")
+        let name = String(repeating: "k", count: 10_000)
+        let socket = try LoopbackSocket(port: hub.port)
+        defer { socket.close() }
+        try socket.send(
+            "GET /v1/kb/\(name)/replicas HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n\r\n")
+        let (bytes, _) = socket.receive(until: Self.soon()) { String(decoding: $0, as: UTF8.self).hasSuffix("}") }
+        let answer = String(decoding: bytes, as: UTF8.self)
+        #expect(answer.hasPrefix("HTTP/1.1 403"), "\(answer.prefix(300))")
+        #expect(answer.contains(String(repeating: "k", count: 64) + "…"))
+        #expect(!answer.contains(String(repeating: "k", count: 65)), "the answer echoes the whole name")
+        #expect(hub.stop()?.succeeded == true)
+        #expect(!hub.logs.contains(String(repeating: "k", count: 65)), "the log holds the whole name")
+    }
+
     /// The bomb of the report: 525,000 changes in about 1.5 MB of gzip, which once grew the hub by 500 MB.
     @Test func pushBomb_isRefused_andTheHubsMemoryStaysBounded() throws {
         let hub = try Hub()
@@ -153,7 +170,7 @@ struct HubLimitsEndToEndTests {
 
     // MARK: - Start-up errors
 
-    @Test func portInUse_isOneSentence() throws {
+    @Test func portInUse_andAnAddressOfAnotherMachine_areOneSentenceEach() throws {
         let hub = try Hub()
         let other = try TemporaryFolder("kb-hub-second")
         let second = try KBRunner.run(
@@ -163,6 +180,14 @@ struct HubLimitsEndToEndTests {
             second.stderr == "kb: port \(hub.port) on 127.0.0.1 is in use; choose another with --listen.\n",
             "\(second)")
         #expect(second.hasOneSentenceError)
+        // TEST-NET-1 is never an address of this machine: binding fails at once, and nothing is sent there.
+        let elsewhere = try KBRunner.run(
+            ["serve", "--listen", "192.0.2.1:0", "--data", other.path("data")], timeout: 30)
+        #expect(elsewhere.exitCode == 1)
+        #expect(
+            elsewhere.stderr
+                == "kb: the address '192.0.2.1' is not one of this machine's; choose another with --listen.\n",
+            "\(elsewhere)")
     }
 
     @Test func unusableTLSFiles_areOneSentenceEach() throws {

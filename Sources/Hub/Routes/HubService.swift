@@ -132,7 +132,7 @@ public struct HubService: Sendable {
         logger.info(
             "request",
             metadata: [
-                "route": .string(route), "kb": .string(name), "status": .stringConvertible(status),
+                "route": .string(route), "kb": .string(Self.echo(name)), "status": .stringConvertible(status),
                 "error": .string(errorCode), "ms": .string(String(format: "%.1f", milliseconds)),
             ])
         return response
