@@ -103,15 +103,31 @@ struct RunCommand: AsyncParsableCommand {
         let server = HubServer(store: store, logger: logger, configuration: configuration)
         let dataFolder = data
         let scheme = configuration.tls == nil ? "http" : "https"
+        let warnsOfCleartext = configuration.tls == nil && !Self.isLoopback(host)
         do {
             try await server.run(host: host, port: port) { actualPort in
                 // The first line on stdout, for scripts that start a hub on port 0.
                 FileHandle.standardOutput.write(
                     Data("kb hub listening on \(scheme)://\(host):\(actualPort) (data \(dataFolder))\n".utf8))
+                if warnsOfCleartext {
+                    FileHandle.standardError.write(
+                        Data(
+                            ("kb: warning: the hub listens on '\(host)' without TLS, so tokens cross the network "
+                                + "in clear; add --tls-cert and --tls-key, or listen on 127.0.0.1 behind a TLS proxy.\n")
+                                .utf8))
+                }
             }
         } catch let error as HubStartError {
             throw HubCommand.Failure(message: error.message, code: 1)
         }
+    }
+
+    /// True for `localhost`, `127.0.0.0/8` and `::1`: addresses no other machine reaches.
+    static func isLoopback(_ host: String) -> Bool {
+        let bare = host.lowercased()
+        if bare == "localhost" || bare == "::1" { return true }
+        let octets = bare.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
     }
 
     static func parseListen(_ text: String) throws -> (String, Int) {

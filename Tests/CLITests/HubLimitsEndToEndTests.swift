@@ -247,6 +247,23 @@ struct HubLimitsEndToEndTests {
         #expect(wrongScheme.exitCode == 1 && wrongScheme.hasOneSentenceError, "\(wrongScheme)")
     }
 
+    @Test func hubListeningBeyondLoopbackWithoutTLS_warns() throws {
+        let folder = try TemporaryFolder("kb-hub-wide")
+        for (address, warns) in [("0.0.0.0", true), ("127.0.0.1", false)] {
+            let hub = try KBRunner.start(["serve", "--listen", "\(address):0", "--data", folder.path("data")])
+            let line = hub.stdout.wait(until: Self.soon(60)) { text in
+                text.firstIndex(of: "\n").map { String(text[..<$0]) }
+            }
+            #expect(line?.hasPrefix("kb hub listening on http://\(address):") == true, "\(line ?? "no first line")")
+            hub.signal(SIGTERM)
+            let result = hub.finish(timeout: 30)
+            #expect(result.succeeded, "\(result)")
+            let warning = result.stderrLines.filter { $0.hasPrefix("kb: warning:") }
+            #expect(warning.count == (warns ? 1 : 0), "\(result)")
+            if warns { #expect(warning.first?.contains("without TLS") == true) }
+        }
+    }
+
     @Test func tokenOverPlainHTTPToAnotherHost_warnsOncePerRemote() throws {
         let world = try SyncWorld(replicas: 1)
         let local = world[0]
