@@ -24,6 +24,9 @@ struct RemoteAddCommand: ParsableCommand {
     @Option(help: "A file holding the token made by 'kb serve token create'.", completion: .file())
     var tokenFile: String?
 
+    @Option(help: "A PEM file of the private CA that signed an https hub's certificate.", completion: .file())
+    var caFile: String?
+
     func run() throws {
         var token = ProcessInfo.processInfo.environment["KB_TOKEN"]
         if let tokenFile {
@@ -43,7 +46,7 @@ struct RemoteAddCommand: ParsableCommand {
             _ = try Remote.parse(url)
         }
         let remote = try SyncCLI.run {
-            try RemoteStore.add(try global.openOrCreate(), name: name, url: url, token: token)
+            try RemoteStore.add(try global.openOrCreate(), name: name, url: url, token: token, caFile: caFile)
         }
         if global.json {
             try Terminal.printJSON(["name": remote.name, "url": remote.url, "token": remote.token != nil])
@@ -125,6 +128,12 @@ struct SyncCommand: AsyncParsableCommand {
         var failed: [String] = []
         // Each remote is synced whatever happened to the ones before it.
         for remote in names {
+            // Once per remote and sync: a token sent over plain HTTP to another machine can be read on the way.
+            if let found = try? RemoteStore.get(kb, name: remote), found.sendsTokenInClear {
+                Terminal.printErr(
+                    "kb: warning: the remote '\(remote)' sends its token over plain HTTP to '\(found.url)'; "
+                        + "serve the hub with --tls-cert and use an https:// URL.")
+            }
             let report: SyncReport
             do {
                 report = try await engine.sync(remote: remote) { progress in

@@ -138,7 +138,8 @@ public struct SyncEngine: Sendable {
                 "The remote '\(name)' has no token; add it again with --token-file, or set KB_TOKEN.")
         }
         let client = HubClient(
-            transport: transport, base: endpoint.base, knowledgeBase: endpoint.knowledgeBase, token: token)
+            transport: transport, base: endpoint.base, knowledgeBase: endpoint.knowledgeBase, token: token,
+            caFile: remote.caFile)
         var report = SyncReport()
         let me = try database { db in try Meta.replicaID(db) }
 
@@ -481,6 +482,8 @@ struct HubClient: Sendable {
     let base: String
     let knowledgeBase: String
     let token: String
+    /// The remote's private CA, for an https hub.
+    var caFile: String? = nil
 
     var prefix: String { "\(base)/v1/kb/\(knowledgeBase)" }
 
@@ -520,6 +523,8 @@ struct HubClient: Sendable {
     }
 
     func call<T: Decodable>(_ request: HubRequest) async throws -> T {
+        var request = request
+        request.caFile = caFile
         let response: HubResponse
         do {
             response = try await transport.send(request)
@@ -558,8 +563,15 @@ struct HubClient: Sendable {
                     .hub, "The hub refused the request: \(message)", status: response.status, code: body?.error)
             }
         }
+        // An answer is held to the bounds of a push, but as large as a replica accepts (a page may carry a value
+        // that the applier then quarantines with its reason).
+        var limits = WireDecoding.Limits()
+        limits.maxInflatedBytes = SyncLimits.maxResponseBytes
         do {
-            return try decoder.decode(T.self, from: Data(response.body))
+            return try WireDecoding.decode(T.self, response.body, limits: limits)
+        } catch  where error.isSizeLimit {
+            throw SyncError(
+                .protocolMismatch, "The hub at '\(base)' sent an answer beyond kb's limits: \(error.message)")
         } catch {
             throw SyncError(
                 .protocolMismatch,

@@ -186,6 +186,8 @@ public enum HubErrorCode {
     public static let invalidChange = "invalid_change"
     public static let badRequest = "bad_request"
     public static let internalError = "internal_error"
+    /// The hub holds as many connections as it allows (503); try again shortly.
+    public static let unavailable = "unavailable"
 }
 
 /// Limits both sides agree on.
@@ -205,4 +207,6 @@ public enum SyncLimits {
     public static let maxRequestsPerSync = 100_000
     /// The longest one sync of one remote runs before it stops with an error (one hour).
     public static let maxSyncDuration: Duration = .seconds(3600)
+    /// The hub refuses pushes of more changes than this, and a replica pages of more.
+    public static let maxChangesPerRequest = 10_000
 }

@@ -66,6 +66,7 @@ public final class CurlTransport: HubTransport, @unchecked Sendable {
         try easy.set(CURLOPT_TIMEOUT, timeout)
         try easy.set(CURLOPT_SSL_VERIFYPEER, 1)
         try easy.set(CURLOPT_SSL_VERIFYHOST, 2)
+        if let caFile = request.caFile { try easy.set(CURLOPT_CAINFO, caFile) }
         try easy.set(CURLOPT_ACCEPT_ENCODING, "")  // every encoding libcurl can decode
         try easy.set(CURLOPT_FOLLOWLOCATION, 0)
         try easy.set(CURLOPT_USERAGENT, "kb/0.1")
@@ -135,6 +136,7 @@ public final class CurlTransport: HubTransport, @unchecked Sendable {
         if code != CURLE_OK {
             // A failed transfer may leave the connection in a bad state: start afresh next time.
             handle = nil
+            if let refusal = Self.certificateRefusal(code, detail: detail, request: request) { throw refusal }
             throw SyncError(.unreachable, detail ?? "the request failed", code: "curl_\(code.rawValue)")
         }
         guard sink.headersEnded else {
@@ -143,5 +145,33 @@ public final class CurlTransport: HubTransport, @unchecked Sendable {
                 .unreachable, "the connection closed before the end of the answer's headers", code: "truncated")
         }
         return HubResponse(status: easy.responseCode(), body: sink.bytes)
+    }
+
+    /// A hub whose certificate cannot be verified, or a CA file that cannot be read: not a passing network
+    /// failure, so not retried.
+    static func certificateRefusal(_ code: CURLcode, detail: String?, request: HubRequest) -> SyncError? {
+        var origin = request.url
+        if let components = URLComponents(string: request.url), let scheme = components.scheme,
+            let host = components.host
+        {
+            origin = "\(scheme)://\(host.contains(":") ? "[\(host)]" : host)" + (components.port.map { ":\($0)" } ?? "")
+        }
+        switch code {
+        case CURLE_PEER_FAILED_VERIFICATION:
+            let vouching = request.caFile.map { "the CA file '\($0)'" } ?? "this system's CAs"
+            return SyncError(
+                .configuration,
+                "The certificate of the hub at '\(origin)' is not vouched for by \(vouching) "
+                    + "(\(detail ?? "verification failed")); give the CA that signed it with --ca-file.",
+                code: "curl_\(code.rawValue)")
+        case CURLE_SSL_CACERT_BADFILE:
+            return SyncError(
+                .configuration,
+                "The CA file '\(request.caFile ?? "")' cannot be read as PEM certificates; check the path given "
+                    + "with --ca-file.",
+                code: "curl_\(code.rawValue)")
+        default:
+            return nil
+        }
     }
 }
