@@ -54,4 +54,29 @@ enum JSONShapes {
             "updated_at": Timestamp.iso(summary.updatedAt),
         ]
     }
+
+    // MARK: - Trash and history
+
+    static func trashItem(_ item: TrashItem) -> [String: Any] {
+        [
+            "entity": item.entity.rawValue,
+            "id": item.id,
+            "title": item.title,
+            "article_id": orNull(item.articleID),
+            "deleted_at": orNull(item.deletedAt.map(Timestamp.iso)),
+            "deleted_by": orNull(item.deletedBy),
+            "annotations": item.annotations,
+        ]
+    }
+
+    static func version(_ version: RecordVersion) -> [String: Any] {
+        [
+            "version": version.number,
+            "time": Timestamp.iso(version.time),
+            "replica": version.replica,
+            "action": version.action.rawValue,
+            "fields": version.fields,
+            "changes": version.changes.map(\.description),
+        ]
+    }
 }

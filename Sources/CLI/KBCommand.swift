@@ -14,10 +14,11 @@ struct KBCommand: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            ImportCommand.self, AddCommand.self, ListCommand.self, ShowCommand.self, EditCommand.self,
+            InitCommand.self, ImportCommand.self, AddCommand.self, ListCommand.self, ShowCommand.self, EditCommand.self,
             RemoveCommand.self, TagCommand.self, UntagCommand.self, SearchCommand.self, AnnotateCommand.self,
-            NotesCommand.self, AnnotationCommand.self, ExportCommand.self, StatusCommand.self,
+            NotesCommand.self, AnnotationCommand.self, ExportCommand.self, StatusCommand.self, CheckCommand.self,
             RemoteCommand.self, SyncCommand.self, ConflictsCommand.self, ResolveCommand.self, ServeCommand.self,
+            TrashCommand.self, RestoreCommand.self, HistoryCommand.self,
         ]
     )
 
@@ -38,6 +39,12 @@ struct KBCommand: AsyncParsableCommand {
             Terminal.printError(error.message)
             Foundation.exit(error.exitCode)
         } catch {
+            // SQLite's failures met outside the library's own mapping (as in sync), as one sentence.
+            let path = GlobalOptions.databasePath(in: Array(CommandLine.arguments.dropFirst()))
+            if let mapped = StorageFailure.error(error, path: path) {
+                Terminal.printError(mapped.message)
+                Foundation.exit(ExitCode.failure.rawValue)
+            }
             exit(withError: error)
         }
     }

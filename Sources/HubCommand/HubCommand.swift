@@ -3,6 +3,7 @@ import Foundation
 import Hub
 import KB
 import Logging
+import Sync
 
 /// `kb-hub`, run by `kb serve`: the sync hub, and its tokens.
 @main
@@ -57,18 +58,77 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
 
+    @Option(help: "A PEM certificate chain: serve HTTPS (with --tls-key).", completion: .file())
+    var tlsCert: String?
+
+    @Option(help: "The PEM private key of --tls-cert.", completion: .file())
+    var tlsKey: String?
+
+    @Option(help: "Seconds a connection may stay without a complete request, or idle after an answer.")
+    var idleTimeout = 30
+
+    @Option(help: "Connections open at once, in all; beyond it the hub answers 503.")
+    var maxConnections = 512
+
+    @Option(help: "Connections open at once from one address; beyond it the hub answers 503.")
+    var maxConnectionsPerAddress = 64
+
     func run() async throws {
         let (host, port) = try Self.parseListen(listen)
+        var configuration = HubServer.Configuration()
+        switch (tlsCert, tlsKey) {
+        case (let certificate?, let key?):
+            configuration.tls = HubServer.TLSFiles(certificatePath: certificate, keyPath: key)
+        case (nil, nil):
+            break
+        case (let certificate?, nil):
+            throw HubCommand.Failure(
+                message: "--tls-cert '\(certificate)' needs its private key; add --tls-key KEY.pem.", code: 64)
+        case (nil, let key?):
+            throw HubCommand.Failure(
+                message: "--tls-key '\(key)' needs its certificate; add --tls-cert CERT.pem.", code: 64)
+        }
+        for (flag, value, range) in [
+            ("--idle-timeout", idleTimeout, 1...86_400), ("--max-connections", maxConnections, 1...1_000_000),
+            ("--max-connections-per-address", maxConnectionsPerAddress, 1...1_000_000),
+        ] where !range.contains(value) {
+            throw HubCommand.Failure(
+                message: "\(flag) '\(value)' must be between \(range.lowerBound) and \(range.upperBound).", code: 64)
+        }
+        configuration.idleTimeout = .seconds(idleTimeout)
+        configuration.maxConnections = maxConnections
+        configuration.maxConnectionsPerAddress = maxConnectionsPerAddress
         let store = try HubCommand.openStore(data)
         var logger = Logger(label: "kb.hub")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let server = HubServer(store: store, logger: logger)
+        let server = HubServer(store: store, logger: logger, configuration: configuration)
         let dataFolder = data
-        try await server.run(host: host, port: port) { actualPort in
-            // The first line on stdout, for scripts that start a hub on port 0.
-            FileHandle.standardOutput.write(
-                Data("kb hub listening on http://\(host):\(actualPort) (data \(dataFolder))\n".utf8))
+        let scheme = configuration.tls == nil ? "http" : "https"
+        let warnsOfCleartext = configuration.tls == nil && !Self.isLoopback(host)
+        do {
+            try await server.run(host: host, port: port) { actualPort in
+                // The first line on stdout, for scripts that start a hub on port 0.
+                FileHandle.standardOutput.write(
+                    Data("kb hub listening on \(scheme)://\(host):\(actualPort) (data \(dataFolder))\n".utf8))
+                if warnsOfCleartext {
+                    FileHandle.standardError.write(
+                        Data(
+                            ("kb: warning: the hub listens on '\(host)' without TLS, so tokens cross the network "
+                                + "in clear; add --tls-cert and --tls-key, or listen on 127.0.0.1 behind a TLS proxy.\n")
+                                .utf8))
+                }
+            }
+        } catch let error as HubStartError {
+            throw HubCommand.Failure(message: error.message, code: 1)
         }
+    }
+
+    /// True for `localhost`, `127.0.0.0/8` and `::1`: addresses no other machine reaches.
+    static func isLoopback(_ host: String) -> Bool {
+        let bare = host.lowercased()
+        if bare == "localhost" || bare == "::1" { return true }
+        let octets = bare.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
     }
 
     static func parseListen(_ text: String) throws -> (String, Int) {
@@ -115,9 +175,6 @@ struct TokenCreateCommand: AsyncParsableCommand {
     }
 
     static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 64 && name != "." && name != ".."
-            && name.unicodeScalars.allSatisfy {
-                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0))
-            }
+        WireValidator.isKnowledgeBaseName(name)
     }
 }

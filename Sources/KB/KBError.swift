@@ -27,6 +27,14 @@ public struct KBError: Error, Sendable, CustomStringConvertible {
         public static let invalidState = Kind("invalid_state")
         /// The database file could not be opened or written.
         public static let storage = Kind("storage")
+        /// The database file is damaged (SQLite found a corrupt page), or was found so and not repaired.
+        public static let damaged = Kind("damaged")
+        /// The disk is full.
+        public static let diskFull = Kind("disk_full")
+        /// The database file or its folder is read-only.
+        public static let readOnly = Kind("read_only")
+        /// Another process holds the database.
+        public static let busy = Kind("busy")
     }
 
     /// What happened.

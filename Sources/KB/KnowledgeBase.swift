@@ -20,23 +20,46 @@ public struct KnowledgeBase: Sendable {
     }
 
     /// Opens the knowledge base at a path.
-    public static func open(path: String, clock: Clock = .system) throws -> KnowledgeBase {
-        KnowledgeBase(database: try AppDatabase.open(path: path), clock: clock)
+    ///
+    /// - Parameters:
+    ///   - path: The file.
+    ///   - clock: The clock changes are stamped with.
+    ///   - mode: Whether a missing file is created (the default) or is an error that creates nothing.
+    ///   - allowsDamaged: Writes to a file found damaged all the same (see ``StorageFailure``).
+    /// - Returns: The knowledge base.
+    /// - Throws: ``KBError``: `.notFound` for a missing file with ``AppDatabase/OpenMode/existing``,
+    ///   `.storage` (or a finer kind) when the file cannot be opened.
+    public static func open(
+        path: String, clock: Clock = .system, mode: AppDatabase.OpenMode = .createIfMissing,
+        allowsDamaged: Bool = false
+    ) throws -> KnowledgeBase {
+        KnowledgeBase(
+            database: try AppDatabase.open(path: path, mode: mode, allowsDamaged: allowsDamaged), clock: clock)
     }
 
     /// Runs a write transaction with a change writer; the clock is saved before commit.
+    ///
+    /// SQLite's failures become one-sentence ``KBError``s (``StorageFailure``).
     func write<T>(_ body: (Database, inout ChangeWriter) throws -> T) throws -> T {
-        try database.writer.write { db in
-            var changes = try ChangeWriter(db, clock: clock)
-            let result = try body(db, &changes)
-            try changes.finish()
-            return result
+        do {
+            return try database.writer.write { db in
+                var changes = try ChangeWriter(db, clock: clock)
+                let result = try body(db, &changes)
+                try changes.finish()
+                return result
+            }
+        } catch let error as DatabaseError {
+            throw StorageFailure.error(error, path: database.path) ?? error
         }
     }
 
-    /// Runs a read.
+    /// Runs a read; SQLite's failures become one-sentence ``KBError``s.
     func read<T>(_ body: (Database) throws -> T) throws -> T {
-        try database.writer.read(body)
+        do {
+            return try database.writer.read(body)
+        } catch let error as DatabaseError {
+            throw StorageFailure.error(error, path: database.path) ?? error
+        }
     }
 
     // MARK: - Ids

@@ -96,7 +96,11 @@ struct CoreCommandTests {
         // The flag wins over the environment.
         let other = folder.path("other.sqlite")
         let flagWins = try KBRunner.run(["--db", other, "status", "--json"], environment: ["KB_DB": path])
-        #expect(try flagWins.object().int("articles") == 0)
+        #expect(flagWins.exitCode == 1, "a missing file is not made by status:\n\(flagWins)")
+        #expect(flagWins.stderr.contains("'\(other)'"), "\(flagWins)")
+        #expect(try KBRunner.run(["init", "--db", other], environment: ["KB_DB": path]).succeeded)
+        let created = try KBRunner.run(["--db", other, "status", "--json"], environment: ["KB_DB": path])
+        #expect(try created.object().int("articles") == 0)
     }
 
     // MARK: - Search
@@ -188,6 +192,7 @@ struct CoreCommandTests {
     @Test func add_edit_remove_tags_list_status() throws {
         let folder = try TemporaryFolder()
         let replica = Replica("core", in: folder)
+        try replica.ok(["init"])
         let fresh = try replica.status()
         #expect(fresh.int("articles") == 0)
         #expect(fresh.int("annotations") == 0)

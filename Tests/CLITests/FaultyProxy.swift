@@ -73,3 +73,42 @@ final class FaultyProxy: @unchecked Sendable {
         return process.finish(timeout: 10)
     }
 }
+
+/// `Fixtures/hostile_hub.py`: a hub that serves pages an honest hub never sends (see the script's modes).
+final class HostileHub: @unchecked Sendable {
+    // @unchecked: touched only from the test that owns it.
+    let process: ChildProcess
+    let port: Int
+
+    /// Starts the hostile hub in a mode of the script (`own-seq`, `hole`, `cycle`, `bomb`, …).
+    ///
+    /// - Throws: When python3 or the script is missing, or the hub does not start.
+    init(mode: String) throws {
+        let script = try TestPaths.fixture("hostile_hub.py")
+        process = try ChildProcess(
+            try TestPaths.python3(), [script.path, "--mode", mode],
+            environment: KBRunner.environment(["PYTHONUNBUFFERED": "1"]))
+        let line = process.stdout.wait(until: Date().addingTimeInterval(60)) { text in
+            text.firstIndex(of: "\n").map { String(text[..<$0]) }
+        }
+        let prefix = "hostile hub listening on 127.0.0.1:"
+        guard let line, line.hasPrefix(prefix), let port = Int(line.dropFirst(prefix.count)) else {
+            process.signal(SIGKILL)
+            Issue.record("the hostile hub did not start:\n\(process.finish(timeout: 10))")
+            throw Hub.HubError.notStarted
+        }
+        self.port = port
+    }
+
+    func url(_ kb: String) -> String { "http://127.0.0.1:\(port)/\(kb)" }
+
+    /// Requests it answered so far.
+    var requests: Int { process.stderr.text.components(separatedBy: "request ").count - 1 }
+
+    /// Stops the hub.
+    @discardableResult
+    func stop() -> ProcessResult {
+        process.signal(SIGKILL)
+        return process.finish(timeout: 10)
+    }
+}

@@ -285,10 +285,15 @@ final class ChildProcess: @unchecked Sendable {
     ///   - arguments: Its arguments.
     ///   - environment: The whole environment of the child.
     ///   - stdin: Bytes written to its stdin, which is then closed; nil gives it /dev/null.
+    ///   - directory: Its working directory; nil for the test's.
     /// - Throws: When the program cannot be launched.
-    init(_ executable: URL, _ arguments: [String], environment: [String: String], stdin: Data? = nil) throws {
+    init(
+        _ executable: URL, _ arguments: [String], environment: [String: String], stdin: Data? = nil,
+        directory: URL? = nil
+    ) throws {
         let process = Process()
         process.executableURL = executable
+        if let directory { process.currentDirectoryURL = directory }
         process.arguments = arguments
         process.environment = environment
         let out = Pipe()
@@ -429,16 +434,16 @@ enum KBRunner {
     /// Runs `kb arguments` to the end and returns what it printed.
     static func run(
         _ arguments: [String], environment extra: [String: String] = [:], stdin: Data? = nil,
-        timeout: TimeInterval = 90
+        timeout: TimeInterval = 90, directory: URL? = nil
     ) throws -> ProcessResult {
-        try start(arguments, environment: extra, stdin: stdin).finish(timeout: timeout)
+        try start(arguments, environment: extra, stdin: stdin, directory: directory).finish(timeout: timeout)
     }
 
     /// Starts `kb arguments` without waiting for it.
-    static func start(_ arguments: [String], environment extra: [String: String] = [:], stdin: Data? = nil) throws
-        -> ChildProcess
-    {
-        try ChildProcess(TestPaths.kb(), arguments, environment: environment(extra), stdin: stdin)
+    static func start(
+        _ arguments: [String], environment extra: [String: String] = [:], stdin: Data? = nil, directory: URL? = nil
+    ) throws -> ChildProcess {
+        try ChildProcess(TestPaths.kb(), arguments, environment: environment(extra), stdin: stdin, directory: directory)
     }
 }
 
@@ -461,11 +466,11 @@ struct Replica: Sendable {
     /// Runs `kb` on this knowledge base (through KB_DB, which every command honours).
     func run(
         _ arguments: [String], stdin: Data? = nil, environment extra: [String: String] = [:],
-        timeout: TimeInterval = 90
+        timeout: TimeInterval = 90, directory: URL? = nil
     ) throws -> ProcessResult {
         try KBRunner.run(
             arguments, environment: environment.merging(extra) { $1 }.merging(["KB_DB": dbPath]) { $1 }, stdin: stdin,
-            timeout: timeout)
+            timeout: timeout, directory: directory)
     }
 
     /// Starts `kb` on this knowledge base without waiting.
@@ -562,14 +567,20 @@ final class Hub: @unchecked Sendable {
     /// What earlier runs printed on stderr (for diagnostics).
     private(set) var earlierLogs = ""
 
-    /// Creates the data folder and starts the hub on a free port.
-    init() throws {
+    /// Options given to every start (limits, TLS files).
+    let options: [String]
+    /// `https` when the hub serves TLS (`--tls-cert` among the options).
+    var scheme: String { options.contains("--tls-cert") ? "https" : "http" }
+
+    /// Creates the data folder and starts the hub on a free port, with `options` added to `kb serve`.
+    init(options: [String] = []) throws {
         folder = try TemporaryFolder("kb-hub")
+        self.options = options
         try start()
     }
 
     var dataPath: String { folder.path("data") }
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
 
     /// The URL of a knowledge base on this hub.
     func url(_ kb: String) -> String { "\(baseURL)/\(kb)" }
@@ -580,14 +591,14 @@ final class Hub: @unchecked Sendable {
         if let process { earlierLogs += process.stderr.text }
         var lastFailure = ""
         for attempt in 1...20 {
-            let child = try KBRunner.start(["serve", "--listen", "127.0.0.1:\(port)", "--data", dataPath])
+            let child = try KBRunner.start(["serve", "--listen", "127.0.0.1:\(port)", "--data", dataPath] + options)
             let deadline = Date().addingTimeInterval(60)
             let line = child.stdout.wait(until: deadline) { text in
                 text.firstIndex(of: "\n").map { String(text[..<$0]) }
             }
             if let line, let found = Self.port(fromFirstLine: line) {
                 #expect(
-                    line == "kb hub listening on http://127.0.0.1:\(found) (data \(dataPath))",
+                    line == "kb hub listening on \(scheme)://127.0.0.1:\(found) (data \(dataPath))",
                     "unexpected first line of kb serve: \(line)")
                 if port != 0 { #expect(found == port, "the hub came back on another port") }
                 port = found
@@ -606,11 +617,21 @@ final class Hub: @unchecked Sendable {
 
     enum HubError: Error { case notStarted }
 
-    /// The port in `kb hub listening on http://127.0.0.1:PORT (data DIR)`.
+    /// The port in `kb hub listening on http://127.0.0.1:PORT (data DIR)` (or `https://`).
     static func port(fromFirstLine line: String) -> Int? {
-        let prefix = "kb hub listening on http://127.0.0.1:"
-        guard line.hasPrefix(prefix) else { return nil }
-        return Int(line.dropFirst(prefix.count).prefix { $0.isNumber })
+        for prefix in ["kb hub listening on http://127.0.0.1:", "kb hub listening on https://127.0.0.1:"]
+        where line.hasPrefix(prefix) {
+            return Int(line.dropFirst(prefix.count).prefix { $0.isNumber })
+        }
+        return nil
+    }
+
+    /// The hub's peak resident memory (`VmHWM` of /proc/PID/status), in KiB.
+    func peakMemoryKiB() throws -> Int {
+        let pid = try #require(process?.pid)
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") })
+        return try #require(Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]))
     }
 
     /// Stops the hub with SIGTERM and returns how it ended (it should exit 0 by itself).
@@ -657,6 +678,118 @@ final class Hub: @unchecked Sendable {
     }
 }
 
+// MARK: - Raw sockets
+
+/// A TCP connection to a port on a loopback address, for what an HTTP client would not do: stay idle,
+/// send headers without their body, hold many connections.
+///
+/// ```swift
+/// let socket = try LoopbackSocket(port: hub.port)            // from 127.0.0.1
+/// try socket.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+/// let answer = socket.receive(until: Date().addingTimeInterval(5))
+/// ```
+final class LoopbackSocket: @unchecked Sendable {
+    // @unchecked: the descriptor is used by the one test that owns the socket.
+    private var descriptor: Int32
+
+    /// Connects to 127.0.0.1:`port` from `source` (any 127.x.y.z address; each is a different client).
+    init(port: Int, from source: String = "127.0.0.1") throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw SocketError(step: "socket", code: errno) }
+        var local = Self.address(source, port: 0)
+        let bound = withUnsafePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0 else {
+            let code = errno
+            close()
+            throw SocketError(step: "bind", code: code)
+        }
+        var remote = Self.address("127.0.0.1", port: port)
+        let connected = withUnsafePointer(to: &remote) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else {
+            let code = errno
+            close()
+            throw SocketError(step: "connect", code: code)
+        }
+    }
+
+    struct SocketError: Error, CustomStringConvertible {
+        let step: String
+        let code: Int32
+        var description: String { "\(step) failed: \(String(cString: strerror(code)))" }
+    }
+
+    private static func address(_ text: String, port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        inet_pton(AF_INET, text, &address.sin_addr)
+        return address
+    }
+
+    /// Sends every byte (or throws when the connection is gone).
+    func send(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes {
+                Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
+            guard sent > 0 else { throw SocketError(step: "send", code: errno) }
+            offset += sent
+        }
+    }
+
+    func send(_ text: String) throws { try send(Array(text.utf8)) }
+
+    /// What arrives until the peer closes, `deadline` passes, or `enough` says the bytes so far suffice;
+    /// with whether the peer closed.
+    func receive(until deadline: Date, enough: ([UInt8]) -> Bool = { _ in false }) -> (bytes: [UInt8], closed: Bool) {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while !enough(received) {
+            let left = Int32(max(0, deadline.timeIntervalSinceNow * 1000))
+            if left == 0 { return (received, false) }
+            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, left)
+            if ready == 0 { return (received, false) }
+            if ready < 0 { if errno == EINTR { continue } else { return (received, true) } }
+            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { return (received, true) }
+            received += buffer[..<count]
+        }
+        return (received, false)
+    }
+
+    /// The first response's status line and headers (up to the blank line), as text.
+    func receiveHead(until deadline: Date) -> String? {
+        let (bytes, _) = receive(until: deadline) { $0.count >= 4 && Self.headEnd($0) != nil }
+        guard let end = Self.headEnd(bytes) else { return nil }
+        return String(decoding: bytes[..<end], as: UTF8.self)
+    }
+
+    private static func headEnd(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        for index in 0...(bytes.count - 4) where bytes[index..<(index + 4)].elementsEqual([13, 10, 13, 10]) {
+            return index
+        }
+        return nil
+    }
+
+    func close() {
+        if descriptor >= 0 { Glibc.close(descriptor) }
+        descriptor = -1
+    }
+
+    deinit { close() }
+}
+
 // MARK: - JSON and text helpers
 
 extension Dictionary where Key == String, Value == Any {
@@ -675,6 +808,15 @@ func codePoints(_ text: String, _ range: Range<Int>) -> String {
     return String(String.UnicodeScalarView(scalars[range]))
 }
 
+extension String {
+    /// The text with `target` replaced, after checking that it occurs exactly `expectedCount` times.
+    func replacing(_ target: String, with replacement: String, expectedCount: Int) throws -> String {
+        let count = components(separatedBy: target).count - 1
+        try #require(count == expectedCount, "'\(target)' occurs \(count) times")
+        return replacingOccurrences(of: target, with: replacement)
+    }
+}
+
 /// True when a text holds an ANSI escape sequence.
 func hasANSIEscape(_ text: String) -> Bool { text.contains("\u{1B}[") }
 
@@ -690,5 +832,37 @@ struct SeededGenerator: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+// MARK: - Other programs
+
+/// Runs a program of the system (mount, python3…) to the end.
+enum SystemTool {
+    static func run(
+        _ executable: String, _ arguments: [String], environment extra: [String: String] = [:],
+        timeout: TimeInterval = 60
+    ) throws -> ProcessResult {
+        let environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+        return try ChildProcess(URL(fileURLWithPath: executable), arguments, environment: environment)
+            .finish(timeout: timeout)
+    }
+}
+
+/// A small tmpfs mounted on a folder for one test, unmounted when dropped; nil where mounting is not
+/// allowed (not root).
+final class SmallDisk: Sendable {
+    let path: String
+
+    init?(at path: String, size: String) {
+        guard geteuid() == 0,
+            let result = try? SystemTool.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", path]),
+            result.succeeded
+        else { return nil }
+        self.path = path
+    }
+
+    deinit {
+        _ = try? SystemTool.run("/bin/umount", ["-l", path])
     }
 }

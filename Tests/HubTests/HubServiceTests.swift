@@ -297,13 +297,56 @@ struct HubServiceTests {
         #expect(try await hub.store.knowledgeBase(TestHub.name)?.head == 0)
     }
 
-    @Test func gzipBody_over64MiBDecompressed_is400MalformedBody() async throws {
+    @Test func gzipBody_over16MiBDecompressed_is413_whileInflating() async throws {
         let hub = try await TestHub()
         let bomb = try Gzip.compress([UInt8](repeating: UInt8(ascii: " "), count: SyncLimits.maxBodyBytes * 4 + 1))
         #expect(bomb.count < SyncLimits.maxBodyBytes)
         let answer = await hub.pushBody(bomb, headers: ["content-encoding": "gzip"])
+        let message = try Answer.expectError(answer, 413, HubErrorCode.bodyTooLarge)
+        #expect(message.contains("inflates to more than \(SyncLimits.maxBodyBytes) bytes"))
+    }
+
+    @Test func pushOfMoreChangesThanTheLimit_is413_andNothingIsStored() async throws {
+        let hub = try await TestHub()
+        let count = SyncLimits.maxChangesPerRequest + 1
+        let changes = (1...Int64(count)).map { F.change(F.laptop, $0, title: "炸弹 𠮷") }
+        let body = PushRequest(replica: F.laptop, changes: changes).jsonBytes
+        #expect(body.count < SyncLimits.maxBodyBytes)
+        for compressed in [false, true] {
+            let answer = await hub.pushBody(
+                compressed ? try Gzip.compress(body) : body, headers: compressed ? ["content-encoding": "gzip"] : [:])
+            let message = try Answer.expectError(answer, 413, HubErrorCode.bodyTooLarge)
+            #expect(message.contains("more than \(SyncLimits.maxChangesPerRequest) changes"))
+        }
+        #expect(try await hub.store.knowledgeBase(TestHub.name)?.head == 0)
+    }
+
+    @Test(arguments: [
+        String(repeating: "[", count: 100_000),
+        #"{"replica":"9f2c41d07be85a13","changes":[{"replica":"9f2c41d07be85a13","base":"#
+            + String(repeating: "[", count: 40) + "]",
+    ])
+    func deeplyNestedBody_is400_withoutRecursingIntoIt(body: String) async throws {
+        let hub = try await TestHub()
+        let answer = await hub.pushBody(Array(body.utf8))
         let message = try Answer.expectError(answer, 400, HubErrorCode.malformedBody)
-        #expect(message.contains("larger than allowed"))
+        #expect(message.contains("levels deep"))
+    }
+
+    @Test(arguments: [
+        String(repeating: "知", count: 10_000),
+        "a" + String(repeating: "\u{301}", count: 3_300),  // one character of 6.6 KB: combining marks
+        String(repeating: "🎭", count: 5_000),
+    ])
+    func longNamesInRequests_areEchoedCutShort(name: String) async throws {
+        let hub = try await TestHub()
+        for path in ["/v1/kb/\(name)/changes", "/v1/kb/\(name)/replicas"] {
+            let forbidden = await hub.service.respond(
+                HubServiceRequest(method: "GET", path: path, headers: hub.headers()))
+            let message = try Answer.expectError(forbidden, 403, HubErrorCode.forbidden)
+            #expect(message.unicodeScalars.count < 200, "echoed \(message.unicodeScalars.count) code points")
+            #expect(message.contains(String(String.UnicodeScalarView(name.unicodeScalars.prefix(64))) + "…"))
+        }
     }
 
     static let invalidChanges: [WireChange] = {
@@ -316,26 +359,32 @@ struct HubServiceTests {
         noEntity.entity = ""
         var noID = F.change(F.laptop, 1)
         noID.id = ""
-        return [noReplica, longReplica, seqZero, seqNegative, noEntity, noID]
+        let marks = F.change("a" + String(repeating: "\u{0301}", count: 3300), 1)
+        var pathID = F.change(F.laptop, 1)
+        pathID.id = "zzzzzzzzzzzzzzzz/../../../../elsewhere/OVERWRITTEN"
+        return [noReplica, longReplica, seqZero, seqNegative, noEntity, noID, marks, pathID]
     }()
 
     @Test(arguments: invalidChanges)
-    func changeWithoutItsIDs_is422InvalidChange_andNothingOfThePushIsStored(change: WireChange) async throws {
+    func changeOutOfItsDocumentedForm_is422InvalidChange_andNothingOfThePushIsStored(change: WireChange) async throws {
         let hub = try await TestHub()
         let answer = await hub.push([F.change(F.desktop, 1), change])
         let message = try Answer.expectError(answer, 422, HubErrorCode.invalidChange)
-        #expect(message == "A change lacks its replica, sequence number, entity or id.")
+        #expect(message.hasPrefix("Change 2 of the push is refused: the "))
+        #expect(message.count < 120, "the value is not echoed: \(message.count) characters")
         #expect(try await hub.store.knowledgeBase(TestHub.name)?.head == 0)
     }
 
-    @Test func replicaIDOf64Characters_isAccepted_countingCharactersNotBytes() async throws {
+    @Test func replicaIDsOtherThan16LowercaseHexDigits_areRefused_evenOf64Characters() async throws {
         let hub = try await TestHub()
         let ascii = String(repeating: "a", count: 64)
-        let chinese = String(repeating: "非", count: 64)
-        let answer = await hub.push([F.change(ascii, 1), F.change(chinese, 1)])
-        #expect(answer.status == 200)
+        let chinese = String(repeating: "非", count: 16)
+        for replica in [ascii, chinese, F.laptop.uppercased()] {
+            try Answer.expectError(await hub.push([F.change(replica, 1)]), 422, HubErrorCode.invalidChange)
+        }
+        #expect(await hub.push([F.change(F.laptop, 1)]).status == 200)
         let replicas = try Answer.decode(ReplicasResponse.self, await hub.replicas())
-        #expect(replicas.replicas == [ascii: 1, chinese: 1])
+        #expect(replicas.replicas == [F.laptop: 1])
     }
 
     // MARK: - The clock rule

@@ -345,3 +345,175 @@ struct ExportTests {
         #expect(!file.name.contains(":"))
     }
 }
+
+// MARK: - Markdown into a folder
+
+/// File names, confinement to `--out`, and files left by earlier exports.
+struct MarkdownFolderExportTests {
+    /// A JSON dump whose articles have the given ids and titles, as a hostile peer could make one.
+    static func dump(_ articles: [(id: String, title: String)]) -> String {
+        let items = articles.map { article in
+            """
+            {"id":\(JSONText.string(article.id)),"source_id":null,"position":0,"kind":"note","kicker":"",\
+            "title":\(JSONText.string(article.title)),"subtitle":"","byline":"","dateline":"","body":"正文。",\
+            "created_at":"2026-01-01T00:00:00.000Z","updated_at":"2026-01-01T00:00:00.000Z"}
+            """
+        }
+        return """
+            {"format":"kb-dump","version":1,"sources":[],"annotations":[],"tags":[],"articles":[\
+            \(items.joined(separator: ","))]}
+            """
+    }
+
+    /// Every entry under a folder, relative, with `/` between components.
+    static func tree(_ url: URL) throws -> [String] {
+        let enumerator = try #require(FileManager.default.enumerator(atPath: url.path))
+        return enumerator.compactMap { $0 as? String }.sorted()
+    }
+
+    @Test(arguments: [
+        "zzzzzzzzzzzzzzzz/../../../../elsewhere/OVERWRITTEN", "Archives/../../../.", "..", ".", "", "/etc/passwd",
+        "a\u{0}b", "\u{202E}gpj.exe", "0c82636a8329b8b7aa00ff11", "0192f1c2a3b47c8d9e0f1a2b3c4d5e6f",
+    ])
+    func fileName_anyID_isOneSafeComponent(id: String) {
+        for title in ["T", "", "../../x", ".hidden", "a/b\\c:d", "非遗技艺交流活动", "𠮷野家😀", "ＡＩ：全角／斜杠", "\u{0}\u{7}\n\t"] {
+            let name = ExportFileName.make(title: title, id: id)
+            #expect(ExportFileName.isSafe(name), "'\(name)' from title '\(title)' and id '\(id)'")
+            #expect(!name.contains("/") && !name.contains("\\") && !name.hasPrefix(".") && !name.contains("\u{0}"))
+            #expect(!name.unicodeScalars.contains { $0.properties.generalCategory == .control })
+            #expect(!name.unicodeScalars.contains { $0.properties.generalCategory == .format })
+            #expect(name.hasSuffix(".md"))
+            #expect(name.utf8.count <= 255)
+        }
+    }
+
+    @Test func fileName_keepsCJKReadable_andBoundsBytes() {
+        #expect(ExportFileName.make(title: "非遗技艺: 交流/活动", id: "0c82636a8329b8b7aa00ff11") == "非遗技艺 交流 活动 (0c82636a).md")
+        #expect(ExportFileName.make(title: "𠮷野家😀", id: "0c82636a8329b8b7aa00ff11") == "𠮷野家😀 (0c82636a).md")
+        #expect(ExportFileName.make(title: "ＡＩ大模型", id: "0c82636a8329b8b7aa00ff11") == "ＡＩ大模型 (0c82636a).md")
+        let long = String(repeating: "非遗", count: 200)
+        let slug = ExportFileName.slug(long)
+        #expect(slug.utf8.count <= ExportFileName.maxTitleBytes)
+        #expect(slug.utf8.count >= ExportFileName.maxTitleBytes - 3, "cut at the last whole character")
+        #expect(long.hasPrefix(slug))
+        // A foreign id never reaches the name: 8 hex digits of its hash stand for it.
+        let hostile = ExportFileName.make(title: "T", id: "zzzzzzzzzzzzzzzz/../../../../elsewhere/OVERWRITTEN")
+        #expect(hostile.count == "T (12345678).md".count)
+        #expect(!hostile.contains("zzz"))
+        // Nor does it end a link in the text.
+        #expect(MarkdownExport.linkID("x)](evil)\n# h") == "x%29%5D%28evil%29%0A%23%20h")
+        #expect(MarkdownExport.linkID("0c82636a8329b8b7aa00ff11") == "0c82636a8329b8b7aa00ff11")
+    }
+
+    @Test func exportToFolder_hostileIDsFromADump_writeNothingOutsideTheFolder() throws {
+        // Given a knowledge base file holding articles whose ids are paths (a shared dump, or a hostile hub)
+        let folder = try TemporaryFolder()
+        let kb = try KnowledgeBase.open(path: folder.url.appendingPathComponent("kb.sqlite").path)
+        let hostile = [
+            (id: "aaaaaaaaaaaaaaaaaaaaaaaa", title: "T"),
+            (id: "zzzzzzzzzzzzzzzz/../../../../elsewhere/OVERWRITTEN", title: "T"),
+            (id: "Archives/../../../escaped", title: ""),
+            (id: "../../../../../../../../tmp/kb-export-escape-\(UUID().uuidString)", title: "T"),
+        ]
+        let report = try kb.importText(Self.dump(hostile), name: "shared.json")
+        #expect(report.failed.isEmpty)
+        #expect(try kb.listArticles().count == 4)
+        let victim = try folder.write("elsewhere/OVERWRITTEN.md", "my own file\n")
+        let out = folder.url.appendingPathComponent("a/b/exp5")
+
+        // When
+        let export = try kb.exportMarkdown(to: out.path)
+
+        // Then every file is inside the folder, one level deep, and nothing outside changed
+        #expect(export.files == 4)
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "my own file\n")
+        let inside = try Self.tree(out)
+        #expect(inside.count == 5, "four articles and the manifest: \(inside)")
+        #expect(inside.allSatisfy { !$0.contains("/") })
+        #expect(inside.contains(".kb-export.json"))
+        let outside = try Self.tree(folder.url).filter { !$0.hasPrefix("a/b/exp5/") && !$0.hasPrefix("kb.sqlite") }
+        #expect(outside == ["a", "a/b", "a/b/exp5", "elsewhere", "elsewhere/OVERWRITTEN.md"], "\(outside)")
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: "/" + hostile[3].id.replacingOccurrences(of: "../", with: "") + ".md"))
+        for name in inside where name.hasSuffix(".md") {
+            let text = try String(contentsOf: out.appendingPathComponent(name), encoding: .utf8)
+            let id = try #require(try ExportTests.frontMatter(text)["id"] as? String)
+            #expect(hostile.contains { $0.id == id }, "each file holds one of the articles, its id in the front matter")
+        }
+    }
+
+    @Test func exportToFolder_twoRetitles_leaveOneFile_andUserFilesAlone() throws {
+        // Given an export, a file of the user's in the same folder, and one article retitled twice
+        let folder = try TemporaryFolder()
+        let kb = try KnowledgeBase.open(path: folder.url.appendingPathComponent("kb.sqlite").path)
+        let article = try kb.addArticle(title: "初稿", body: "非遗技艺交流活动在黄山举行。")
+        let other = try kb.addArticle(title: "另一篇", body: "别的正文。")
+        let out = folder.url.appendingPathComponent("notes").path
+        _ = try kb.exportMarkdown(to: out)
+        let mine = try folder.write("notes/我的笔记.md", "# mine\n")
+
+        _ = try kb.editArticle(article.id, title: "第二稿 😀", body: nil)
+        let second = try kb.exportMarkdown(to: out)
+        _ = try kb.editArticle(article.id, title: "定稿 𠮷", body: nil)
+        let third = try kb.exportMarkdown(to: out)
+
+        // Then one file per article, the user's file as it was
+        let names = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasSuffix(".md") }.sorted()
+        #expect(names.count == 3, "\(names)")
+        #expect(names.contains("定稿 𠮷 (\(Identifier.short(article.id))).md"))
+        #expect(names.contains("另一篇 (\(Identifier.short(other.id))).md"))
+        #expect(try String(contentsOfFile: mine, encoding: .utf8) == "# mine\n")
+        #expect(second.removed == ["初稿 (\(Identifier.short(article.id))).md"])
+        #expect(third.removed == ["第二稿 😀 (\(Identifier.short(article.id))).md"])
+        #expect(third.written == ["定稿 𠮷 (\(Identifier.short(article.id))).md"], "the unchanged file is not rewritten")
+    }
+
+    @Test func exportToFolder_editedFileOfAnEarlierExport_isKept_andTheArticleWrittenBeside() throws {
+        let folder = try TemporaryFolder()
+        let kb = try KnowledgeBase.open(path: folder.url.appendingPathComponent("kb.sqlite").path)
+        let article = try kb.addArticle(title: "标题", body: "正文。")
+        let out = folder.url.appendingPathComponent("notes")
+        _ = try kb.exportMarkdown(to: out.path)
+        let name = "标题 (\(Identifier.short(article.id))).md"
+        let file = out.appendingPathComponent(name)
+        try Data("my edits\n".utf8).write(to: file)
+
+        // When the article changes and is exported again, then renamed and exported again
+        _ = try kb.editArticle(article.id, title: nil, body: "新的正文。")
+        let second = try kb.exportMarkdown(to: out.path)
+        _ = try kb.editArticle(article.id, title: "新标题", body: nil)
+        let third = try kb.exportMarkdown(to: out.path)
+
+        // Then the edited file is never replaced nor removed
+        #expect(try String(contentsOf: file, encoding: .utf8) == "my edits\n")
+        #expect(second.written == ["标题 (\(Identifier.short(article.id))) 2.md"])
+        #expect(second.keptEdited == [name], "reported once, and the user's from now on")
+        #expect(third.keptEdited.isEmpty)
+        #expect(third.removed == ["标题 (\(Identifier.short(article.id))) 2.md"])
+        let names = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".md") }
+            .sorted()
+        #expect(names == [name, "新标题 (\(Identifier.short(article.id))).md"].sorted())
+    }
+
+    @Test func exportToFolder_symbolicLinkWhereAFileGoes_isRefused_beforeAnythingIsWritten() throws {
+        let folder = try TemporaryFolder()
+        let kb = try KnowledgeBase.open(path: folder.url.appendingPathComponent("kb.sqlite").path)
+        let first = try kb.addArticle(title: "甲", body: "一。")
+        _ = try kb.addArticle(title: "乙", body: "二。")
+        let victim = try folder.write("victim.md", "keep\n")
+        let out = folder.url.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let link = out.appendingPathComponent("甲 (\(Identifier.short(first.id))).md")
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: victim)
+
+        #expect(throws: KBError.self) { try kb.exportMarkdown(to: out.path) }
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == [link.lastPathComponent])
+
+        // A symbolic link as the folder itself is refused too.
+        let linkedFolder = folder.url.appendingPathComponent("linked").path
+        try FileManager.default.createSymbolicLink(atPath: linkedFolder, withDestinationPath: folder.url.path)
+        #expect(throws: KBError.self) { try kb.exportMarkdown(to: linkedFolder) }
+    }
+}

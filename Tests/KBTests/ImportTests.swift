@@ -58,7 +58,7 @@ struct ImportTests {
         // Then nothing changes, and the report says so
         #expect(again.unchanged == 1 && again.added == 0 && again.updated == 0)
         #expect(again.articles == first.articles)
-        #expect(again.files.map(\.status) == ["unchanged"])
+        #expect(again.files.map(\.status) == [.unchanged])
         #expect(fromCopy.unchanged == 1)
         #expect(fromCopy.articles == first.articles)
         #expect(try kb.rowCounts() == before)
@@ -223,7 +223,7 @@ struct ImportTests {
         #expect(failure.path == badPath)
         Self.expectOneSentence(failure.error, naming: badPath)
         #expect(failure.error.localizedCaseInsensitiveContains(bad.reason), "\(failure.error)")
-        #expect(report.files.map(\.status) == ["added", "failed", "added"])
+        #expect(report.files.map(\.status) == [.added, .failed, .added])
     }
 
     @Test(arguments: badFiles)
@@ -234,10 +234,10 @@ struct ImportTests {
         _ = try kb.importText(try Fixtures.seedPage)
         let before = try kb.rowCounts()
 
-        // When a bad file is imported, also with --update
+        // When a bad file is imported, also as a new copy
         let badPath = try folder.write(bad.name, bad.bytes)
         let report = try kb.importFiles([badPath])
-        let updating = try kb.importFiles([badPath], options: ImportOptions(update: true))
+        let updating = try kb.importFiles([badPath], options: ImportOptions(mode: .asNew))
 
         // Then
         #expect(report.failed.count == 1 && updating.failed.count == 1)
@@ -271,17 +271,40 @@ struct ImportTests {
         #expect(try kb.rowCounts() == before)
     }
 
-    // MARK: - Update
+    // MARK: - Re-import in place
 
     /// The seed page with a correction in the first article, before a highlighted passage.
     static func correctedSeedPage() throws -> String {
-        let page = try Fixtures.seedPage
-        let corrected = page.replacingOccurrences(of: "市集互动区设置了", with: "市集互动区精心设置了")
-        precondition(corrected != page)
-        return corrected
+        try Fixtures.seedPage.replacing("市集互动区设置了", with: "市集互动区精心设置了", expectedCount: 1)
     }
 
-    @Test func update_correctedFile_editsTheArticleInPlace_andReanchorsItsAnnotations() throws {
+    /// The seed page with one character fixed in the first article ("流连" → "留连").
+    static func oneCharacterFixedSeedPage() throws -> String {
+        try Fixtures.seedPage.replacing("参观者流连于", with: "参观者留连于", expectedCount: 1)
+    }
+
+    /// The seed page without its third article (Shandong), which holds "出口转内销".
+    static func seedPageWithoutAnArticle() throws -> String {
+        let page = try Fixtures.seedPage
+        let start = try #require(page.range(of: "本报讯 （杨明清"))
+        let end = try #require(page.range(of: "本报讯 （记者李润钊"))
+        return String(page[..<start.lowerBound] + page[end.lowerBound...])
+    }
+
+    /// The seed page with one more article at its end, with characters beyond the BMP and full-width forms.
+    static func seedPageWithAnArticleAdded() throws -> String {
+        try Fixtures.seedPage
+            + "\n本报讯 （记者王芳）近日，安徽省总工会举办“𠮷祥非遗进校园”活动😀，ＡＩ讲解员向学生介绍徽州\n\n"
+            + "木雕与剪纸技艺，现场气氛热烈。\n\n安徽：非遗技艺走进校园\n"
+    }
+
+    /// A highlight on the article that holds `quote`.
+    static func annotate(_ kb: KnowledgeBase, _ quote: String, note: String) throws -> Annotation {
+        let article = try #require(try kb.allArticles().first { $0.body.contains(quote) })
+        return try kb.annotate(article.id, target: .quote(quote, occurrence: nil, prefix: nil, suffix: nil), note: note)
+    }
+
+    @Test func reimport_correctedFile_editsTheArticleInPlace_andReanchorsItsAnnotations() throws {
         // Given the seed page imported from a path, with a highlight after the place that will change
         let folder = try TemporaryFolder()
         let path = try folder.write("page.txt", try Fixtures.seedPage)
@@ -294,15 +317,22 @@ struct ImportTests {
             target.id, target: .quote(quote, occurrence: nil, prefix: nil, suffix: nil), note: "规模")
         let oldStart = try #require(annotation.start)
 
-        // When a corrected version of the same path is imported with --update
+        // When a corrected version of the same path is imported
         try folder.write("page.txt", try Self.correctedSeedPage())
-        let report = try kb.importFiles([path], options: ImportOptions(update: true))
+        let report = try kb.importFiles([path])
 
         // Then the same article is edited, nothing is added, and the highlight moved with its text
         #expect(report.updated == 1)
         #expect(report.failed.isEmpty)
         #expect(report.articlesUpdated == 1)
         #expect(report.articlesAdded == 0)
+        #expect(report.articlesRemoved == 0)
+        #expect(report.annotations == AnnotationTally(anchored: 1))
+        #expect(report.review.isEmpty)
+        let file = try #require(report.files.first)
+        #expect(file.identity == .path)
+        #expect(file.changes.map(\.id) == [target.id])
+        #expect(file.changes.first?.fields == ["body"])
         #expect(Set(report.articles) == Set(first.articles))
         #expect(try kb.count("articles") == 9)
         let edited = try kb.article(target.id)
@@ -331,38 +361,331 @@ struct ImportTests {
         #expect(dump.sources.map(\.id) == [corrected])
     }
 
-    @Test func update_thenTheSameCorrectedFileAgain_isUnchangedAndListsTheArticles() throws {
+    @Test func reimport_thenTheSameCorrectedFileAgain_isUnchangedAndListsTheArticles() throws {
         // Given the seed page updated once by a corrected version of the same path
         let folder = try TemporaryFolder()
         let path = try folder.write("page.txt", try Fixtures.seedPage)
         let kb = try KnowledgeBase.inMemory()
         let first = try kb.importFiles([path])
         try folder.write("page.txt", try Self.correctedSeedPage())
-        _ = try kb.importFiles([path], options: ImportOptions(update: true))
+        _ = try kb.importFiles([path])
         let before = try kb.rowCounts()
 
-        // When the corrected file is imported again
-        let again = try kb.importFiles([path], options: ImportOptions(update: true))
+        // When the corrected file is imported again, also with the mode that makes copies
+        let again = try kb.importFiles([path])
+        let asNew = try kb.importFiles([path], options: ImportOptions(mode: .asNew))
 
         // Then nothing changes, and the report still names the page's articles
-        #expect(again.unchanged == 1)
+        #expect(again.unchanged == 1 && asNew.unchanged == 1)
         #expect(Set(again.articles) == Set(first.articles))
+        #expect(again.articlesUpdated == 0 && again.files.first?.changes == [])
         #expect(try kb.rowCounts() == before)
     }
 
-    @Test func withoutUpdate_correctedFile_addsOnlyTheChangedArticle() throws {
+    @Test func reimport_oneCharacterFixed_keepsOneCopy_notesAnchoredOrFuzzy_andTheReportNamesThem() throws {
+        // Given the seed page with two notes on its first article: one away from the typo, one on it
         let folder = try TemporaryFolder()
         let path = try folder.write("page.txt", try Fixtures.seedPage)
         let kb = try KnowledgeBase.inMemory()
         let first = try kb.importFiles([path])
-        try folder.write("page.txt", try Self.correctedSeedPage())
+        let untouched = try Self.annotate(kb, "长三角三省一市职工非遗技艺交流活动", note: "活动名称")
+        let onTheFix = try Self.annotate(kb, "参观者流连于各个非遗展位间", note: "观众")
+        let changesBefore = try kb.allChanges().count
 
+        // When the page with the one character fixed is imported again from the same path
+        try folder.write("page.txt", try Self.oneCharacterFixedSeedPage())
         let report = try kb.importFiles([path])
 
-        // Eight articles are the same content (same ids); the corrected one is new.
-        #expect(report.added == 1)
+        // Then one copy remains, edited as an ordinary change of its body
+        #expect(report.updated == 1 && report.added == 0 && report.failed.isEmpty)
+        #expect(report.articlesUpdated == 1 && report.articlesAdded == 0 && report.articlesRemoved == 0)
+        #expect(try kb.count("articles") == 9)
+        #expect(Set(report.articles) == Set(first.articles))
+        let article = try kb.article(untouched.articleID)
+        #expect(article.article.body.contains("参观者留连于各个非遗展位间"))
+        let edits = try kb.allChanges().dropFirst(changesBefore).filter { $0.entityID == untouched.articleID }
+        #expect(edits.contains { $0.op == .set && $0.field == .body && $0.entity == .article })
+        #expect(!edits.contains { $0.field == Change.deletedField || $0.op == .create })
+        // The notes stay on it: anchored where the quote is intact, fuzzy where the fix is inside it
+        let notes = Dictionary(uniqueKeysWithValues: article.annotations.map { ($0.id, $0) })
+        #expect(notes[untouched.id]?.state == .anchored)
+        #expect(notes[untouched.id]?.start == untouched.start)
+        let fuzzy = try #require(notes[onTheFix.id])
+        #expect(fuzzy.state == .fuzzy)
+        #expect(fuzzy.quote == "参观者流连于各个非遗展位间")
+        let range = try #require(fuzzy.start.flatMap { s in fuzzy.end.map { s..<$0 } })
+        #expect(CodePoints(article.article.body).string(range) == "参观者留连于各个非遗展位间")
+        // And the report says so, naming the fuzzy note
+        #expect(report.annotations == AnnotationTally(anchored: 1, fuzzy: 1))
+        #expect(
+            report.review == [
+                AnnotationReview(
+                    id: onTheFix.id, articleID: onTheFix.articleID, quote: onTheFix.quote, outcome: .fuzzy)
+            ])
+        let change = try #require(report.files.first?.changes.first)
+        #expect(report.files.first?.changes.count == 1)
+        #expect(change.id == untouched.articleID && change.kind == .updated && change.fields == ["body"])
+        #expect(change.annotations == AnnotationTally(anchored: 1, fuzzy: 1))
+    }
+
+    @Test func reimport_keepsEditsMadeSince_andMergesTheFixIntoAnEditedBody() throws {
+        // Given the seed page, whose first article was retitled and had a word added to its body since
+        let folder = try TemporaryFolder()
+        let path = try folder.write("page.txt", try Fixtures.seedPage)
+        let kb = try KnowledgeBase.inMemory()
+        _ = try kb.importFiles([path])
+        let target = try #require(try kb.allArticles().first { $0.body.contains("参观者流连于") })
+        let edited = try target.body.replacing("共话非遗匠心。", with: "共话非遗匠心（笔记𠮷）。", expectedCount: 1)
+        _ = try kb.editArticle(target.id, title: "我改的标题😀", body: edited)
+
+        // When the page with one character fixed in that body is imported again
+        try folder.write("page.txt", try Self.oneCharacterFixedSeedPage())
+        let report = try kb.importFiles([path])
+
+        // Then the edits stay and the fix is merged in
+        let article = try kb.article(target.id).article
+        #expect(article.title == "我改的标题😀")
+        #expect(article.body.contains("共话非遗匠心（笔记𠮷）。"))
+        #expect(article.body.contains("参观者留连于"))
+        let change = try #require(report.files.first?.changes.first)
+        #expect(change.kind == .updated && change.fields == ["body"] && change.kept == [])
+        #expect(try kb.count("articles") == 9)
+    }
+
+    @Test func reimport_fixWhereTheArticleWasEditedToo_keepsTheEdit_andSaysSo() throws {
+        // Given the seed page, whose first article had the very character of the coming fix edited otherwise
+        let folder = try TemporaryFolder()
+        let path = try folder.write("page.txt", try Fixtures.seedPage)
+        let kb = try KnowledgeBase.inMemory()
+        _ = try kb.importFiles([path])
+        let target = try #require(try kb.allArticles().first { $0.body.contains("参观者流连于") })
+        _ = try kb.editArticle(
+            target.id, body: try target.body.replacing("参观者流连于", with: "参观者浏连于", expectedCount: 1))
+
+        // When the page with that character fixed is imported again
+        try folder.write("page.txt", try Self.oneCharacterFixedSeedPage())
+        let report = try kb.importFiles([path])
+
+        // Then the edit stays, nothing is written over it, and the report names the field kept
+        #expect(try kb.article(target.id).article.body.contains("参观者浏连于"))
+        #expect(report.updated == 1 && report.articlesUpdated == 0)
+        let change = try #require(report.files.first?.changes.first)
+        #expect(report.files.first?.changes.count == 1)
+        #expect(change.id == target.id && change.kind == .kept && change.kept == ["body"] && change.fields == [])
+    }
+
+    @Test func reimport_fixBeforeANote_movesItByCodePoints() throws {
+        // Given a Markdown note with characters beyond the BMP, an emoji and full-width forms before a highlight
+        let folder = try TemporaryFolder()
+        let original = "# 𠮷野家😀调研\n\n𠮷野家😀的ＡＩ讲座很精彩。第二句说明细节，请记下来。\n"
+        let path = try folder.write("调研.md", original)
+        let kb = try KnowledgeBase.inMemory()
+        _ = try kb.importFiles([path])
+        let note = try Self.annotate(kb, "第二句说明细节", note: "细节")
+        let start = try #require(note.start)
+
+        // When the corrected file adds a thumbs-up with a skin tone (two code points, one character) before it
+        try folder.write("调研.md", original.replacing("ＡＩ讲座很精彩", with: "ＡＩ讲座👍🏽很精彩", expectedCount: 1))
+        let report = try kb.importFiles([path])
+
+        // Then the same article holds the note, two code points further on
+        #expect(report.updated == 1 && report.articlesUpdated == 1 && report.articlesAdded == 0)
+        let moved = try #require(try kb.article(note.articleID).annotations.first)
+        #expect(moved.state == .anchored)
+        #expect(moved.start == start + 2)
+        #expect(report.annotations == AnnotationTally(anchored: 1))
+    }
+
+    @Test func reimport_pageWithAnArticleRemoved_movesItToTheTrash_withItsNote() throws {
+        // Given the seed page with a note on its Shandong article
+        let folder = try TemporaryFolder()
+        let path = try folder.write("page.txt", try Fixtures.seedPage)
+        let kb = try KnowledgeBase.inMemory()
+        _ = try kb.importFiles([path])
+        let note = try Self.annotate(kb, "出口转内销", note: "内销")
+
+        // When the page without that article is imported again
+        try folder.write("page.txt", try Self.seedPageWithoutAnArticle())
+        let report = try kb.importFiles([path])
+
+        // Then the article went to the trash as a delete change, with its note, and the report names both
+        #expect(report.updated == 1 && report.articlesRemoved == 1)
+        #expect(report.articlesAdded == 0 && report.articlesUpdated == 0)
+        #expect(!report.articles.contains(note.articleID))
+        #expect(try kb.allArticles().count == 8)
+        let stored = try #require(try kb.read { db in try Article.fetch(db, id: note.articleID) })
+        #expect(stored.isDeleted)
+        let delete = try #require(
+            try kb.allChanges().last { $0.entityID == note.articleID && $0.field == Change.deletedField })
+        #expect(delete.value == "true")
+        #expect(try kb.storedAnnotation(note.id)?.isDeleted == false)
+        #expect(report.annotations == AnnotationTally(trashed: 1))
+        #expect(
+            report.review == [
+                AnnotationReview(id: note.id, articleID: note.articleID, quote: "出口转内销", outcome: .trashed)
+            ])
+        let change = try #require(report.files.first?.changes.first)
+        #expect(change.kind == .removed && change.id == note.articleID && change.annotations.trashed == 1)
+    }
+
+    @Test func reimport_pageWithAnArticleAdded_addsIt_andLeavesTheOthers() throws {
+        // Given the seed page
+        let folder = try TemporaryFolder()
+        let path = try folder.write("page.txt", try Fixtures.seedPage)
+        let kb = try KnowledgeBase.inMemory()
+        let first = try kb.importFiles([path])
+
+        // When the page with one more article is imported again
+        try folder.write("page.txt", try Self.seedPageWithAnArticleAdded())
+        let report = try kb.importFiles([path])
+
+        // Then one article is added and the others are as they were
+        #expect(report.updated == 1 && report.articlesAdded == 1)
+        #expect(report.articlesUpdated == 0 && report.articlesRemoved == 0)
+        #expect(try kb.allArticles().count == 10)
+        #expect(Array(report.articles.prefix(9)) == first.articles)
+        let added = try #require(report.articles.last)
+        #expect(report.files.first?.changes.map(\.id) == [added])
+        #expect(report.files.first?.changes.first?.kind == .added)
+        #expect(try kb.article(added).article.body.contains("“𠮷祥非遗进校园”活动😀，ＡＩ讲解员"))
+        #expect(try kb.allArticles().filter { $0.id != added }.allSatisfy { $0.updatedAt == $0.createdAt })
+    }
+
+    @Test func asNew_correctedFile_addsACopy_andLeavesTheNoteOnTheOld() throws {
+        let folder = try TemporaryFolder()
+        let path = try folder.write("page.txt", try Fixtures.seedPage)
+        let kb = try KnowledgeBase.inMemory()
+        let first = try kb.importFiles([path])
+        let note = try Self.annotate(kb, "参观者流连于各个非遗展位间", note: "观众")
+        try folder.write("page.txt", try Self.oneCharacterFixedSeedPage())
+
+        let report = try kb.importFiles([path], options: ImportOptions(mode: .asNew))
+
+        // Eight articles are the same content (same ids); the corrected one is a new copy.
+        #expect(report.added == 1 && report.updated == 0)
         #expect(report.articlesAdded == 1)
         #expect(Set(report.articles).intersection(first.articles).count == 8)
         #expect(try kb.count("articles") == 10)
+        let old = try kb.article(note.articleID)
+        #expect(old.article.body.contains("参观者流连于"))
+        #expect(old.annotations.map(\.id) == [note.id])
+        #expect(old.annotations.first?.state == .anchored)
+    }
+
+    @Test func reimport_renamedFile_withTheSameFirstLines_updatesInPlace() throws {
+        let folder = try TemporaryFolder()
+        let kb = try KnowledgeBase.inMemory()
+        let first = try kb.importFiles([try folder.write("2025-04-22/第6版.txt", try Fixtures.seedPage)])
+        let note = try Self.annotate(kb, "参观者流连于各个非遗展位间", note: "观众")
+
+        let renamed = try folder.write("corrected/page-6-fixed.txt", try Self.oneCharacterFixedSeedPage())
+        let report = try kb.importFiles([renamed])
+
+        #expect(report.updated == 1 && report.articlesUpdated == 1 && report.articlesAdded == 0)
+        #expect(report.files.first?.identity == .firstLines)
+        #expect(report.files.first?.previous?.hasSuffix("2025-04-22/第6版.txt") == true)
+        #expect(Set(report.articles) == Set(first.articles))
+        #expect(try kb.count("articles") == 9)
+        #expect(try kb.article(note.articleID).annotations.first?.state == .fuzzy)
+        // The corrected file is now the page's source: importing it again is a no-op.
+        #expect(try kb.importFiles([renamed]).unchanged == 1)
+    }
+
+    @Test func reimport_sameFileNameInAnotherFolder_updatesInPlace() throws {
+        let folder = try TemporaryFolder()
+        let kb = try KnowledgeBase.inMemory()
+        let first = try kb.importFiles([try folder.write("inbox/第6版.txt", try Fixtures.seedPage)])
+        // The first line differs too: only the name says which page it is.
+        let fixed = try Fixtures.seedPage.replacing("本报讯 （记 者 陈 华）", with: "本报讯（记者 陈华）", expectedCount: 1)
+            .replacing("参观者流连于", with: "参观者留连于", expectedCount: 1)
+
+        let report = try kb.importFiles([try folder.write("archive/第6版.txt", fixed)])
+
+        #expect(report.updated == 1 && report.articlesAdded == 0)
+        #expect(report.files.first?.identity == .fileName)
+        #expect(Set(report.articles) == Set(first.articles))
+    }
+
+    @Test(arguments: [false, true])
+    func reimport_editedNoteFileInAnotherFolder_isFoundByItsName(inOneImport: Bool) throws {
+        // Given a one-article note file, and an edited copy of it elsewhere (its only article changed, and
+        // its first lines too), imported in the same call or in two
+        let folder = try TemporaryFolder()
+        let kb = try KnowledgeBase.inMemory()
+        let first = try folder.write("desk/调研笔记.md", "# 黄山调研\n\n非遗市集的笔记，𠮷祥物很受欢迎。\n")
+        let second = try folder.write("laptop/调研笔记.md", "# 黄山调研\n\n非遗市集的笔记，𠮷祥物很受欢迎😀。\n")
+        let reports =
+            try inOneImport ? [kb.importFiles([first, second])] : [first, second].map { try kb.importFiles([$0]) }
+        let report = try #require(reports.last)
+
+        // Then the second file updated the first one's article in place
+        #expect(report.files.last?.status == .updated)
+        #expect(report.files.last?.identity == .fileName)
+        #expect(try kb.allArticles().count == 1)
+        #expect(try kb.allArticles().first?.body.hasSuffix("很受欢迎😀。") == true)
+    }
+
+    @Test func pathReusedForAnotherPage_sharingTwoOfItsFiveItems_isANewPage() throws {
+        // Given the seed page imported from a path
+        let folder = try TemporaryFolder()
+        let path = try folder.write("today.txt", try Fixtures.seedPage)
+        let kb = try KnowledgeBase.inMemory()
+        let first = try kb.importFiles([path])
+
+        // When the next day's page, three new articles and the seed page's last two items, is saved at the same path
+        let seed = try Fixtures.seedPage
+        let last = try #require(seed.range(of: "本报讯 （记者李玉波"))
+        let next =
+            "本报讯 （记者王芳）近日，安徽省总工会举办“𠮷祥非遗进校园”活动😀，ＡＩ讲解员向学生介绍徽州木雕技艺。\n\n"
+            + "安徽：非遗技艺走进校园\n\n本报讯 （记者李明）4月24日，浙江省总工会发布职工疗休养新线路，"
+            + "涵盖 12 个非遗体验点。\n\n浙江：职工疗休养新线路发布\n\n本报讯 （记者赵强）江苏省总工会启动"
+            + "“工会送清凉”活动，惠及 30 万名一线职工。\n\n江苏：工会送清凉\n\n" + seed[last.lowerBound...]
+        try folder.write("today.txt", next)
+        let report = try kb.importFiles([path])
+
+        // Then it is a new page: the earlier page's articles all stay
+        #expect(report.added == 1 && report.updated == 0 && report.articlesRemoved == 0)
+        #expect(report.articles.count == 5)
+        #expect(Set(report.articles).intersection(first.articles).count == 2)
+        #expect(Set(try kb.allArticles().map(\.id)).isSuperset(of: first.articles))
+        #expect(report.articlesAdded == 3)
+    }
+
+    @Test func differentPages_withTheSameFileName_areBothKept() throws {
+        // Given a note file imported from one folder
+        let folder = try TemporaryFolder()
+        let kb = try KnowledgeBase.inMemory()
+        let first = try kb.importFiles([try folder.write("a/notes.md", "# 黄山\n\n非遗市集的笔记，𠮷祥物很受欢迎。")])
+
+        // When another, unrelated note file of the same name is imported
+        let second = try kb.importFiles([try folder.write("b/notes.md", "# Ｓｕｚｈｏｕ\n\n评弹演出 notes 😀，完全另一篇。")])
+
+        // Then it is a new page: nothing is updated or removed
+        #expect(second.added == 1 && second.updated == 0 && second.articlesRemoved == 0)
+        #expect(try kb.allArticles().count == 2)
+        #expect(Set(try kb.allArticles().map(\.id)).isSuperset(of: first.articles))
+    }
+
+    @Test func reimport_onTwoKnowledgeBases_givesTheSameArticleIDs() throws {
+        // Given the seed page imported on two knowledge bases, apart
+        let folder = try TemporaryFolder()
+        let one = try KnowledgeBase.inMemory()
+        let two = try KnowledgeBase.inMemory(clock: .fixed(1_900_000_000_000))
+        _ = try one.importFiles([try folder.write("one/page.txt", try Fixtures.seedPage)])
+        _ = try two.importFiles([try folder.write("two/page.txt", try Fixtures.seedPage)])
+
+        // When each re-imports the same new version (one article fixed, one removed, one added)
+        let next = try Self.seedPageWithAnArticleAdded().replacing("参观者流连于", with: "参观者留连于", expectedCount: 1)
+        let start = try #require(next.range(of: "本报讯 （杨明清"))
+        let end = try #require(next.range(of: "本报讯 （记者李润钊"))
+        let page = String(next[..<start.lowerBound] + next[end.lowerBound...])
+        let first = try one.importFiles([try folder.write("one/page.txt", page)])
+        let second = try two.importFiles([try folder.write("two/page.txt", page)])
+
+        // Then both hold the same articles under the same ids
+        #expect(first.articlesUpdated == 1 && first.articlesAdded == 1 && first.articlesRemoved == 1)
+        #expect(first.articles == second.articles)
+        #expect(try one.allArticles().map(\.id) == two.allArticles().map(\.id))
+        #expect(try one.allArticles().map(\.body) == two.allArticles().map(\.body))
     }
 }

@@ -40,14 +40,14 @@ extension KnowledgeBase {
     }
 
     /// Imports text as if it were a file with this name.
-    func importText(_ text: String, name: String = "page.txt", update: Bool = false) throws -> ImportReport {
+    func importText(_ text: String, name: String = "page.txt", mode: ImportMode = .inPlace) throws -> ImportReport {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kb-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(text.utf8).write(to: url)
-        return try importFiles([url.path], options: ImportOptions(update: update))
+        return try importFiles([url.path], options: ImportOptions(mode: mode))
     }
 
     /// Number of rows in a table.
@@ -150,4 +150,15 @@ extension CodePoints {
 /// How many pairs of ids share their first `length` characters.
 func pairsSharingPrefix(_ ids: [String], length: Int) -> Int {
     Dictionary(grouping: ids) { $0.prefix(length) }.values.reduce(0) { $0 + $1.count * ($1.count - 1) / 2 }
+}
+
+// MARK: - Text
+
+extension String {
+    /// The text with `target` replaced, after checking that it occurs exactly `expectedCount` times.
+    func replacing(_ target: String, with replacement: String, expectedCount: Int) throws -> String {
+        let count = components(separatedBy: target).count - 1
+        try #require(count == expectedCount, "'\(target)' occurs \(count) times")
+        return replacingOccurrences(of: target, with: replacement)
+    }
 }

@@ -226,4 +226,39 @@ struct DeleteVersusAnnotateTests {
         }
         #expect(try replicas[0].digest == replicas[1].digest)
     }
+
+    @Test func editConflictResolvedOnAnAnnotationOfADeletedArticle_sameConflictsEverywhere() async throws {
+        // Given an annotation synced to three replicas
+        let hub = try TestHub()
+        let replicas = try await makeReplicas(3, hub: hub)
+        try replicas[0].importPage(try SeedPage.text)
+        let id = try #require(try replicas[0].kb.listArticles().first?.id)
+        let note = try replicas[0].kb.annotate(
+            id, target: .quote("黄山脚下", occurrence: nil, prefix: nil, suffix: nil), note: "原来的笔记。")
+        try await syncUntilQuiet(replicas)
+
+        // When two replicas edit the note's one sentence concurrently, and the third deletes the article
+        _ = try replicas[1].kb.editAnnotation(note.id, note: "一号改的。")
+        clock.advance(3)
+        _ = try replicas[2].kb.editAnnotation(note.id, note: "二号改的。")
+        clock.advance(3)
+        _ = try replicas[0].kb.removeArticle(id)
+        try await syncUntilQuiet(replicas)
+        let before = try replicas.map { try $0.conflictIDs() }
+        #expect(before.allSatisfy { $0 == before[0] })
+        let edit = try #require(try Conflicts.list(replicas[1].kb).first { $0.kind == .edit })
+
+        // And one of them resolves the edit conflict, which writes a new note the delete did not know of
+        try Conflicts.resolve(replicas[1].kb, edit.id, keep: .mine)
+        let onResolver = try replicas[1].conflictIDs()
+        try await syncUntilQuiet(replicas)
+
+        // Then the resolver already showed what every replica shows: the delete against the new note
+        let after = try replicas.map { try $0.conflictIDs() }
+        #expect(after.allSatisfy { $0 == after[0] }, "\(after)")
+        #expect(onResolver == after[0])
+        let open = try Conflicts.list(replicas[0].kb)
+        #expect(open.count == 1 && open.first?.kind == .delete && open.first?.theirs?.contains("一号改的") == true)
+        #expect(Set(try replicas.map { try $0.digest }).count == 1)
+    }
 }

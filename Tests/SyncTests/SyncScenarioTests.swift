@@ -339,7 +339,7 @@ struct SyncScenarioTests {
             transport: InProcessTransport(service: hub.service), name: "restored")
         _ = try restored.kb.editArticle(article.id, title: "恢复之后的标题")
         let report = try await restored.sync()
-        #expect(report.reconciled)
+        #expect(report.reidentified)
         try await syncUntilQuiet([restored, b])
         for replica in [restored, b] {
             let conflict = try #require(try Conflicts.list(replica.kb).first)
@@ -470,7 +470,8 @@ struct SyncScenarioTests {
         let hub = try TestHub()
         let token = try await hub.token(for: "research")
         let bad = WireChange(
-            replica: "badbadbadbadbad0", seq: 1, hlc: 1, entity: "article", id: "x", field: "title", op: "set",
+            replica: "badbadbadbadbad0", seq: 1, hlc: 1, entity: "article", id: "5d0b6c1e9a7f42c3b8e1d290",
+            field: "title", op: "set",
             value: "42", base: [])
         let body = PushRequest(replica: "badbadbadbadbad0", changes: [bad]).jsonBytes
         let answer = await hub.service.respond(

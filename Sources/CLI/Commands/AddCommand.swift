@@ -16,7 +16,7 @@ struct AddCommand: ParsableCommand {
 
     func run() throws {
         let body = try InputText.read(file, what: "the article text")
-        let kb = try global.open()
+        let kb = try global.openOrCreate()
         let article = try kb.addArticle(title: title, body: body)
         if global.json {
             try Terminal.printJSON(JSONShapes.article(try kb.article(article.id)))

@@ -173,7 +173,8 @@ struct AnnotationEditCommand: ParsableCommand {
 }
 
 struct AnnotationRemoveCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Delete an annotation.")
+    static let configuration = CommandConfiguration(
+        commandName: "rm", abstract: "Move an annotation to the trash ('kb restore' undoes it).")
 
     @OptionGroup var global: GlobalOptions
 
@@ -186,7 +187,9 @@ struct AnnotationRemoveCommand: ParsableCommand {
         if global.json {
             try Terminal.printJSON(["id": removed, "deleted": true])
         } else {
-            print("Deleted annotation \(try kb.annotationIDPrefixes([removed])[removed] ?? removed).")
+            print(
+                "Moved annotation \(Identifier.short(removed)) to the trash; 'kb restore \(Identifier.short(removed))' "
+                    + "brings it back.")
         }
     }
 }

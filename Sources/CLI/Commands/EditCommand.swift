@@ -42,7 +42,8 @@ struct EditCommand: ParsableCommand {
 }
 
 struct RemoveCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Delete an article.")
+    static let configuration = CommandConfiguration(
+        commandName: "rm", abstract: "Move an article to the trash, with its annotations ('kb restore' undoes it).")
 
     @OptionGroup var global: GlobalOptions
 
@@ -51,11 +52,15 @@ struct RemoveCommand: ParsableCommand {
 
     func run() throws {
         let kb = try global.open()
-        let removed = try kb.removeArticle(id)
+        let removed = try kb.trashArticle(id)
         if global.json {
-            try Terminal.printJSON(["id": removed, "deleted": true])
+            try Terminal.printJSON(["id": removed.id, "deleted": true, "annotations": removed.annotations])
         } else {
-            print("Deleted \(Identifier.short(removed)).")
+            let short = Identifier.short(removed.id)
+            let notes = "\(removed.annotations) note\(removed.annotations == 1 ? "" : "s")"
+            print(
+                "Moved \(short) \(Terminal.oneLine(removed.title, length: 40)) to the trash with \(notes); "
+                    + "'kb restore \(short)' brings it back.")
         }
     }
 }

@@ -8,7 +8,12 @@ struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Export to Markdown (one file per article), W3C Web Annotation JSON-LD, or a full JSON dump.",
-        discussion: "A JSON dump can be imported into an empty knowledge base with 'kb import FILE.json'.")
+        discussion: """
+            A JSON dump can be imported into an empty knowledge base with 'kb import FILE.json'. Markdown export \
+            writes only inside --out and keeps a list of its files there (.kb-export.json): exporting again \
+            replaces them and removes those of retitled or deleted articles; files you added or edited are \
+            never replaced or removed.
+            """)
 
     @OptionGroup var global: GlobalOptions
 
@@ -28,21 +33,24 @@ struct ExportCommand: ParsableCommand {
         let kb = try global.open()
         switch format {
         case .markdown:
-            let files = try kb.exportMarkdown()
             let folder = out ?? "."
-            do {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                for file in files {
-                    try Data(file.content.utf8).write(
-                        to: URL(fileURLWithPath: folder).appendingPathComponent(file.name), options: .atomic)
-                }
-            } catch {
-                throw CLIError("Cannot write to the folder '\(folder)'; check that it is writable.")
-            }
+            let report = try kb.exportMarkdown(to: folder)
             if global.json {
-                try Terminal.printJSON(["files": files.count, "out": folder])
+                try Terminal.printJSON(
+                    [
+                        "files": report.files, "out": folder, "written": report.written.count,
+                        "removed": report.removed.count, "kept_edited": report.keptEdited,
+                    ] as [String: Any])
             } else {
-                print("Wrote \(files.count) file\(files.count == 1 ? "" : "s") to \(folder).")
+                print("Wrote \(report.files) file\(report.files == 1 ? "" : "s") to \(folder).")
+                if !report.removed.isEmpty {
+                    print(
+                        "Removed \(report.removed.count) file\(report.removed.count == 1 ? "" : "s") of an earlier export."
+                    )
+                }
+                for name in report.keptEdited {
+                    Terminal.printErr("Kept '\(name)': it was edited after kb wrote it, so kb no longer updates it.")
+                }
             }
         case .w3c, .json:
             let text = format == .w3c ? try kb.exportW3C() : try kb.exportJSON()

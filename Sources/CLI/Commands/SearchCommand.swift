@@ -109,7 +109,8 @@ struct StatusCommand: ParsableCommand {
         if health.gaps > 0 {
             print(
                 Terminal.red(
-                    "The history misses \(health.gaps) change(s) of other replicas; the next 'kb sync' fetches them again."
+                    "The history misses \(health.gaps) change(s) of other replicas; "
+                        + "'kb sync' fetches them when a hub has them."
                 ))
         }
         print(Terminal.dim("content digest \(health.digest)"))

@@ -7,7 +7,8 @@ struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract:
-            "Run the sync hub (kb serve --listen HOST:PORT --data DIR; kb serve token create --data DIR --kb NAME).",
+            "Run the sync hub (kb serve --listen HOST:PORT --data DIR [--tls-cert PEM --tls-key PEM]; "
+            + "kb serve token create --data DIR --kb NAME).",
         discussion: "See 'kb serve --help' for the hub's own options.")
 
     @Argument(parsing: .captureForPassthrough, help: "The hub's arguments.")

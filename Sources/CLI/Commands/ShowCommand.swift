@@ -8,17 +8,64 @@ struct ShowCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "An article id or a unique prefix of 4+ characters.")
+    @Argument(help: "An article id or a unique prefix of 4+ characters (with --at, an annotation's too).")
     var id: String
+
+    @Option(name: .customLong("at"), help: "Show version N (see 'kb history ID'), of an article or an annotation.")
+    var version: Int?
 
     func run() throws {
         let kb = try global.open()
+        if let version {
+            try showVersion(kb, version)
+            return
+        }
         let detail = try kb.article(id)
         if global.json {
             try Terminal.printJSON(JSONShapes.article(detail))
             return
         }
         print(ArticleRenderer.render(detail, shownIDs: try kb.annotationIDPrefixes(detail.annotations.map(\.id))))
+    }
+
+    /// Prints a record as it stood at one of its versions.
+    private func showVersion(_ kb: KnowledgeBase, _ number: Int) throws {
+        let (version, record, tags) = try kb.record(id, atVersion: number)
+        switch record {
+        case .article(let article):
+            let detail = ArticleDetail(article: article, sourcePath: nil, tags: tags, annotations: [])
+            if global.json {
+                var shape = JSONShapes.article(detail)
+                shape["annotations"] = nil
+                shape["source"] = nil
+                shape["version"] = version.number
+                shape["deleted"] = article.isDeleted
+                try Terminal.printJSON(shape)
+                return
+            }
+            print(Terminal.dim(Self.versionLine(version, deleted: article.isDeleted)))
+            print(ArticleRenderer.render(detail))
+        case .annotation(var annotation):
+            annotation.tags = tags
+            if global.json {
+                var shape = JSONShapes.annotation(annotation)
+                shape["version"] = version.number
+                shape["deleted"] = annotation.isDeleted
+                try Terminal.printJSON(shape)
+                return
+            }
+            print(Terminal.dim(Self.versionLine(version, deleted: annotation.isDeleted)))
+            print("annotation \(annotation.id) on \(Identifier.short(annotation.articleID))")
+            if !annotation.quote.isEmpty { print("“\(annotation.quote)”") }
+            if !annotation.note.isEmpty { print(annotation.note) }
+            if !annotation.color.isEmpty { print(Terminal.dim("color \(annotation.color)")) }
+            if !annotation.tags.isEmpty { print(annotation.tags.map { "#" + $0 }.joined(separator: " ")) }
+        }
+    }
+
+    static func versionLine(_ version: RecordVersion, deleted: Bool) -> String {
+        "version \(version.number) · \(Timestamp.iso(version.time)) · \(version.action.rawValue) · replica "
+            + version.replica + (deleted ? " · in the trash" : "")
     }
 }
 

@@ -24,6 +24,9 @@ struct RemoteAddCommand: ParsableCommand {
     @Option(help: "A file holding the token made by 'kb serve token create'.", completion: .file())
     var tokenFile: String?
 
+    @Option(help: "A PEM file of the private CA that signed an https hub's certificate.", completion: .file())
+    var caFile: String?
+
     func run() throws {
         var token = ProcessInfo.processInfo.environment["KB_TOKEN"]
         if let tokenFile {
@@ -34,7 +37,17 @@ struct RemoteAddCommand: ParsableCommand {
             }
             token = text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        let remote = try SyncCLI.run { try RemoteStore.add(try global.open(), name: name, url: url, token: token) }
+        // Bad input changes nothing: the name and URL are checked before a knowledge base is opened or made.
+        try SyncCLI.run {
+            guard Remote.isValidName(name) else {
+                throw SyncError(
+                    .configuration, "The remote name '\(name)' may hold only letters, digits, '-', '_' and '.'.")
+            }
+            _ = try Remote.parse(url)
+        }
+        let remote = try SyncCLI.run {
+            try RemoteStore.add(try global.openOrCreate(), name: name, url: url, token: token, caFile: caFile)
+        }
         if global.json {
             try Terminal.printJSON(["name": remote.name, "url": remote.url, "token": remote.token != nil])
         } else {
@@ -111,14 +124,31 @@ struct SyncCommand: AsyncParsableCommand {
         }
         let engine = SyncEngine(kb: kb)
         var total = SyncReport()
+        var outcomes: [[String: Any]] = []
+        var failed: [String] = []
+        // Each remote is synced whatever happened to the ones before it.
         for remote in names {
-            let report = try await SyncCLI.run {
-                try await engine.sync(remote: remote) { progress in
+            // Once per remote and sync: a token sent over plain HTTP to another machine can be read on the way.
+            if let found = try? RemoteStore.get(kb, name: remote), found.sendsTokenInClear {
+                Terminal.printErr(
+                    "kb: warning: the remote '\(remote)' sends its token over plain HTTP to '\(found.url)'; "
+                        + "serve the hub with --tls-cert and use an https:// URL.")
+            }
+            let report: SyncReport
+            do {
+                report = try await engine.sync(remote: remote) { progress in
                     switch progress {
                     case .pushing(let done, let count): Terminal.progress("\(remote): pushing \(done)/\(count)")
                     case .pulling(let position, let head): Terminal.progress("\(remote): pulling \(position)/\(head)")
                     }
                 }
+            } catch {
+                Terminal.endProgress()
+                let message = Self.message(of: error)
+                failed.append(remote)
+                outcomes.append(["name": remote, "ok": false, "error": message])
+                Terminal.printError("\(remote): \(message)")
+                continue
             }
             Terminal.endProgress()
             total.pushed += report.pushed
@@ -126,31 +156,71 @@ struct SyncCommand: AsyncParsableCommand {
             total.duplicates += report.duplicates
             total.quarantined += report.quarantined
             total.conflicts = report.conflicts
-            if report.reconciled && !global.json {
+            outcomes.append([
+                "name": remote, "ok": true, "pushed": report.pushed, "pulled": report.pulled,
+                "conflicts": report.conflicts, "duplicates": report.duplicates, "quarantined": report.quarantined,
+                "refused": report.refusedOwn, "holes": report.holes,
+            ])
+            if global.json { continue }
+            print(
+                "\(remote): pushed \(report.pushed), pulled \(report.pulled) change\(report.pulled == 1 ? "" : "s").")
+            if report.reidentified {
+                Terminal.printErr(
+                    "\(remote): the hub held other changes under this replica's id (this file was restored from an "
+                        + "older copy, or copied); its changes the hub lacked went on under a new replica id.")
+            } else if report.reconciled {
                 Terminal.printErr("\(remote): the hub's log changed (restored or replaced); reconciled from the start.")
+            }
+            if report.refusedOwn > 0 {
+                Terminal.printErr(
+                    "\(remote): refused \(report.refusedOwn) pulled change(s) claiming this replica's id beyond what it "
+                        + "wrote.")
+            }
+            if !report.holes.isEmpty {
+                Terminal.printErr(
+                    "\(remote): the hub's log lacks changes of other replicas (\(report.holes.prefix(3).joined(separator: ", "))"
+                        + "\(report.holes.count > 3 ? ", …" : "")); noted, so later syncs do not read the log again for them."
+                )
             }
         }
         if global.json {
             try Terminal.printJSON([
                 "pushed": total.pushed, "pulled": total.pulled, "conflicts": total.conflicts,
-                "duplicates": total.duplicates, "quarantined": total.quarantined,
+                "duplicates": total.duplicates, "quarantined": total.quarantined, "remotes": outcomes,
+                "failed": failed,
             ])
         } else {
-            print(
-                "Pushed \(total.pushed), pulled \(total.pulled) change\(total.pulled == 1 ? "" : "s")."
-                    + (total.conflicts > 0
-                        ? " \(total.conflicts) open conflict\(total.conflicts == 1 ? "" : "s"): see 'kb conflicts'."
-                        : ""))
+            if total.conflicts > 0 {
+                print("\(total.conflicts) open conflict\(total.conflicts == 1 ? "" : "s"): see 'kb conflicts'.")
+            }
             if total.quarantined > 0 {
                 Terminal.printErr(
                     "\(total.quarantined) pulled change(s) could not be applied and were set aside; see 'kb status'.")
             }
+        }
+        if !failed.isEmpty {
+            if names.count > 1 {
+                Terminal.printError(
+                    "\(failed.count) of \(names.count) remotes failed: "
+                        + failed.map { "'\($0)'" }.joined(separator: ", ") + "; the others synced.")
+            }
+            throw ExitCode.failure
         }
         if total.conflicts > 0 {
             if !global.json {
                 Terminal.printError("conflicts remain; resolve them with 'kb resolve ID --keep mine|theirs|both'.")
             }
             throw ExitCode.failure
+        }
+    }
+
+    /// The one sentence for a failed remote.
+    static func message(of error: any Error) -> String {
+        switch error {
+        case let error as SyncError: error.message
+        case let error as KBError: error.message
+        case let error as CLIError: error.message
+        default: "The sync failed (\(error)); run it again."
         }
     }
 }

@@ -10,6 +10,9 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "Print JSON instead of text.")
     var json = false
 
+    @Flag(name: .long, help: "Write to a knowledge base that kb found damaged, before 'kb check --repair'.")
+    var allowDamaged = false
+
     /// The path of the knowledge base.
     var databasePath: String {
         var environment: [String: String] = [:]
@@ -40,7 +43,7 @@ struct GlobalOptions: ParsableArguments {
             if argument == "--db", index + 1 < arguments.count {
                 leading += [argument, arguments[index + 1]]
                 index += 2
-            } else if argument.hasPrefix("--db=") || argument == "--json" {
+            } else if argument.hasPrefix("--db=") || argument == "--json" || argument == "--allow-damaged" {
                 leading.append(argument)
                 index += 1
             } else {
@@ -55,8 +58,44 @@ struct GlobalOptions: ParsableArguments {
         return rest
     }
 
-    /// Opens the knowledge base.
+    /// Opens the knowledge base, which must exist: a missing file is an error that creates nothing.
     func open() throws -> KnowledgeBase {
-        try KnowledgeBase.open(path: databasePath, clock: clock)
+        try open(mode: .existing)
+    }
+
+    /// Opens the knowledge base, creating it (and its folders) when missing: for the commands that make one
+    /// (`init`, `import`, `add`, `remote add`).
+    func openOrCreate() throws -> KnowledgeBase {
+        try open(mode: .createIfMissing)
+    }
+
+    private func open(mode: AppDatabase.OpenMode) throws -> KnowledgeBase {
+        let kb = try KnowledgeBase.open(path: databasePath, clock: clock, mode: mode, allowsDamaged: allowDamaged)
+        if let copy = try kb.claimFile() {
+            Terminal.printErr(
+                "This knowledge base file is a copy of replica \(copy.previousReplicaID) (made at "
+                    + "'\(copy.previousPath)'), so it is now a new replica, \(copy.replicaID); its changes not yet "
+                    + "synced still reach the hub once.")
+        }
+        return kb
+    }
+
+    /// The knowledge base path that the command line names, read without parsing it (for errors raised
+    /// where the parsed options are out of reach).
+    static func databasePath(in arguments: [String]) -> String {
+        var flag: String?
+        var index = 0
+        while index < arguments.count, arguments[index] != "--" {
+            if arguments[index] == "--db", index + 1 < arguments.count {
+                flag = arguments[index + 1]
+                index += 1
+            } else if arguments[index].hasPrefix("--db=") {
+                flag = String(arguments[index].dropFirst(5))
+            }
+            index += 1
+        }
+        var environment: [String: String] = [:]
+        for name in ["KB_DB", "XDG_DATA_HOME", "HOME"] { environment[name] = Terminal.environment(name) }
+        return DatabaseLocation.resolve(flag: flag, environment: environment)
     }
 }

@@ -132,7 +132,7 @@ public struct HubService: Sendable {
         logger.info(
             "request",
             metadata: [
-                "route": .string(route), "kb": .string(name), "status": .stringConvertible(status),
+                "route": .string(route), "kb": .string(Self.echo(name)), "status": .stringConvertible(status),
                 "error": .string(errorCode), "ms": .string(String(format: "%.1f", milliseconds)),
             ])
         return response
@@ -153,7 +153,7 @@ public struct HubService: Sendable {
         guard owner == name else {
             throw Failure(
                 status: 403, code: HubErrorCode.forbidden,
-                message: "The token is for another knowledge base than '\(name)'.")
+                message: "The token is for another knowledge base than '\(Self.echo(name))'.")
         }
     }
 
@@ -207,40 +207,40 @@ public struct HubService: Sendable {
 
     private func push(_ name: String, _ request: HubServiceRequest) async throws -> [UInt8] {
         let knowledgeBase = try await existing(name)
-        var bytes = request.body
-        if bytes.count > SyncLimits.maxBodyBytes {
+        if request.body.count > SyncLimits.maxBodyBytes {
             throw Failure(
                 status: 413, code: HubErrorCode.bodyTooLarge,
                 message: "The request body is larger than \(SyncLimits.maxBodyBytes) bytes; send fewer changes at once."
             )
         }
-        if request.headers["content-encoding"]?.lowercased() == "gzip" {
-            do {
-                bytes = try Gzip.decompress(bytes, limit: SyncLimits.maxBodyBytes * 4)
-            } catch {
-                throw Failure(
-                    status: 400, code: HubErrorCode.malformedBody,
-                    message: "The gzip body could not be decompressed, or is larger than allowed.")
-            }
-        }
+        // Inflation and decoding are bounded in bytes, nesting and changes (docs/threat_model.md).
         let pushed: PushRequest
         do {
-            pushed = try JSONDecoder().decode(PushRequest.self, from: Data(bytes))
+            pushed = try WireDecoding.push(
+                request.body, gzip: request.headers["content-encoding"]?.lowercased() == "gzip")
         } catch {
             throw Failure(
-                status: 400, code: HubErrorCode.malformedBody,
-                message: "The body is not a push of changes: {\"replica\": …, \"changes\": [ … ]}.")
+                status: error.isSizeLimit ? 413 : 400,
+                code: error.isSizeLimit ? HubErrorCode.bodyTooLarge : HubErrorCode.malformedBody,
+                message: error.reason == .badJSON
+                    ? "The body is not a push of changes: {\"replica\": …, \"changes\": [ … ]}." : error.message)
         }
         let limit = clock.now() + SyncLimits.maxClockAheadMilliseconds
         var incoming: [IncomingChange] = []
         incoming.reserveCapacity(pushed.changes.count)
-        for change in pushed.changes {
-            guard !change.replica.isEmpty, change.replica.count <= 64, change.seq > 0, !change.entity.isEmpty,
-                !change.id.isEmpty
-            else {
+        guard WireValidator.isReplicaID(pushed.replica) else {
+            throw Failure(
+                status: 422, code: HubErrorCode.invalidChange,
+                message: "The push's sender is not a replica id of 16 lowercase hex digits.")
+        }
+        for (index, change) in pushed.changes.enumerated() {
+            do {
+                try WireValidator.check(change)
+            } catch {
+                // The reason names the part, never the value: what was sent may be large or hostile.
                 throw Failure(
                     status: 422, code: HubErrorCode.invalidChange,
-                    message: "A change lacks its replica, sequence number, entity or id.")
+                    message: "Change \(index + 1) of the push is refused: \(error.reason).")
             }
             let stamped = HybridTimestamp(rawValue: change.hlc).milliseconds
             if stamped > limit {
@@ -266,12 +266,15 @@ public struct HubService: Sendable {
             if case .sequenceGap(let replica, let expected, let got) = error.code {
                 throw Failure(
                     status: 409, code: HubErrorCode.sequenceGap,
-                    message: "Changes of replica \(replica) must arrive in order: expected \(expected), got \(got).")
+                    message:
+                        "Changes of replica \(Self.echo(replica)) must arrive in order: expected \(expected), got \(got)."
+                )
             }
             if case .sequenceReused(let replica, let seq) = error.code {
                 throw Failure(
                     status: 409, code: HubErrorCode.sequenceReused,
-                    message: "The hub holds another change \(replica):\(seq); this replica's file was probably "
+                    message:
+                        "The hub holds another change \(Self.echo(replica)):\(seq); this replica's file was probably "
                         + "restored from an older copy.")
             }
             throw error
@@ -280,7 +283,8 @@ public struct HubService: Sendable {
 
     private func existing(_ name: String) async throws -> HubKnowledgeBase {
         guard let knowledgeBase = try await store.knowledgeBase(name) else {
-            throw Failure(status: 404, code: HubErrorCode.notFound, message: "There is no knowledge base '\(name)'.")
+            throw Failure(
+                status: 404, code: HubErrorCode.notFound, message: "There is no knowledge base '\(Self.echo(name))'.")
         }
         return knowledgeBase
     }
@@ -291,6 +295,16 @@ public struct HubService: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array(try encoder.encode(value))
+    }
+
+    /// Names echoed in messages keep at most this many code points.
+    static let maxEchoedCodePoints = 64
+
+    /// A name from a request, as a message may echo it: cut to ``maxEchoedCodePoints`` code points (not
+    /// characters: one character may hold thousands of combining marks), followed by `…` when cut.
+    static func echo(_ name: String) -> String {
+        guard name.unicodeScalars.count > maxEchoedCodePoints else { return name }
+        return String(String.UnicodeScalarView(name.unicodeScalars.prefix(maxEchoedCodePoints))) + "…"
     }
 
     static func jsonString(_ text: String) -> String {

@@ -270,8 +270,11 @@ extension KnowledgeBase {
     /// One Markdown file per article: front matter, the text, and each highlight as a block quote
     /// with its note, tags and a `kb://` link back.
     ///
-    /// - Returns: File names and contents.
-    public func exportMarkdown() throws -> [(name: String, content: String)] {
+    /// File names come from ``ExportFileName``: a slug of the title and a short id, never the id as it is;
+    /// two articles whose names would be the same get `NAME 2.md`, `NAME 3.md`…
+    ///
+    /// - Returns: For each article: its file name, the file's content, the article's id and title.
+    public func exportMarkdown() throws -> [(name: String, content: String, id: String, title: String)] {
         try read { db in
             let articles = try Article.fetchAll(
                 db, sql: "SELECT * FROM articles WHERE deleted = 0 ORDER BY created_at, source_id, position, id")
@@ -281,13 +284,18 @@ extension KnowledgeBase {
                 let path = try String.fetchOne(
                     db, sql: "SELECT path FROM sources WHERE id = ?", arguments: [article.sourceID])
                 let annotations = try Self.annotations(db, articleID: article.id)
-                var name = MarkdownExport.fileName(article)
-                if used.contains(name) { name = article.id + ".md" }
+                var copy = 1
+                var name = ExportFileName.make(title: article.title, id: article.id)
+                while used.contains(name) {
+                    copy += 1
+                    name = ExportFileName.make(title: article.title, id: article.id, copy: copy)
+                }
                 used.insert(name)
                 return (
                     name,
                     MarkdownExport.render(
-                        article, source: path, tags: tags[article.id] ?? [], annotations: annotations)
+                        article, source: path, tags: tags[article.id] ?? [], annotations: annotations),
+                    article.id, article.title
                 )
             }
         }
@@ -413,15 +421,15 @@ enum W3C {
 }
 
 enum MarkdownExport {
-    static func fileName(_ article: Article) -> String {
-        let forbidden = CharacterSet(charactersIn: "/\\:*?\"<>|#^[]\n\r\t")
-        var title = article.title.components(separatedBy: forbidden).joined(separator: " ")
-            .trimmingCharacters(in: .whitespaces)
-        if title.count > 60 { title = String(title.prefix(60)) }
-        return (title.isEmpty ? "" : title + " ") + "(\(Identifier.short(article.id))).md"
-    }
-
     static func yamlString(_ text: String) -> String { JSONText.string(text) }
+
+    /// An id as it may stand in a link: kb's ids as they are, anything else percent-encoded, so that an id
+    /// from elsewhere cannot end the link or the line.
+    static func linkID(_ id: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-_.~")
+        return id.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
 
     static func render(_ article: Article, source: String?, tags: [String], annotations: [Annotation]) -> String {
         var out = "---\n"
@@ -453,11 +461,11 @@ enum MarkdownExport {
             }
             if !annotation.note.isEmpty { out += annotation.note + "\n\n" }
             if !annotation.tags.isEmpty { out += annotation.tags.map { "#" + $0 }.joined(separator: " ") + "\n\n" }
-            var link = "kb://article/\(article.id)"
+            var link = "kb://article/\(linkID(article.id))"
             if let start = annotation.start, let end = annotation.end { link += "#cp=\(start)-\(end)" }
             let state = annotation.state == .anchored ? "" : " (\(annotation.state.rawValue))"
             let color = annotation.highlightColor.map { " · " + $0.marker } ?? ""
-            out += "[\(Identifier.short(annotation.id))\(state)](\(link))\(color)\n"
+            out += "[\(ExportFileName.shortID(annotation.id))\(state)](\(link))\(color)\n"
         }
         return out
     }

@@ -84,6 +84,11 @@ public enum Meta {
         var generator = SystemRandomNumberGenerator()
         let id = String(format: "%016llx", generator.next() as UInt64)
         try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('replica_id', ?)", arguments: [id])
+        // The id belongs to this file: a copy of it is told apart later (``KnowledgeBase/claimFile()``).
+        let file = try String.fetchOne(db, sql: "SELECT file FROM pragma_database_list WHERE name = 'main'")
+        if let file, let identity = KnowledgeBase.fileIdentity(file) {
+            try setValue(db, KnowledgeBase.replicaFileKey, identity)
+        }
         return id
     }
 

@@ -1,48 +1,6 @@
 import Foundation
 public import GRDB
 
-/// What `kb import` did.
-public struct ImportReport: Sendable, Codable, Equatable {
-    /// A file that could not be imported, and why.
-    public struct Failure: Sendable, Codable, Equatable {
-        public var path: String
-        public var error: String
-    }
-
-    /// One file and what happened to it.
-    public struct FileResult: Sendable, Codable, Equatable {
-        public var path: String
-        /// `added`, `unchanged`, `updated` or `failed`.
-        public var status: String
-        public var articles: Int
-    }
-
-    /// Files imported for the first time.
-    public var added = 0
-    /// Files already in the knowledge base, byte for byte.
-    public var unchanged = 0
-    /// Files imported with `--update` over an earlier version.
-    public var updated = 0
-    public var failed: [Failure] = []
-    /// Ids of the articles of every imported file, in order.
-    public var articles: [String] = []
-    /// Files that were not imported because kb does not read their kind (in folders only).
-    public var skipped: [String] = []
-    /// Articles created.
-    public var articlesAdded = 0
-    /// Articles changed by `--update`.
-    public var articlesUpdated = 0
-    public var files: [FileResult] = []
-
-    public init() {}
-
-    enum CodingKeys: String, CodingKey {
-        case added, unchanged, updated, failed, articles, skipped, files
-        case articlesAdded = "articles_added"
-        case articlesUpdated = "articles_updated"
-    }
-}
-
 /// A source file as stored.
 public struct Source: Sendable, Equatable, Codable, FetchableRecord {
     public var id: String
@@ -81,11 +39,10 @@ public struct Source: Sendable, Equatable, Codable, FetchableRecord {
 
 /// Options of an import.
 public struct ImportOptions: Sendable {
-    /// Re-import a changed file over the articles imported earlier from the same path,
-    /// editing them in place (annotations re-anchor) instead of adding new ones (default false).
-    public var update = false
+    /// What to do with a file whose page was imported before (default ``ImportMode/inPlace``).
+    public var mode: ImportMode
 
-    public init(update: Bool = false) { self.update = update }
+    public init(mode: ImportMode = .inPlace) { self.mode = mode }
 }
 
 extension KnowledgeBase {
@@ -111,25 +68,16 @@ extension KnowledgeBase {
         // Reading, decoding, cleaning and splitting run on a second thread, a few files ahead of the
         // transactions that store them: the two halves of the work overlap on two cores.
         let pipeline = PreparePipeline(files: files, depth: 4)
+        let names = SourceNames()
         for (index, file) in files.enumerated() {
             do {
                 let prepared = try pipeline.next().get()
-                let (status, ids, added, updated) = try store(prepared, options: options)
-                switch status {
-                case "added": report.added += 1
-                case "updated": report.updated += 1
-                default: report.unchanged += 1
-                }
-                report.articles += ids
-                report.articlesAdded += added
-                report.articlesUpdated += updated
-                report.files.append(.init(path: file, status: status, articles: ids.count))
+                let (result, ids) = try store(prepared, options: options, names: names)
+                report.append(result, ids: ids)
             } catch let error as KBError {
-                report.failed.append(.init(path: file, error: error.message))
-                report.files.append(.init(path: file, status: "failed", articles: 0))
+                report.fail(file, error: error.message)
             } catch {
-                report.failed.append(.init(path: file, error: "Importing '\(file)' failed: \(error)."))
-                report.files.append(.init(path: file, status: "failed", articles: 0))
+                report.fail(file, error: "Importing '\(file)' failed: \(error).")
             }
             progress?(index + 1, files.count, file)
         }
@@ -143,8 +91,7 @@ extension KnowledgeBase {
         for path in paths {
             var isDirectory: ObjCBool = false
             guard fileManager.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                report.failed.append(.init(path: path, error: "'\(path)' does not exist; check the path."))
-                report.files.append(.init(path: path, status: "failed", articles: 0))
+                report.fail(path, error: "'\(path)' does not exist; check the path.")
                 continue
             }
             guard isDirectory.boolValue else {
@@ -152,9 +99,7 @@ extension KnowledgeBase {
                 continue
             }
             guard let enumerator = fileManager.enumerator(atPath: path) else {
-                report.failed.append(
-                    .init(path: path, error: "The folder '\(path)' cannot be read; check its permissions."))
-                report.files.append(.init(path: path, status: "failed", articles: 0))
+                report.fail(path, error: "The folder '\(path)' cannot be read; check its permissions.")
                 continue
             }
             var found: [String] = []
@@ -210,17 +155,22 @@ extension KnowledgeBase {
     }
 
     /// Imports one file in one transaction.
-    func importFile(_ path: String, options: ImportOptions) throws -> (String, [String], Int, Int) {
+    func importFile(_ path: String, options: ImportOptions) throws -> (ImportReport.FileResult, [String]) {
         try store(try Self.prepare(path), options: options)
     }
 
-    /// Stores a prepared file in one transaction.
-    func store(_ prepared: PreparedFile, options: ImportOptions) throws -> (String, [String], Int, Int) {
+    /// Stores a prepared file in one transaction: the result and the ids of the file's articles.
+    func store(_ prepared: PreparedFile, options: ImportOptions, names: SourceNames = SourceNames()) throws -> (
+        ImportReport.FileResult, [String]
+    ) {
         let (path, absolute, text, kind, items) =
             (prepared.path, prepared.absolute, prepared.text, prepared.kind, prepared.items)
         if kind == .dump {
             let restored = try restoreDump(text, path: path)
-            return (restored.changed ? "added" : "unchanged", restored.articles, restored.added, 0)
+            var result = ImportReport.FileResult(
+                path: path, status: restored.changed ? .added : .unchanged, articles: restored.articles.count)
+            result.articlesAdded = restored.added
+            return (result, restored.articles)
         }
         let sha = prepared.sha
         let sourceID = prepared.sourceID
@@ -246,25 +196,23 @@ extension KnowledgeBase {
                     }
                 }
                 ids += own.map(\.id).filter { !ids.contains($0) }
-                return ("unchanged", ids, 0, 0)
+                return (ImportReport.FileResult(path: path, status: .unchanged, articles: ids.count), ids)
             }
             let now = changes.timestamp
             let source = Source(
                 id: sourceID, path: absolute, sha256: sha, kind: kind.rawValue, text: text, importedAt: now)
-            let previous: Source? =
-                options.update
-                ? try Source.fetchOne(
-                    db, sql: "SELECT * FROM sources WHERE path = ? ORDER BY imported_at DESC LIMIT 1",
-                    arguments: [absolute]) : nil
+            let earlier =
+                options.mode == .inPlace ? try Self.earlierImport(db, of: prepared, names: names) : nil
             try source.insert(db)
+            names.add(path: absolute, rowid: db.lastInsertedRowID)
             try changes.create(.source, id: sourceID, json: nil)
-            if let previous {
-                let (ids, added, updated) = try updateArticles(
-                    db, &changes, from: previous, to: source, items: items, now: now)
-                return ("updated", ids, added, updated)
+            if let earlier {
+                return try updateInPlace(db, &changes, earlier, to: source, prepared: prepared)
             }
             let ids = try insertItems(db, &changes, items: items, sourceID: sourceID, now: now, ids: prepared.ids)
-            return ("added", ids.map(\.id), ids.filter(\.isNew).count, 0)
+            var result = ImportReport.FileResult(path: path, status: .added, articles: ids.count)
+            result.articlesAdded = ids.filter(\.isNew).count
+            return (result, ids.map(\.id))
         }
     }
 
@@ -281,8 +229,13 @@ extension KnowledgeBase {
         for (index, item) in items.enumerated() {
             let id = ids[index]
             let position = positions[index]
-            if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM articles WHERE id = ?"), arguments: [id])
-                == true
+            // A purged article counts as present: its history says it is deleted (kb trash empty).
+            if try Bool.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT EXISTS (SELECT 1 FROM articles WHERE id = ?)
+                            OR EXISTS (SELECT 1 FROM purged WHERE id = ?)
+                        """), arguments: [id, id]) == true
             {
                 result.append((id, false))
                 continue
@@ -307,77 +260,6 @@ extension KnowledgeBase {
             used.insert(id)
             return id
         }
-    }
-
-    /// `--update`: matches the new items to the articles of the earlier version of the file and
-    /// edits those that changed; new items are added.
-    private func updateArticles(
-        _ db: Database, _ changes: inout ChangeWriter, from previous: Source, to source: Source, items: [PageItem],
-        now: Int64
-    ) throws -> ([String], Int, Int) {
-        var old = try Article.fetchAll(
-            db, sql: "SELECT * FROM articles WHERE source_id = ? AND deleted = 0 ORDER BY position",
-            arguments: [previous.id])
-        var ids: [String] = []
-        var added = 0
-        var updated = 0
-        var unmatched: [(Int, PageItem)] = []
-        var matches: [(Article, PageItem, Int)] = []
-        // Same content first, then same title, then the same place on the page.
-        for (position, item) in items.enumerated() {
-            let contentID = Identifier.contentID(item.fields)
-            if let index = old.firstIndex(where: { $0.id == contentID }) {
-                matches.append((old.remove(at: index), item, position))
-            } else {
-                unmatched.append((position, item))
-            }
-        }
-        var stillUnmatched: [(Int, PageItem)] = []
-        for (position, item) in unmatched {
-            let title = TextCleaner.removingWhitespace(item.title)
-            if let index = old.firstIndex(where: { TextCleaner.removingWhitespace($0.title) == title }) {
-                matches.append((old.remove(at: index), item, position))
-            } else if let index = old.firstIndex(where: { $0.position == position }) {
-                matches.append((old.remove(at: index), item, position))
-            } else {
-                stillUnmatched.append((position, item))
-            }
-        }
-        for (article, item, position) in matches.sorted(by: { $0.2 < $1.2 }) {
-            let fields: [(ChangeField, String)] = [
-                (.title, item.title), (.subtitle, item.subtitle), (.kicker, item.kicker), (.byline, item.byline),
-                (.dateline, item.dateline), (.body, item.body),
-            ]
-            var edited = article
-            for (field, value) in fields where article.text(field) != value {
-                edited.setText(field, value)
-            }
-            let isEdited = edited != article
-            // The article now comes from the new version of the file, at its place there, so that
-            // importing that version again finds it.
-            edited.sourceID = source.id
-            edited.position = position
-            if edited.sourceID != article.sourceID {
-                try changes.set(.article, id: article.id, field: .sourceID, json: JSONText.string(source.id))
-            }
-            if edited.position != article.position {
-                try changes.set(.article, id: article.id, field: .position, json: String(position))
-            }
-            if isEdited {
-                edited.updatedAt = now
-                try applyArticleEdit(db, &changes, from: article, to: edited)
-                updated += 1
-            } else if edited != article {
-                try Materializer.article(db, id: article.id, now: now)
-            }
-            ids.append(article.id)
-        }
-        let fresh = try insertItems(
-            db, &changes, items: stillUnmatched.map(\.1), sourceID: source.id, now: now,
-            positions: stillUnmatched.map(\.0))
-        ids += fresh.map(\.id)
-        added = fresh.filter(\.isNew).count
-        return (ids, added, updated)
     }
 }
 

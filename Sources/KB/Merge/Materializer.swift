@@ -187,9 +187,13 @@ public enum Materializer {
             annotation.start = existing.start
             annotation.end = existing.end
         }
-        guard annotation != existing else { return }
-        if existing != nil { annotation.updatedAt = now }
-        try annotation.save(db)
+        if annotation != existing {
+            if existing != nil { annotation.updatedAt = now }
+            try annotation.save(db)
+        }
+        // A change made on a deleted article's annotation, here or elsewhere, may be one its delete did not
+        // know of: the article's conflicts are derived again.
+        try RelatedRecords.recomputeOwners(db, of: .annotation, id: id, now: now)
     }
 
     // MARK: - Tags
@@ -213,6 +217,7 @@ public enum Materializer {
                 id, creation.entity, creation.entityID, creation.tag, KnowledgeBase.normalizeTag(creation.tag), present,
                 now,
             ])
+        try RelatedRecords.recomputeOwners(db, of: .tag, id: id, now: now)
     }
 
     // MARK: - Sources

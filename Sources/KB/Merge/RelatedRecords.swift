@@ -91,6 +91,24 @@ public enum RelatedRecords {
         }
     }
 
+    /// Recomputes the deleted records an annotation or a tag belongs to, after a change of it.
+    ///
+    /// - Parameters:
+    ///   - db: The database, in the transaction of the change.
+    ///   - entity: ``EntityKind/annotation`` or ``EntityKind/tag``.
+    ///   - id: The record's id.
+    ///   - now: The time written as an update.
+    /// - Throws: A database error.
+    static func recomputeOwners(_ db: Database, of entity: EntityKind, id: String, now: Int64) throws {
+        for (kind, owner) in try deletedOwners(db, entity: entity, id: id) {
+            if kind == .article {
+                try Materializer.article(db, id: owner, now: now)
+            } else {
+                try Materializer.annotation(db, id: owner, now: now)
+            }
+        }
+    }
+
     /// Recomputes the deleted articles and annotations that pulled annotations and tags belong to, so that an
     /// edit the delete did not know of is kept in a conflict on every replica, whichever arrived first.
     ///

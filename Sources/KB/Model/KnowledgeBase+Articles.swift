@@ -18,6 +18,13 @@ public struct ArticleDetail: Sendable, Equatable {
     public var sourcePath: String?
     public var tags: [String]
     public var annotations: [Annotation]
+
+    public init(article: Article, sourcePath: String?, tags: [String], annotations: [Annotation]) {
+        self.article = article
+        self.sourcePath = sourcePath
+        self.tags = tags
+        self.annotations = annotations
+    }
 }
 
 /// Counts after an edit re-anchored the article's annotations.
@@ -61,7 +68,7 @@ extension KnowledgeBase {
         return try write { db, changes in
             let now = changes.timestamp
             var id = Identifier.contentID([title, body])
-            if try Article.fetch(db, id: id) != nil {
+            if try Article.fetch(db, id: id) != nil || Self.isPurged(db, id: id) {
                 id = Identifier.uuidV7(milliseconds: now)
             }
             let article = Article(id: id, kind: "note", title: title, body: body, createdAt: now)
@@ -173,14 +180,9 @@ extension KnowledgeBase {
         return counts
     }
 
-    /// Deletes an article (it can be restored from a sync conflict if another machine edited it).
+    /// Moves an article to the trash with its annotations (``trashArticle(_:)``); `kb restore` brings it back.
     public func removeArticle(_ idOrPrefix: String) throws -> String {
-        let id = try resolveArticleID(idOrPrefix)
-        try write { db, changes in
-            try changes.set(.article, id: id, field: Change.deletedField, json: "true")
-            try Materializer.article(db, id: id, now: changes.timestamp)
-        }
-        return id
+        try trashArticle(idOrPrefix).id
     }
 
     // MARK: - Tags

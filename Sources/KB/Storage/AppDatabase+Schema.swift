@@ -17,6 +17,10 @@ extension AppDatabase {
         migrator.registerMigration("v2") { db in
             try rebuildTextIndexes(db)
         }
+        // The trash: what `kb trash empty` purged, kept out while its history says it is deleted.
+        migrator.registerMigration("v3") { db in
+            try createPurgedTable(db)
+        }
         return migrator
     }
 
@@ -234,6 +238,38 @@ extension AppDatabase {
                     received_at INTEGER NOT NULL,
                     PRIMARY KEY (replica, seq)
                 ) WITHOUT ROWID;
+                """)
+    }
+
+    /// Records purged from the trash (`kb trash empty`): their rows are gone, their history stays.
+    ///
+    /// A purged record stays out while the history says it is deleted: a pulled change that recomputes it
+    /// as deleted writes nothing. When the history brings it back to life (restored on another replica),
+    /// its row is written again and the tombstone goes.
+    private static func createPurgedTable(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE purged (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    entity TEXT NOT NULL,
+                    purged_at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TRIGGER articles_purged_stay BEFORE INSERT ON articles
+                WHEN new.deleted = 1 AND EXISTS (SELECT 1 FROM purged WHERE id = new.id) BEGIN
+                    SELECT RAISE(IGNORE);
+                END;
+                CREATE TRIGGER articles_purged_back AFTER INSERT ON articles
+                WHEN new.deleted = 0 AND EXISTS (SELECT 1 FROM purged WHERE id = new.id) BEGIN
+                    DELETE FROM purged WHERE id = new.id;
+                END;
+                CREATE TRIGGER annotations_purged_stay BEFORE INSERT ON annotations
+                WHEN new.deleted = 1 AND EXISTS (SELECT 1 FROM purged WHERE id = new.id) BEGIN
+                    SELECT RAISE(IGNORE);
+                END;
+                CREATE TRIGGER annotations_purged_back AFTER INSERT ON annotations
+                WHEN new.deleted = 0 AND EXISTS (SELECT 1 FROM purged WHERE id = new.id) BEGIN
+                    DELETE FROM purged WHERE id = new.id;
+                END;
                 """)
     }
 }

@@ -35,15 +35,45 @@ public struct AppDatabase: Sendable {
         }
     }
 
+    /// The path of the database file; empty in memory.
+    public var path: String { writer.path }
+
+    /// What opening a knowledge base may do when its file is missing.
+    public enum OpenMode: Sendable {
+        /// Create the file, and its folders when missing.
+        case createIfMissing
+        /// Only open a file that exists: a missing one is an error, and nothing is created.
+        case existing
+    }
+
     /// Opens (or creates) the knowledge base at `path`, in WAL mode.
     ///
-    /// The parent directory is created when missing, and a new file is readable by its owner only.
-    /// - Throws: ``KBError`` of kind ``KBError/Kind/storage`` when the file cannot be opened.
-    public static func open(path: String) throws -> AppDatabase {
+    /// With ``OpenMode/createIfMissing`` the parent directory is created when missing, and a new file is
+    /// readable by its owner only; with ``OpenMode/existing`` a missing file creates nothing. A file found
+    /// damaged earlier (``StorageFailure/isMarkedDamaged(_:)``) is opened read-only unless `allowsDamaged` is
+    /// true, so that nothing more is written into it before it is repaired.
+    ///
+    /// - Parameters:
+    ///   - path: The file.
+    ///   - mode: Whether a missing file is created (the default) or is an error.
+    ///   - allowsDamaged: Opens a file marked damaged for writing all the same.
+    /// - Returns: The database, its schema up to date.
+    /// - Throws: ``KBError`` of kind ``KBError/Kind/storage`` (or a finer kind: damaged, read-only…) when the
+    ///   file cannot be opened, and of kind ``KBError/Kind/notFound`` when it is missing and `mode` is
+    ///   ``OpenMode/existing``.
+    public static func open(path: String, mode: OpenMode = .createIfMissing, allowsDamaged: Bool = false) throws
+        -> AppDatabase
+    {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         let fileManager = FileManager.default
         let isNew = !fileManager.fileExists(atPath: path)
+        if isNew && mode == .existing {
+            throw KBError(
+                .notFound,
+                "There is no knowledge base at '\(path)'; create one with 'kb init \(path)' or 'kb import FILE', "
+                    + "or check the path given with --db or KB_DB.")
+        }
         do {
             if isNew {
                 try fileManager.createDirectory(
@@ -55,6 +85,7 @@ public struct AppDatabase: Sendable {
                 }
             }
             var configuration = makeConfiguration()
+            if !isNew && !allowsDamaged && StorageFailure.isMarkedDamaged(path) { configuration.readonly = true }
             // WAL is set once, when the file is made, and stays: opening an existing file writes nothing.
             if isNew { configuration.journalMode = .wal }
             let queue = try DatabaseQueue(path: path, configuration: configuration)
@@ -62,10 +93,7 @@ public struct AppDatabase: Sendable {
         } catch let error as KBError {
             throw error
         } catch let error as DatabaseError {
-            throw KBError(
-                .storage,
-                "Cannot open the knowledge base '\(path)': \(error.message ?? "SQLite error \(error.resultCode)"); "
-                    + "check the path or pass another with --db.")
+            throw StorageFailure.error(error, path: path) ?? error
         } catch {
             throw KBError(
                 .storage, "Cannot open the knowledge base '\(path)'; check that its folder is writable or pass --db.")

@@ -103,6 +103,8 @@ public enum ChangeApplier {
 
     /// Checks a pulled change and turns it into a stored change, with the creation it carries decoded.
     static func checked(_ wire: WireChange) throws -> (change: Change, creation: Creation?) {
+        // The documented forms first (ids, names, sizes): the same check the hub makes on a push.
+        do { try WireValidator.check(wire) } catch { throw Invalid(error.reason) }
         guard let entity = EntityKind(rawValue: wire.entity) else { throw Invalid("unknown entity '\(wire.entity)'") }
         guard !wire.replica.isEmpty, wire.seq > 0, !wire.id.isEmpty else { throw Invalid("missing id") }
         guard let op = ChangeOperation(rawValue: wire.op) else {
@@ -168,7 +170,10 @@ public enum ChangeApplier {
     }
 
     static func quarantine(_ db: Database, _ wire: WireChange, reason: String, now: Int64) throws {
-        let payload = (try? JSONText.encode(wire)) ?? "{}"
+        // A value over the limit is not kept: the reason says what it was.
+        var kept = wire
+        if let value = wire.value, value.utf8.count > WireValidator.maxValueBytes { kept.value = nil }
+        let payload = (try? JSONText.encode(kept)) ?? "{}"
         try db.execute(
             sql: """
                 INSERT OR IGNORE INTO quarantine (replica, seq, payload, error, received_at) VALUES (?, ?, ?, ?, ?)

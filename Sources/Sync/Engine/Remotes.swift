@@ -17,10 +17,32 @@ public struct Remote: Sendable, Equatable {
     /// The highest sequence number of this replica the hub holds.
     public var pushed: Int64
     public var lastSync: Int64?
+    /// A PEM file of the CAs that vouch for an https hub (a private CA), as an absolute path; nil for the
+    /// system's CAs.
+    public var caFile: String? = nil
 
     /// The hub's base URL and the knowledge base name.
     public var endpoint: (base: String, knowledgeBase: String) {
         get throws { try Self.parse(url) }
+    }
+
+    /// True when syncing would send the token in clear to another machine: plain `http` to a host that
+    /// is not a loopback address (`localhost`, `127.0.0.0/8`, `::1`).
+    public var sendsTokenInClear: Bool {
+        guard let components = URLComponents(string: url), components.scheme?.lowercased() == "http",
+            let host = components.host?.lowercased()
+        else { return false }
+        return !Self.isLoopback(host: host)
+    }
+
+    /// True for `localhost`, `127.0.0.0/8` and `::1`.
+    public static func isLoopback(host: String) -> Bool {
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        if bare == "localhost" || bare.hasSuffix(".localhost") || bare == "::1" || bare == "0:0:0:0:0:0:0:1" {
+            return true
+        }
+        let octets = bare.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
     }
 
     /// Splits `http://HOST:PORT/KB` into the hub and the knowledge base name.
@@ -48,10 +70,7 @@ public struct Remote: Sendable, Equatable {
 
     /// Knowledge base names: letters, digits, `-`, `_` and `.`, 1 to 64 characters.
     public static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 64 && name != "." && name != ".."
-            && name.unicodeScalars.allSatisfy {
-                CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_.".unicodeScalars.contains($0)
-            }
+        WireValidator.isKnowledgeBaseName(name)
     }
 }
 
@@ -77,16 +96,49 @@ public enum RemoteStore {
     }
 
     static func fetch(_ db: Database, name: String) throws -> Remote? {
-        try Row.fetchOne(db, sql: "SELECT * FROM remotes WHERE name = ?", arguments: [name]).map(remote)
+        guard
+            var found = try Row.fetchOne(db, sql: "SELECT * FROM remotes WHERE name = ?", arguments: [name]).map(remote)
+        else { return nil }
+        found.caFile = try Meta.value(db, caFileKey(name))
+        return found
     }
 
+    /// Where a remote's CA file is kept: in `meta`, beside the remote's row.
+    static func caFileKey(_ name: String) -> String { "remote.\(name).ca_file" }
+
     /// Adds a remote.
-    public static func add(_ kb: KnowledgeBase, name: String, url: String, token: String?) throws -> Remote {
+    ///
+    /// - Parameters:
+    ///   - kb: The knowledge base that syncs with it.
+    ///   - name: The remote's name: letters, digits, `-`, `_` and `.`.
+    ///   - url: `http(s)://HOST:PORT/KB`.
+    ///   - token: The hub's token for the knowledge base, or nil to use `KB_TOKEN` when syncing.
+    ///   - caFile: A PEM file of the CAs that vouch for an https hub (a private CA); kept as an absolute
+    ///     path. It must be readable now.
+    /// - Returns: The remote as stored.
+    /// - Throws: ``SyncError`` of kind ``SyncError/Kind/configuration`` naming what is wrong.
+    public static func add(_ kb: KnowledgeBase, name: String, url: String, token: String?, caFile: String? = nil)
+        throws -> Remote
+    {
         guard Remote.isValidName(name) else {
             throw SyncError(
                 .configuration, "The remote name '\(name)' may hold only letters, digits, '-', '_' and '.'.")
         }
         _ = try Remote.parse(url)
+        let caPath = try caFile.map { path -> String in
+            let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+            guard let data = FileManager.default.contents(atPath: absolute),
+                String(decoding: data, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----")
+            else {
+                throw SyncError(
+                    .configuration, "The CA file '\(path)' is not a readable PEM certificate; check the path.")
+            }
+            guard url.lowercased().hasPrefix("https://") else {
+                throw SyncError(
+                    .configuration, "--ca-file is for https hubs, and '\(url)' is not one; give an https:// URL.")
+            }
+            return absolute
+        }
         return try kb.database.writer.write { db in
             if try fetch(db, name: name) != nil {
                 throw SyncError(
@@ -95,6 +147,7 @@ public enum RemoteStore {
             try db.execute(
                 sql: "INSERT INTO remotes (name, url, token, created_at) VALUES (?, ?, ?, ?)",
                 arguments: [name, url, token, kb.clock.now()])
+            if let caPath { try Meta.setValue(db, caFileKey(name), caPath) }
             guard let remote = try fetch(db, name: name) else {
                 throw KBError(.storage, "The remote '\(name)' was not saved.")
             }
@@ -106,7 +159,9 @@ public enum RemoteStore {
     public static func remove(_ kb: KnowledgeBase, name: String) throws {
         let removed = try kb.database.writer.write { db in
             try db.execute(sql: "DELETE FROM remotes WHERE name = ?", arguments: [name])
-            return db.changesCount
+            let removed = db.changesCount
+            try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [caFileKey(name)])
+            return removed
         }
         if removed == 0 { _ = try get(kb, name: name) }
     }

@@ -19,6 +19,14 @@ public struct SyncReport: Sendable, Equatable {
     /// True when the hub's log was not the one seen before (restored or replaced) and this
     /// replica reconciled from the start.
     public var reconciled = false
+    /// True when the hub held other changes under this replica's id (the file was restored from an older
+    /// copy, or copied and used elsewhere): its changes the hub lacked went on under a new replica id.
+    public var reidentified = false
+    /// Pulled changes refused because they claim this replica's id beyond what it has written.
+    public var refusedOwn = 0
+    /// Holes in other replicas' sequence numbers found after reading the hub's whole log, recorded so
+    /// that later syncs do not read it again for them (each `REPLICA:FROM-TO`).
+    public var holes: [String] = []
 
     public init() {}
 }
@@ -40,6 +48,10 @@ public struct SyncEngine: Sendable {
     public let transport: any HubTransport
     /// Changes per pull request (default 1000).
     public var pageSize = 1000
+    /// The most requests one sync of one remote makes (default ``SyncLimits/maxRequestsPerSync``).
+    public var maxRequests = SyncLimits.maxRequestsPerSync
+    /// The longest one sync of one remote runs (default ``SyncLimits/maxSyncDuration``).
+    public var maxDuration = SyncLimits.maxSyncDuration
 
     public init(kb: KnowledgeBase, transport: any HubTransport = RetryingTransport(CurlTransport())) {
         self.kb = kb
@@ -61,7 +73,7 @@ public struct SyncEngine: Sendable {
             let pushed = try RemoteStore.get(kb, name: name).pushed
             try database { db in try Self.reidentify(db, keepingThrough: pushed) }
             var report = try await syncOnce(remote: name, progress: progress)
-            report.reconciled = true
+            report.reidentified = true
             return report
         }
     }
@@ -126,7 +138,8 @@ public struct SyncEngine: Sendable {
                 "The remote '\(name)' has no token; add it again with --token-file, or set KB_TOKEN.")
         }
         let client = HubClient(
-            transport: transport, base: endpoint.base, knowledgeBase: endpoint.knowledgeBase, token: token)
+            transport: transport, base: endpoint.base, knowledgeBase: endpoint.knowledgeBase, token: token,
+            caFile: remote.caFile)
         var report = SyncReport()
         let me = try database { db in try Meta.replicaID(db) }
 
@@ -140,12 +153,25 @@ public struct SyncEngine: Sendable {
             report.reconciled = true
         }
 
+        try Self.checkHead(holdings.head, base: endpoint.base)
+        let started = ContinuousClock.now
+
         // A hole in the history (a change of another replica missing here) is healed by reading the
-        // log again from the start: what is here already is skipped.
+        // log again from the start: what is here already is skipped. Holes still there after such a read
+        // are recorded, and only a new hole makes a later sync read the log again.
+        let holesKey = "holes_seen:\(name)"
+        var readsWholeLog = remote.cursor == 0
         if try database({ db in try KnowledgeBase.historyGaps(db) }) > 0 {
-            remote.cursor = 0
-            remote.cursorID = nil
-            report.reconciled = true
+            let newHoles = try database { db in
+                let seen = Set((try Meta.value(db, holesKey) ?? "").split(separator: " ").map(String.init))
+                return try Self.holes(db).filter { !seen.contains($0) }
+            }
+            if !newHoles.isEmpty {
+                remote.cursor = 0
+                remote.cursorID = nil
+                report.reconciled = true
+                readsWholeLog = true
+            }
         }
 
         // 2. Push what it lacks, in the order the changes were applied here.
@@ -200,7 +226,20 @@ public struct SyncEngine: Sendable {
         let pageSize = self.pageSize
         var prefetched: Task<PullResponse, any Error>?
         defer { prefetched?.cancel() }
+        // Positions a page may cover without carrying them are those of this replica's own changes, left out
+        // by `exclude`: a hub that skips more is not sending its log.
+        let ownHeld = max(holdings.replicas[me] ?? 0, localMaxima[me] ?? 0)
+        var skipped: Int64 = 0
         while pagesPastStartingHead < 5 {
+            guard report.requests < maxRequests, ContinuousClock.now - started < maxDuration else {
+                prefetched?.cancel()
+                throw SyncError(
+                    .hub,
+                    "The sync with '\(endpoint.base)' stopped after \(report.requests) requests at position "
+                        + "\(cursor), the most one sync makes (\(maxRequests) requests or \(maxDuration)); "
+                        + "run 'kb sync' again to go on.",
+                    code: "sync_bound")
+            }
             let page: PullResponse
             do {
                 if let next = prefetched {
@@ -220,6 +259,8 @@ public struct SyncEngine: Sendable {
                 report.requests += 1
                 cursor = 0
                 cursorID = nil
+                skipped = 0
+                readsWholeLog = true
                 report.reconciled = true
                 resets += 1
                 if resets > 2 {
@@ -227,9 +268,36 @@ public struct SyncEngine: Sendable {
                 }
                 continue
             }
+            try Self.checkPage(page, after: cursor, base: endpoint.base)
+            skipped += (page.next - cursor) - Int64(page.changes.count)
+            if skipped > ownHeld {
+                throw SyncError(
+                    .protocolMismatch,
+                    "The hub at '\(endpoint.base)' skipped \(skipped) positions of its log up to \(page.next) without "
+                        + "sending them; the sync stopped, check that the remote is a kb hub you trust.",
+                    code: "pull_no_progress")
+            }
             let now = kb.clock.now()
             let applied = try database { db -> ApplyResult in
-                let result = try ChangeApplier.apply(db, page.changes.map(\.change), now: now)
+                // A change under this replica's id that it has not written is refused, unless it is the very
+                // next one (a file restored from an older copy gets back what it had pushed): a forged
+                // number beyond it would block this replica's own pushes for good.
+                var ownTop =
+                    try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM changes WHERE replica = ?", arguments: [me]) ?? 0
+                var accepted: [WireChange] = []
+                accepted.reserveCapacity(page.changes.count)
+                for pulled in page.changes {
+                    let change = pulled.change
+                    if change.replica == me && change.seq > ownTop {
+                        guard change.seq == ownTop + 1, change.seq <= holdings.replicas[me] ?? 0 else {
+                            report.refusedOwn += 1
+                            continue
+                        }
+                        ownTop = change.seq
+                    }
+                    accepted.append(change)
+                }
+                let result = try ChangeApplier.apply(db, accepted, now: now)
                 try db.execute(
                     sql: "UPDATE remotes SET cursor = ?, cursor_id = ?, epoch = ? WHERE name = ?",
                     arguments: [page.next, page.nextID, page.epoch, name])
@@ -239,11 +307,20 @@ public struct SyncEngine: Sendable {
             report.duplicates += applied.known
             report.quarantined += applied.quarantined
             progress?(.pulling(position: page.next, head: page.head))
-            let moved = page.next != cursor
             cursor = page.next
             cursorID = page.nextID
-            if page.next >= page.head || !moved { break }
+            if page.next >= page.head { break }
             if page.next >= holdings.head { pagesPastStartingHead += 1 }
+        }
+
+        // Holes left after reading the whole log are recorded: the hub does not have those changes either.
+        if readsWholeLog {
+            let left = try database { db -> [String] in
+                let holes = try KnowledgeBase.historyGaps(db) > 0 ? try Self.holes(db) : []
+                try Meta.setValue(db, holesKey, holes.joined(separator: " "))
+                return holes
+            }
+            report.holes = left
         }
 
         // 4. Done: note the time and count what is left to the user.
@@ -255,6 +332,61 @@ public struct SyncEngine: Sendable {
             return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conflicts WHERE resolved_at IS NULL") ?? 0
         }
         return report
+    }
+
+    // MARK: - Checks of what the hub sends
+
+    /// Refuses a head no kb hub can have.
+    static func checkHead(_ head: Int64, base: String) throws {
+        guard (0...WireValidator.maxSequence).contains(head) else {
+            throw SyncError(
+                .protocolMismatch,
+                "The hub at '\(base)' reports a log of \(head) positions, more than any kb hub holds; the sync "
+                    + "stopped, check that the remote is a kb hub you trust.",
+                code: "absurd_head")
+        }
+    }
+
+    /// Refuses a page that does not move forward through the log: every page starts after the cursor, ends
+    /// at or before the head, and carries changes whose positions lie in between, in order.
+    static func checkPage(_ page: PullResponse, after cursor: Int64, base: String) throws {
+        try checkHead(page.head, base: base)
+        func refuse(_ what: String, _ code: String) -> SyncError {
+            SyncError(
+                .protocolMismatch,
+                "The hub at '\(base)' sent a page after position \(cursor) that \(what); the sync stopped, check "
+                    + "that the remote is a kb hub you trust.",
+                code: code)
+        }
+        if page.next > page.head {
+            throw refuse("ends at \(page.next), beyond its head \(page.head)", "pull_beyond_head")
+        }
+        if page.next < cursor { throw refuse("goes back to \(page.next)", "pull_went_back") }
+        if page.next == cursor && page.next < page.head {
+            throw refuse("does not move toward its head \(page.head)", "pull_no_progress")
+        }
+        var previous = cursor
+        for pulled in page.changes {
+            guard pulled.hubSeq > previous, pulled.hubSeq <= page.next else {
+                throw refuse("holds a change at position \(pulled.hubSeq) out of order", "pull_out_of_order")
+            }
+            previous = pulled.hubSeq
+        }
+    }
+
+    /// The holes in other replicas' sequence numbers, as `REPLICA:FROM-TO`, changes set aside counting as
+    /// held.
+    static func holes(_ db: Database) throws -> [String] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT replica, previous + 1 AS first, seq - 1 AS last FROM (
+                    SELECT replica, seq, LAG(seq, 1, 0) OVER (PARTITION BY replica ORDER BY seq) AS previous FROM (
+                        SELECT replica, seq FROM changes UNION SELECT replica, seq FROM quarantine
+                    )
+                ) WHERE seq > previous + 1 ORDER BY replica, first LIMIT 10000
+                """
+        ).map { "\($0["replica"] as String):\($0["first"] as Int64)-\($0["last"] as Int64)" }
     }
 
     /// Sends the changes the hub lacks in bounded batches; records after each batch how far the hub has this
@@ -350,6 +482,8 @@ struct HubClient: Sendable {
     let base: String
     let knowledgeBase: String
     let token: String
+    /// The remote's private CA, for an https hub.
+    var caFile: String? = nil
 
     var prefix: String { "\(base)/v1/kb/\(knowledgeBase)" }
 
@@ -389,6 +523,8 @@ struct HubClient: Sendable {
     }
 
     func call<T: Decodable>(_ request: HubRequest) async throws -> T {
+        var request = request
+        request.caFile = caFile
         let response: HubResponse
         do {
             response = try await transport.send(request)
@@ -396,6 +532,12 @@ struct HubClient: Sendable {
             throw SyncError(
                 .unreachable,
                 "Cannot reach the hub at '\(base)' (\(error.message)); check that 'kb serve' runs there and try again.",
+                code: error.code)
+        } catch let error as SyncError where error.code == "answer_too_large" {
+            throw SyncError(
+                .protocolMismatch,
+                "The hub at '\(base)' sent an answer larger than \(SyncLimits.maxResponseBytes) bytes once "
+                    + "decompressed, and the sync stopped; check that the remote is a kb hub you trust.",
                 code: error.code)
         }
         let decoder = JSONDecoder()
@@ -421,8 +563,15 @@ struct HubClient: Sendable {
                     .hub, "The hub refused the request: \(message)", status: response.status, code: body?.error)
             }
         }
+        // An answer is held to the bounds of a push, but as large as a replica accepts (a page may carry a value
+        // that the applier then quarantines with its reason).
+        var limits = WireDecoding.Limits()
+        limits.maxInflatedBytes = SyncLimits.maxResponseBytes
         do {
-            return try decoder.decode(T.self, from: Data(response.body))
+            return try WireDecoding.decode(T.self, response.body, limits: limits)
+        } catch  where error.isSizeLimit {
+            throw SyncError(
+                .protocolMismatch, "The hub at '\(base)' sent an answer beyond kb's limits: \(error.message)")
         } catch {
             throw SyncError(
                 .protocolMismatch,

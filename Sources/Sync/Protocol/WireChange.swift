@@ -186,6 +186,8 @@ public enum HubErrorCode {
     public static let invalidChange = "invalid_change"
     public static let badRequest = "bad_request"
     public static let internalError = "internal_error"
+    /// The hub holds as many connections as it allows (503); try again shortly.
+    public static let unavailable = "unavailable"
 }
 
 /// Limits both sides agree on.
@@ -198,4 +200,13 @@ public enum SyncLimits {
     public static let batchChanges = 2000
     /// The hub refuses request bodies larger than this (after decompression).
     public static let maxBodyBytes = 16 * 1024 * 1024
+    /// A replica refuses an answer of the hub larger than this once decompressed (64 MiB), checked while
+    /// it inflates.
+    public static let maxResponseBytes = 64 * 1024 * 1024
+    /// The most requests one sync of one remote makes before it stops with an error.
+    public static let maxRequestsPerSync = 100_000
+    /// The longest one sync of one remote runs before it stops with an error (one hour).
+    public static let maxSyncDuration: Duration = .seconds(3600)
+    /// The hub refuses pushes of more changes than this, and a replica pages of more.
+    public static let maxChangesPerRequest = 10_000
 }

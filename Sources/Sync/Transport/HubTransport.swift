@@ -11,16 +11,22 @@ public struct HubRequest: Sendable, Equatable {
     public var url: String
     public var headers: [(String, String)]
     public var body: [UInt8]?
+    /// A PEM file of the CAs that vouch for an https hub, instead of the system's (a private CA); nil for
+    /// the system's.
+    public var caFile: String?
 
-    public init(method: Method, url: String, headers: [(String, String)] = [], body: [UInt8]? = nil) {
+    public init(
+        method: Method, url: String, headers: [(String, String)] = [], body: [UInt8]? = nil, caFile: String? = nil
+    ) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
+        self.caFile = caFile
     }
 
     public static func == (lhs: HubRequest, rhs: HubRequest) -> Bool {
-        lhs.method == rhs.method && lhs.url == rhs.url && lhs.body == rhs.body
+        lhs.method == rhs.method && lhs.url == rhs.url && lhs.body == rhs.body && lhs.caFile == rhs.caFile
             && lhs.headers.map { $0.0 + ":" + $0.1 } == rhs.headers.map { $0.0 + ":" + $0.1 }
     }
 }

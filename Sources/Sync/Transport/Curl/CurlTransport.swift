@@ -18,9 +18,14 @@ public final class CurlTransport: HubTransport, @unchecked Sendable {
     /// Seconds allowed for a whole request (default 120).
     public let timeout: Int
 
-    public init(connectTimeout: Int = 10, timeout: Int = 120) {
+    /// Bytes an answer may hold once decoded (default 64 MiB, ``SyncLimits/maxResponseBytes``): counted as
+    /// libcurl inflates it, so a small compressed answer that would inflate beyond it is cut off on the way.
+    public let maxResponseBytes: Int
+
+    public init(connectTimeout: Int = 10, timeout: Int = 120, maxResponseBytes: Int = SyncLimits.maxResponseBytes) {
         self.connectTimeout = connectTimeout
         self.timeout = timeout
+        self.maxResponseBytes = maxResponseBytes
     }
 
     public func send(_ request: HubRequest) async throws -> HubResponse {
@@ -36,6 +41,14 @@ public final class CurlTransport: HubTransport, @unchecked Sendable {
         var bytes: [UInt8] = []
         /// True once the blank line that ends the last header block arrived.
         var headersEnded = false
+        /// The most decoded bytes taken.
+        let limit: Int
+        /// True when the answer grew beyond `limit` and the transfer was stopped.
+        var isOverLimit = false
+
+        init(limit: Int) {
+            self.limit = limit
+        }
     }
 
     private func perform(_ request: HubRequest) throws -> HubResponse {
@@ -53,6 +66,7 @@ public final class CurlTransport: HubTransport, @unchecked Sendable {
         try easy.set(CURLOPT_TIMEOUT, timeout)
         try easy.set(CURLOPT_SSL_VERIFYPEER, 1)
         try easy.set(CURLOPT_SSL_VERIFYHOST, 2)
+        if let caFile = request.caFile { try easy.set(CURLOPT_CAINFO, caFile) }
         try easy.set(CURLOPT_ACCEPT_ENCODING, "")  // every encoding libcurl can decode
         try easy.set(CURLOPT_FOLLOWLOCATION, 0)
         try easy.set(CURLOPT_USERAGENT, "kb/0.1")
@@ -69,7 +83,7 @@ public final class CurlTransport: HubTransport, @unchecked Sendable {
         defer { kb_curl_slist_free_all(list) }
         try easy.set(headers: list)
 
-        let sink = Sink()
+        let sink = Sink(limit: maxResponseBytes)
         let unmanaged = Unmanaged.passRetained(sink)
         defer { unmanaged.release() }
         try easy.set(CURLOPT_WRITEDATA, pointer: unmanaged.toOpaque())
@@ -77,6 +91,12 @@ public final class CurlTransport: HubTransport, @unchecked Sendable {
             guard let data, let context else { return 0 }
             let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
             let length = size * count
+            // Decoded bytes arrive here as libcurl inflates them: stop as soon as the answer is too large
+            // (returning less than `length` makes libcurl abort the transfer).
+            guard sink.bytes.count + length <= sink.limit else {
+                sink.isOverLimit = true
+                return 0
+            }
             data.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
                 sink.bytes.append(contentsOf: UnsafeBufferPointer(start: bytes, count: length))
             }
@@ -106,9 +126,17 @@ public final class CurlTransport: HubTransport, @unchecked Sendable {
         try easy.set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer))
 
         let (code, detail) = easy.perform(errorBuffer: errorBuffer)
+        if sink.isOverLimit {
+            handle = nil
+            // Not a connection error: asking again would get the same answer.
+            throw SyncError(
+                .protocolMismatch,
+                "the answer is larger than \(maxResponseBytes) bytes once decompressed", code: "answer_too_large")
+        }
         if code != CURLE_OK {
             // A failed transfer may leave the connection in a bad state: start afresh next time.
             handle = nil
+            if let refusal = Self.certificateRefusal(code, detail: detail, request: request) { throw refusal }
             throw SyncError(.unreachable, detail ?? "the request failed", code: "curl_\(code.rawValue)")
         }
         guard sink.headersEnded else {
@@ -117,5 +145,33 @@ public final class CurlTransport: HubTransport, @unchecked Sendable {
                 .unreachable, "the connection closed before the end of the answer's headers", code: "truncated")
         }
         return HubResponse(status: easy.responseCode(), body: sink.bytes)
+    }
+
+    /// A hub whose certificate cannot be verified, or a CA file that cannot be read: not a passing network
+    /// failure, so not retried.
+    static func certificateRefusal(_ code: CURLcode, detail: String?, request: HubRequest) -> SyncError? {
+        var origin = request.url
+        if let components = URLComponents(string: request.url), let scheme = components.scheme,
+            let host = components.host
+        {
+            origin = "\(scheme)://\(host.contains(":") ? "[\(host)]" : host)" + (components.port.map { ":\($0)" } ?? "")
+        }
+        switch code {
+        case CURLE_PEER_FAILED_VERIFICATION:
+            let vouching = request.caFile.map { "the CA file '\($0)'" } ?? "this system's CAs"
+            return SyncError(
+                .configuration,
+                "The certificate of the hub at '\(origin)' is not vouched for by \(vouching) "
+                    + "(\(detail ?? "verification failed")); give the CA that signed it with --ca-file.",
+                code: "curl_\(code.rawValue)")
+        case CURLE_SSL_CACERT_BADFILE:
+            return SyncError(
+                .configuration,
+                "The CA file '\(request.caFile ?? "")' cannot be read as PEM certificates; check the path given "
+                    + "with --ca-file.",
+                code: "curl_\(code.rawValue)")
+        default:
+            return nil
+        }
     }
 }
