@@ -62,10 +62,9 @@ extension KnowledgeBase {
     static func fileIdentity(_ path: String) -> String? {
         guard !path.isEmpty, path != ":memory:", !path.hasPrefix("file:") else { return nil }
         let url = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath()
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
-            let device = (attributes[.systemNumber] as? NSNumber)?.uint64Value,
-            let inode = (attributes[.systemFileNumber] as? NSNumber)?.uint64Value
-        else { return nil }
-        return "\(device):\(inode):\(url.path)"
+        // stat(2) itself: Foundation's attributes also look up the owner's name, which reads the user database.
+        var info = stat()
+        guard stat(url.path, &info) == 0 else { return nil }
+        return "\(UInt64(info.st_dev)):\(UInt64(info.st_ino)):\(url.path)"
     }
 }

@@ -28,7 +28,8 @@ public enum VariantFolding {
         return table
     }()
 
-    private static var pairs: [(UInt32, UInt32)] {
+    /// The table's pairs, read once.
+    private static let pairs: [(UInt32, UInt32)] = {
         var result: [(UInt32, UInt32)] = []
         var pending: UInt32?
         for scalar in VariantTable.pairs.unicodeScalars {
@@ -40,7 +41,7 @@ public enum VariantFolding {
             }
         }
         return result
-    }
+    }()
 
     /// Names the table in use: stored with the index, which is built again when it differs.
     public static var version: String { VariantTable.version }
