@@ -198,7 +198,7 @@ struct TrashTests {
     @Test func history_ofAnnotation_andRestoreToBringsADeletedNoteBack() throws {
         let (kb, article) = try Self.seeded()
         let annotation = try kb.annotate(article, target: .article, note: "第一稿")
-        _ = try kb.editAnnotation(annotation.id, note: "第二稿𠮷", color: "黄", addTags: ["重要"])
+        _ = try kb.editAnnotation(annotation.id, note: "第二稿𠮷", color: .yellow, addTags: ["重要"])
         _ = try kb.removeAnnotation(annotation.id)
 
         let versions = try kb.history(annotation.id).versions
