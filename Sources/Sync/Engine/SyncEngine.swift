@@ -228,7 +228,11 @@ public struct SyncEngine: Sendable {
         defer { prefetched?.cancel() }
         // Positions a page may cover without carrying them are those of this replica's own changes, left out
         // by `exclude`: a hub that skips more is not sending its log.
-        let ownHeld = max(holdings.replicas[me] ?? 0, localMaxima[me] ?? 0)
+        // Read after the push: changes written here while this sync ran may have gone with it.
+        let localTop = try database { db in
+            try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM changes WHERE replica = ?", arguments: [me]) ?? 0
+        }
+        let ownHeld = max(holdings.replicas[me] ?? 0, localMaxima[me] ?? 0, localTop)
         var skipped: Int64 = 0
         while pagesPastStartingHead < 5 {
             guard report.requests < maxRequests, ContinuousClock.now - started < maxDuration else {
