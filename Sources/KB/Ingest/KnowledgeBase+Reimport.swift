@@ -227,9 +227,9 @@ extension KnowledgeBase {
         var kept: [String] = []
         for field in Article.textFields {
             let current = article.text(field) ?? ""
-            let page = text(of: item, field)
+            let page = item.text(field) ?? ""
             guard current != page else { continue }
-            guard let was = base.map({ text(of: $0, field) }), was != current else {
+            guard let was = base.map({ $0.text(field) ?? "" }), was != current else {
                 edited.setText(field, page)
                 continue
             }
@@ -244,19 +244,6 @@ extension KnowledgeBase {
             kept.append(field.rawValue)
         }
         return (edited, kept)
-    }
-
-    /// The value of an article field in a page item.
-    static func text(of item: PageItem, _ field: ChangeField) -> String {
-        switch field {
-        case .title: item.title
-        case .subtitle: item.subtitle
-        case .kicker: item.kicker
-        case .byline: item.byline
-        case .dateline: item.dateline
-        case .body: item.body
-        default: preconditionFailure("A page item has no field '\(field.rawValue)'.")
-        }
     }
 }
 

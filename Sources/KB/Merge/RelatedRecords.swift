@@ -109,36 +109,23 @@ public enum RelatedRecords {
         }
     }
 
-    /// Recomputes the deleted articles and annotations that pulled annotations and tags belong to, so that an
-    /// edit the delete did not know of is kept in a conflict on every replica, whichever arrived first.
+    /// Recomputes the deleted articles that annotations written straight from their creation belong to (the
+    /// pull's fast path, which skips ``Materializer/annotation(_:id:now:)``), so that an annotation the delete
+    /// did not know of is kept in a conflict on every replica, whichever arrived first.
     ///
     /// - Parameters:
     ///   - db: The database, in the transaction that applied the changes.
-    ///   - annotations: The annotations the changes touched.
-    ///   - tags: The tags the changes touched.
+    ///   - annotations: The annotations created.
     ///   - now: The time written as an update.
     /// - Throws: A database error.
-    public static func recomputeDeletedOwners(
-        _ db: Database, annotations: [String], tags: [String], now: Int64
-    ) throws {
-        guard !annotations.isEmpty || !tags.isEmpty,
-            try Bool.fetchOne(
-                db,
-                sql: """
-                    SELECT EXISTS (SELECT 1 FROM articles WHERE deleted = 1)
-                        OR EXISTS (SELECT 1 FROM annotations WHERE deleted = 1)
-                    """) == true
+    public static func recomputeDeletedArticles(_ db: Database, annotations: [String], now: Int64) throws {
+        guard !annotations.isEmpty,
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM articles WHERE deleted = 1)") == true
         else { return }
         var articles: Set<String> = []
-        var deletedAnnotations: Set<String> = []
-        for (entity, ids) in [(EntityKind.annotation, annotations), (.tag, tags)] {
-            for id in ids {
-                for (kind, owner) in try deletedOwners(db, entity: entity, id: id) {
-                    if kind == .article { articles.insert(owner) } else { deletedAnnotations.insert(owner) }
-                }
-            }
+        for id in annotations {
+            for (_, owner) in try deletedOwners(db, entity: .annotation, id: id) { articles.insert(owner) }
         }
-        for id in deletedAnnotations.sorted() { try Materializer.annotation(db, id: id, now: now) }
         for id in articles.sorted() { try Materializer.article(db, id: id, now: now) }
     }
 

@@ -47,19 +47,6 @@ public struct Article: Sendable, Equatable, Codable {
     /// The fields that say where the article comes from: changed by `kb import --update`.
     public static let placeFields: [ChangeField] = [.sourceID, .position]
 
-    /// The value of a text field by name.
-    public func text(_ field: ChangeField) -> String? {
-        switch field {
-        case .title: title
-        case .subtitle: subtitle
-        case .kicker: kicker
-        case .byline: byline
-        case .dateline: dateline
-        case .body: body
-        default: nil
-        }
-    }
-
     /// Sets a text field by name.
     public mutating func setText(_ field: ChangeField, _ value: String) {
         switch field {
@@ -190,18 +177,5 @@ public struct ArticleCreation: Codable, Sendable, Equatable {
             id: id, sourceID: sourceID, position: position, kind: kind, title: title, subtitle: subtitle,
             kicker: kicker, byline: byline, dateline: dateline, body: body, createdAt: createdAt,
             updatedAt: updatedAt)
-    }
-
-    /// The value of a text field.
-    public func text(_ field: ChangeField) -> String? {
-        switch field {
-        case .title: title
-        case .subtitle: subtitle
-        case .kicker: kicker
-        case .byline: byline
-        case .dateline: dateline
-        case .body: body
-        default: nil
-        }
     }
 }

@@ -80,17 +80,19 @@ public enum ChangeApplier {
         }
         // Articles are all written by now: their bodies can be shared by the annotations anchored in them.
         var bodies = Materializer.BodyCache()
+        var createdAnnotations: [String] = []
         for id in touched[.annotation] ?? [] {
             if let creation = annotationCreations[id] {
                 try Materializer.createdAnnotation(db, id: id, creation: creation, now: now, bodies: &bodies)
+                createdAnnotations.append(id)
             } else {
                 try Materializer.annotation(db, id: id, now: now)
             }
         }
         for id in touched[.tag] ?? [] { try Materializer.tag(db, id: id, now: now) }
-        // An annotation or tag on a record deleted elsewhere: the delete may not have known of it.
-        try RelatedRecords.recomputeDeletedOwners(
-            db, annotations: touched[.annotation] ?? [], tags: touched[.tag] ?? [], now: now)
+        // An annotation created on an article deleted elsewhere: the delete may not have known of it. (The
+        // other annotations and the tags were recomputed through the general merge, which sees to it.)
+        try RelatedRecords.recomputeDeletedArticles(db, annotations: createdAnnotations, now: now)
         for change in resolutions { try Materializer.resolution(db, conflictID: change.entityID, change: change) }
         return result
     }
