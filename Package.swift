@@ -105,9 +105,17 @@ let package = Package(
             path: "Benchmarks/Harness",
             swiftSettings: swiftSettings
         ),
+        // What every test target shares (seeded randomness, a hand-moved clock, temporary folders, the seed page).
+        .target(
+            name: "KBTestSupport",
+            dependencies: ["KB"],
+            path: "Tests/KBTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "KBTests",
             dependencies: [
+                "KBTestSupport",
                 "KB",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -117,6 +125,7 @@ let package = Package(
         .testTarget(
             name: "SyncTests",
             dependencies: [
+                "KBTestSupport",
                 "KB",
                 "Sync",
                 "Hub",
@@ -128,6 +137,7 @@ let package = Package(
         .testTarget(
             name: "HubTests",
             dependencies: [
+                "KBTestSupport",
                 "Hub",
                 "Sync",
                 "KB",
@@ -139,6 +149,7 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: [
+                "KBTestSupport",
                 "CLI",
                 "HubCommand",
                 "KB",

@@ -2,6 +2,8 @@ import Foundation
 import Synchronization
 import Testing
 
+@_exported import KBTestSupport
+
 // End-to-end helpers: run the built `kb` and a hub (`kb serve`) as real processes,
 // capture what they print, and never leave one behind.
 
@@ -77,47 +79,6 @@ enum TestPaths {
             return fileManager.fileExists(atPath: url.path, isDirectory: &isDirectory) && !isDirectory.boolValue
                 && fileManager.isExecutableFile(atPath: url.path)
         }
-    }
-}
-
-// MARK: - Temporary folders
-
-/// A temporary folder removed when the value goes away.
-final class TemporaryFolder: Sendable {
-    let url: URL
-
-    init(_ label: String = "kb-e2e") throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "\(label)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    var path: String { url.path }
-
-    /// A path inside the folder.
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-
-    /// Writes a file inside the folder and returns its path.
-    @discardableResult
-    func write(_ name: String, _ text: String) throws -> String {
-        try write(name, Data(text.utf8))
-    }
-
-    @discardableResult
-    func write(_ name: String, _ data: Data) throws -> String {
-        let url = url.appendingPathComponent(name)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try data.write(to: url)
-        return url.path
-    }
-
-    deinit {
-        // KB_TEST_KEEP=1 keeps the files of a run, to look into a failure.
-        if ProcessInfo.processInfo.environment["KB_TEST_KEEP"] == "1" {
-            print("kept \(url.path)")
-            return
-        }
-        try? FileManager.default.removeItem(at: url)
     }
 }
 
@@ -808,32 +769,8 @@ func codePoints(_ text: String, _ range: Range<Int>) -> String {
     return String(String.UnicodeScalarView(scalars[range]))
 }
 
-extension String {
-    /// The text with `target` replaced, after checking that it occurs exactly `expectedCount` times.
-    func replacing(_ target: String, with replacement: String, expectedCount: Int) throws -> String {
-        let count = components(separatedBy: target).count - 1
-        try #require(count == expectedCount, "'\(target)' occurs \(count) times")
-        return replacingOccurrences(of: target, with: replacement)
-    }
-}
-
 /// True when a text holds an ANSI escape sequence.
 func hasANSIEscape(_ text: String) -> Bool { text.contains("\u{1B}[") }
-
-/// A deterministic random number generator (SplitMix64), for seeded tests.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 // MARK: - Other programs
 

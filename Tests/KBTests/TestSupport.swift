@@ -3,6 +3,8 @@ import GRDB
 import Synchronization
 import Testing
 
+@_exported import KBTestSupport
+
 @testable import KB
 
 /// Shared helpers: an in-memory knowledge base, fixtures, and a clock that tests move by hand.
@@ -13,24 +15,8 @@ enum Fixtures {
     }
 
     static var seedPage: String {
-        get throws { try text("seed_page.txt") }
+        get throws { try Repository.seedPage }
     }
-}
-
-/// A clock that advances one millisecond per reading, from a fixed start.
-final class TestClock: Sendable {
-    private let value = Mutex<Int64>(1_764_000_000_000)
-
-    var clock: Clock {
-        Clock {
-            self.value.withLock {
-                $0 += 1
-                return $0
-            }
-        }
-    }
-
-    func advance(by milliseconds: Int64) { value.withLock { $0 += milliseconds } }
 }
 
 extension KnowledgeBase {
@@ -54,30 +40,6 @@ extension KnowledgeBase {
     func count(_ table: String) throws -> Int {
         try database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
     }
-}
-
-/// A temporary folder removed at the end of a test.
-final class TemporaryFolder {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("kb-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-
-    @discardableResult
-    func write(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let file = url.appendingPathComponent(name)
-        try FileManager.default.createDirectory(
-            at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(bytes).write(to: file)
-        return file.path
-    }
-
-    @discardableResult
-    func write(_ name: String, _ text: String) throws -> String { try write(name, Array(text.utf8)) }
 }
 
 // MARK: - Table counts
@@ -111,23 +73,6 @@ extension KnowledgeBase {
     }
 }
 
-// MARK: - Deterministic randomness
-
-/// SplitMix64: a small seeded generator, so that generated tests are the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 // MARK: - Code points
 
 extension CodePoints {
@@ -150,15 +95,4 @@ extension CodePoints {
 /// How many pairs of ids share their first `length` characters.
 func pairsSharingPrefix(_ ids: [String], length: Int) -> Int {
     Dictionary(grouping: ids) { $0.prefix(length) }.values.reduce(0) { $0 + $1.count * ($1.count - 1) / 2 }
-}
-
-// MARK: - Text
-
-extension String {
-    /// The text with `target` replaced, after checking that it occurs exactly `expectedCount` times.
-    func replacing(_ target: String, with replacement: String, expectedCount: Int) throws -> String {
-        let count = components(separatedBy: target).count - 1
-        try #require(count == expectedCount, "'\(target)' occurs \(count) times")
-        return replacingOccurrences(of: target, with: replacement)
-    }
 }

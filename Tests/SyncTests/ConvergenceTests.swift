@@ -32,7 +32,7 @@ struct ConvergenceTests {
         var generator: SeededGenerator
         let hub: TestHub
         let token: String
-        let clock: ManualClock
+        let clock: TestClock
         var replicas: [Replica] = []
         var faulty: [FaultyTransport] = []
         var operations: [String: Int] = [:]
@@ -40,7 +40,7 @@ struct ConvergenceTests {
 
     @Test(arguments: seeds)
     func randomOperationsAndFaults_converge(seed: UInt64) async throws {
-        let clock = ManualClock()
+        let clock = TestClock()
         let hub = try TestHub(clock: clock.clock)
         let token = try await hub.token(for: "research")
         var world = World(generator: SeededGenerator(seed: seed), hub: hub, token: token, clock: clock)
@@ -57,7 +57,7 @@ struct ConvergenceTests {
         let page = try SeedPage.text
 
         for step in 0..<300 {
-            clock.advance(Int64.random(in: 1...2_000, using: &world.generator))
+            clock.advance(by: Int64.random(in: 1...2_000, using: &world.generator))
             let replica = world.replicas.randomElement(using: &world.generator)!
             let kind = Int.random(in: 0..<100, using: &world.generator)
             do {

@@ -11,7 +11,7 @@ import Testing
 /// resolving it restores the article with everything on it, or confirms the delete.
 @Suite(.serialized)
 struct DeleteVersusAnnotateTests {
-    let clock = ManualClock()
+    let clock = TestClock()
 
     /// What the offline replica does to the article that was deleted elsewhere.
     enum OfflineEdit: String, CaseIterable, Sendable {
@@ -79,9 +79,9 @@ struct DeleteVersusAnnotateTests {
         try await syncUntilQuiet(replicas)
 
         // When one deletes the article while another, offline, annotates it
-        clock.advance(10)
+        clock.advance(by: 10)
         _ = try replicas[0].kb.removeArticle(id)
-        clock.advance(10)
+        clock.advance(by: 10)
         switch test.edit {
         case .note:
             _ = try replicas[1].kb.annotate(
@@ -189,7 +189,7 @@ struct DeleteVersusAnnotateTests {
 
         // When one deletes it and the other edits its note offline
         _ = try replicas[0].kb.removeAnnotation(note.id)
-        clock.advance(5)
+        clock.advance(by: 5)
         if byTag {
             _ = try replicas[1].kb.editAnnotation(note.id, addTags: ["离线标签𠮷"])
         } else {
@@ -239,9 +239,9 @@ struct DeleteVersusAnnotateTests {
 
         // When two replicas edit the note's one sentence concurrently, and the third deletes the article
         _ = try replicas[1].kb.editAnnotation(note.id, note: "一号改的。")
-        clock.advance(3)
+        clock.advance(by: 3)
         _ = try replicas[2].kb.editAnnotation(note.id, note: "二号改的。")
-        clock.advance(3)
+        clock.advance(by: 3)
         _ = try replicas[0].kb.removeArticle(id)
         try await syncUntilQuiet(replicas)
         let before = try replicas.map { try $0.conflictIDs() }

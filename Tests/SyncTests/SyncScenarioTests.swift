@@ -11,7 +11,7 @@ import Testing
 /// logic and store in this process.
 @Suite(.serialized)
 struct SyncScenarioTests {
-    let clock = ManualClock()
+    let clock = TestClock()
 
     func makeReplicas(_ count: Int, hub: TestHub) async throws -> [Replica] {
         let token = try await hub.token(for: "research")
@@ -70,7 +70,7 @@ struct SyncScenarioTests {
         try await syncUntilQuiet(replicas)
         let id = try firstArticleID(replicas[0])
         _ = try replicas[0].kb.editArticle(id, title: "甲的标题")
-        clock.advance(10)
+        clock.advance(by: 10)
         _ = try replicas[1].kb.editArticle(id, title: "乙的标题")
         try await syncUntilQuiet(replicas)
         let conflicts = try replicas.map { try $0.conflictIDs() }
@@ -116,7 +116,7 @@ struct SyncScenarioTests {
         let note = try replicas[0].kb.annotate(id, target: .article, note: "第一句。第二句。")
         try await syncUntilQuiet(replicas)
         _ = try replicas[0].kb.editAnnotation(note.id, note: "第一句甲。第二句。")
-        clock.advance(5)
+        clock.advance(by: 5)
         _ = try replicas[1].kb.editAnnotation(note.id, note: "第一句乙。第二句。")
         try await syncUntilQuiet(replicas)
         for replica in replicas {
@@ -195,7 +195,7 @@ struct SyncScenarioTests {
         }
         // Removed on one, removed and added again later on the other: the later change wins.
         _ = try replicas[0].kb.untag(id, ["同时"])
-        clock.advance(5)
+        clock.advance(by: 5)
         _ = try replicas[1].kb.untag(id, ["同时"])
         _ = try replicas[1].kb.tag(id, ["同时"])
         try await syncUntilQuiet(replicas)

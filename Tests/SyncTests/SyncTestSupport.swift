@@ -6,6 +6,8 @@ import Logging
 import Synchronization
 import Testing
 
+@_exported import KBTestSupport
+
 @testable import Sync
 
 /// A hub in this process: the real ``HubService`` over a real SQLite store in a temporary folder.
@@ -109,39 +111,6 @@ final class FaultyTransport: HubTransport, Sendable {
     }
 }
 
-/// A small deterministic generator (SplitMix64).
-struct SeededGenerator: RandomNumberGenerator, Sendable {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-/// A clock the test moves by hand; one millisecond passes per reading.
-final class ManualClock: Sendable {
-    private let value: Mutex<Int64>
-
-    init(start: Int64 = 1_764_000_000_000) { value = Mutex(start) }
-
-    var clock: Clock {
-        Clock {
-            self.value.withLock {
-                $0 += 1
-                return $0
-            }
-        }
-    }
-
-    func advance(_ milliseconds: Int64) { value.withLock { $0 += milliseconds } }
-}
-
 /// A replica: an in-memory knowledge base with a remote on a test hub.
 struct Replica {
     let kb: KnowledgeBase
@@ -191,14 +160,7 @@ struct Replica {
 /// The seed page, from the repository.
 enum SeedPage {
     static var text: String {
-        get throws {
-            var url = URL(fileURLWithPath: #filePath)
-            while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("seeds").path) {
-                url.deleteLastPathComponent()
-            }
-            return try String(
-                contentsOf: url.appendingPathComponent("seeds/000_0c82636a8329b8b7.txt"), encoding: .utf8)
-        }
+        get throws { try Repository.seedPage }
     }
 }
 
