@@ -1,6 +1,7 @@
 /// What a text shows of being a newspaper page as extracted from PDF, and whether that is enough.
 ///
-/// A page is mostly CJK text, and shows at least two of these signs (the first two weigh double):
+/// A page is mostly CJK text, and shows signs of weight 3 or more (the first two weigh 2, the first 3 when the
+/// text opens with a marker, the others 1):
 /// - article markers: `本报讯`, a `本报记者 X` line, `新华社…电`, `（上接第N版）`, a photo credit `… 摄`, a closing
 ///   `（新华社…电）`;
 /// - hard wraps of nearly equal, column-like width: most lines stop in mid-sentence, and most of those
@@ -30,6 +31,9 @@ public struct PageEvidence: Sendable, Equatable {
     public var blankSpacedShare = 0.0
     /// Short lines ending no sentence after a line that ends one.
     public var headlineLikeLines = 0
+    /// True when the first line opens an article (`本报讯`, `新华社…电`, a byline line, `（上接第N版）`): a news
+    /// item, however short.
+    public var opensWithMarker = false
 
     // MARK: - Thresholds
 
@@ -57,9 +61,10 @@ public struct PageEvidence: Sendable, Equatable {
     /// The weight of signs a page must show.
     static let requiredWeight = 3
 
-    /// The weight of the signs shown: 2 for markers, 2 for equal wraps, 1 for each other sign.
+    /// The weight of the signs shown: 2 for markers (3 when the text opens with one), 2 for equal wraps, 1 for
+    /// each other sign.
     public var weight: Int {
-        (markers > 0 ? 2 : 0) + (hasEqualWraps ? 2 : 0) + (spacedCJK >= Self.minimumSpacedCJK ? 1 : 0)
+        (markers > 0 ? 2 : 0) + (opensWithMarker ? 1 : 0) + (hasEqualWraps ? 2 : 0) + (spacedCJK >= Self.minimumSpacedCJK ? 1 : 0)
             + (blankSpacedShare >= Self.minimumBlankSpacedShare ? 1 : 0)
             + (headlineLikeLines >= Self.minimumHeadlineLikeLines ? 1 : 0)
     }
@@ -115,6 +120,7 @@ public struct PageEvidence: Sendable, Equatable {
             lines += 1
             if lines > Self.linesLookedAt { break }
             let endsSentence = PageLine.endsSentence(line)
+            if lines == 1 { opensWithMarker = PageLine.marker(of: line).startsArticle }
             if PageLine.marker(of: line) != .none || PageLine.creditRange(in: line, spacedInSource: false) != nil {
                 markers += 1
             }

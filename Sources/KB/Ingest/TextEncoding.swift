@@ -109,6 +109,9 @@ public enum TextDecoder {
     /// When both GB18030 and Big5 fit, the lead of one's share of common characters over the other's that
     /// makes it the clear choice; a smaller lead leaves the choice to the user.
     static let clearLead = 0.2
+    /// Bytes with at least this many valid multi-byte UTF-8 characters for each invalid sequence are UTF-8
+    /// text with damage, not text in another encoding.
+    static let damagedUTF8Ratio = 20
     /// The most control characters (other than tab, line and page breaks) per thousand characters that
     /// text may hold: more is a binary file.
     static let controlsPerThousand = 5
@@ -184,6 +187,15 @@ public enum TextDecoder {
             return Decoded(text: text, encoding: .utf8, hadByteOrderMark: false)
         }
         let badUTF8 = DocumentReader.firstInvalidUTF8Offset(bytes)
+        // UTF-8 text with a few bad bytes (cut in the middle of a character, damaged) is damaged UTF-8,
+        // not text in another encoding that happens to decode.
+        let (valid, invalid) = utf8Sequences(bytes)
+        if invalid * damagedUTF8Ratio <= valid {
+            throw KBError(
+                .unreadableFile,
+                "'\(path)' is not valid UTF-8 (a bad byte at offset \(badUTF8) of UTF-8 text); repair or convert it "
+                    + "and import it again, or give its encoding with --encoding NAME.")
+        }
         var fits: [(encoding: TextEncoding, text: String, share: Double)] = []
         for encoding in [TextEncoding.gb18030, .big5] {
             guard let text = (try? convert(bytes[...], from: encoding))?.text else { continue }
@@ -229,6 +241,21 @@ public enum TextDecoder {
     }
 
     // MARK: - Plausibility
+
+    /// The valid multi-byte UTF-8 characters and the invalid sequences in bytes.
+    static func utf8Sequences(_ bytes: [UInt8]) -> (valid: Int, invalid: Int) {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var valid = 0
+        var invalid = 0
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): if !scalar.isASCII { valid += 1 }
+            case .emptyInput: return (valid, invalid)
+            case .error: invalid += 1
+            }
+        }
+    }
 
     /// The share of the two-byte characters of legacy-encoded bytes that are common in that encoding.
     ///
