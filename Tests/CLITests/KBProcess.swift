@@ -873,7 +873,8 @@ final class SmallDisk: Sendable {
 enum SystemTools {
     /// The full path of a program on PATH (or in /usr/bin), or a clear failure.
     static func locate(_ name: String) throws -> URL {
-        let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+        let folders =
+            (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
             + ["/usr/bin", "/bin"]
         let found = folders.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
         return try #require(found.map { URL(fileURLWithPath: $0) }, "'\(name)' is needed by this test and is missing.")

@@ -124,7 +124,8 @@ struct ImportCommand: ParsableCommand {
         let parts = counts.keys.sorted().map { name -> String in
             let paths = counts[name] ?? []
             let named =
-                name == "page" ? "" : " (" + paths.prefix(3).joined(separator: ", ") + (paths.count > 3 ? ", …" : "") + ")"
+                name == "page"
+                ? "" : " (" + paths.prefix(3).joined(separator: ", ") + (paths.count > 3 ? ", …" : "") + ")"
             return "\(paths.count) as \(name)\(named)"
         }
         return ["Read " + parts.joined(separator: "; ") + "."]

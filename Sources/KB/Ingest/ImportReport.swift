@@ -115,7 +115,8 @@ extension ImportReport.FileResult {
             return results.first ?? Self(path: path, status: .unchanged, articles: 0)
         }
         let status: ImportStatus =
-            results.contains { $0.status == .added } ? .added : results.contains { $0.status == .updated } ? .updated : .unchanged
+            results.contains { $0.status == .added }
+            ? .added : results.contains { $0.status == .updated } ? .updated : .unchanged
         var combined = Self(path: path, status: status, articles: 0)
         let updated = results.first { $0.status == .updated }
         combined.previous = updated?.previous ?? first.previous

@@ -41,7 +41,8 @@ extension KnowledgeBase {
         let samePath = try Source.fetchAll(
             db, sql: "SELECT * FROM sources WHERE path = ? ORDER BY imported_at DESC, id",
             arguments: [prepared.absolute])
-        for source in samePath.filter({ $0.pdfPage == prepared.page }) + samePath.filter({ $0.pdfPage != prepared.page })
+        for source in samePath.filter({ $0.pdfPage == prepared.page })
+            + samePath.filter({ $0.pdfPage != prepared.page })
         {
             seen.insert(source.id)
             if let found = try pairing(db, source, identity: .path, prepared), found.isSamePage { return found }

@@ -64,7 +64,8 @@ public struct PageEvidence: Sendable, Equatable {
     /// The weight of the signs shown: 2 for markers (3 when the text opens with one), 2 for equal wraps, 1 for
     /// each other sign.
     public var weight: Int {
-        (markers > 0 ? 2 : 0) + (opensWithMarker ? 1 : 0) + (hasEqualWraps ? 2 : 0) + (spacedCJK >= Self.minimumSpacedCJK ? 1 : 0)
+        (markers > 0 ? 2 : 0) + (opensWithMarker ? 1 : 0) + (hasEqualWraps ? 2 : 0)
+            + (spacedCJK >= Self.minimumSpacedCJK ? 1 : 0)
             + (blankSpacedShare >= Self.minimumBlankSpacedShare ? 1 : 0)
             + (headlineLikeLines >= Self.minimumHeadlineLikeLines ? 1 : 0)
     }

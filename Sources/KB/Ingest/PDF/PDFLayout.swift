@@ -52,7 +52,8 @@ enum PDFLayout {
             if let index = blocks.lastIndex(where: { block in
                 guard let last = block.last else { return false }
                 return segment.box.yMin <= last.box.yMax + 0.5 * segment.box.height
-                    && (segment.box.horizontalOverlap(last.box) > 0 || abs(segment.box.xMin - last.box.xMin) < 2 * last.em)
+                    && (segment.box.horizontalOverlap(last.box) > 0
+                        || abs(segment.box.xMin - last.box.xMin) < 2 * last.em)
             }) {
                 blocks[index].append(segment)
             } else {
@@ -74,7 +75,10 @@ enum PDFLayout {
                 return overlap >= 0.5 * min(segment.box.width, last.box.width) && dy > 0.3 * pitch
                     && dy <= runGapPitches * pitch && abs(segment.box.height - last.box.height) <= 0.1 * bodyHeight
             }
-            if let index = candidates.min(by: { runs[$0].last!.box.centerY > runs[$1].last!.box.centerY }) {
+            let nearest = candidates.min { first, second in
+                (runs[first].last?.box.centerY ?? 0) > (runs[second].last?.box.centerY ?? 0)
+            }
+            if let index = nearest {
                 runs[index].append(segment)
             } else {
                 runs.append([segment])
@@ -85,16 +89,21 @@ enum PDFLayout {
         let headlineTop = blocks.map { $0.map(\.box.yMin).min() ?? .infinity }.min() ?? .infinity
         let mainRuns = runs.filter { $0.count >= 3 }
         let contentTop = min(headlineTop, mainRuns.map { $0.first?.box.yMin ?? .infinity }.min() ?? .infinity)
-        let contentBottom = mainRuns.map { $0.last?.box.yMax ?? 0 }.max() ?? (contentTop.isFinite ? contentTop : .infinity)
+        let contentBottom =
+            mainRuns.map { $0.last?.box.yMax ?? 0 }.max() ?? (contentTop.isFinite ? contentTop : .infinity)
         var header: [Segment] = []
         var footer: [Segment] = []
         runs.removeAll { run in
             guard run.count <= 2, let first = run.first, let last = run.last else { return false }
-            if contentTop.isFinite, last.box.yMax <= contentTop + 0.25 * pitch && first.box.centerY <= page.height * topMargin {
+            if contentTop.isFinite,
+                last.box.yMax <= contentTop + 0.25 * pitch && first.box.centerY <= page.height * topMargin
+            {
                 header += run
                 return true
             }
-            if contentBottom.isFinite, first.box.yMin >= contentBottom - 0.25 * pitch && first.box.centerY >= page.height * (1 - bottomMargin) {
+            if contentBottom.isFinite,
+                first.box.yMin >= contentBottom - 0.25 * pitch && first.box.centerY >= page.height * (1 - bottomMargin)
+            {
                 footer += run
                 return true
             }
@@ -157,10 +166,13 @@ enum PDFLayout {
         for group in groups {
             let segments = group.flatMap { $0 }
             chunks.append(
-                (segments.dropFirst().reduce(segments[0].box) { $0.union($1.box) },
-                 PDFPageText.Chunk(lines: bodyLines(group))))
+                (
+                    segments.dropFirst().reduce(segments[0].box) { $0.union($1.box) },
+                    PDFPageText.Chunk(lines: bodyLines(group))
+                ))
         }
-        let margins = (header.sorted { ($0.box.yMin, $0.box.xMin) < ($1.box.yMin, $1.box.xMin) }
+        let margins =
+            (header.sorted { ($0.box.yMin, $0.box.xMin) < ($1.box.yMin, $1.box.xMin) }
             + footer.sorted { ($0.box.yMin, $0.box.xMin) < ($1.box.yMin, $1.box.xMin) }).map(\.text)
         return PDFPageText(number: page.number, header: margins, chunks: rowOrder(chunks, pitch: pitch))
     }
@@ -178,7 +190,8 @@ enum PDFLayout {
                     let bottom = blocks[lower].reduce(blocks[lower][0].box) { $0.union($1.box) }
                     let upperHeight = blocks[upper].map(\.box.height).max() ?? 0
                     let lowerHeight = blocks[lower].map(\.box.height).max() ?? 0
-                    guard top.centerY < bottom.centerY, abs(upperHeight - lowerHeight) > 0.1 * min(upperHeight, lowerHeight),
+                    guard top.centerY < bottom.centerY,
+                        abs(upperHeight - lowerHeight) > 0.1 * min(upperHeight, lowerHeight),
                         bottom.yMin - top.yMax <= 0.6 * min(upperHeight, lowerHeight),
                         top.horizontalGap(bottom) <= pageWidth / 4
                     else { continue }

@@ -55,7 +55,8 @@ public enum PDFReader {
                     + "'apt-get install poppler-utils' and import the file again.")
         }
         let output = FileManager.default.temporaryDirectory
-            .appendingPathComponent("kb-pdftotext-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).html")
+            .appendingPathComponent(
+                "kb-pdftotext-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).html")
         defer { try? FileManager.default.removeItem(at: output) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -68,7 +69,8 @@ public enum PDFReader {
             try process.run()
         } catch {
             throw KBError(
-                .unreadableFile, "'\(path)' could not be read: pdftotext did not start (\(error.localizedDescription)).")
+                .unreadableFile, "'\(path)' could not be read: pdftotext did not start (\(error.localizedDescription))."
+            )
         }
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
