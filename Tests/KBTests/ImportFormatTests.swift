@@ -53,8 +53,8 @@ struct ImportFormatTests {
     }
 
     @Test func gb18030FourByteCharacter_decoded() throws {
-        // 𠮷 is four bytes in GB18030: 0x95 0x32 0x82 0x36.
-        let bytes: [UInt8] = [0xD6, 0xD0, 0x95, 0x32, 0x82, 0x36, 0xCE, 0xC4]
+        // 𠮷 is four bytes in GB18030: 0x95 0x34 0xB2 0x35.
+        let bytes: [UInt8] = [0xD6, 0xD0, 0x95, 0x34, 0xB2, 0x35, 0xCE, 0xC4]
         let decoded = try TextDecoder.decode(bytes, path: "x.txt")
         #expect(decoded.encoding == .gb18030)
         #expect(decoded.text == "中𠮷文")

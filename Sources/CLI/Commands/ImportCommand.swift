@@ -2,7 +2,18 @@ import ArgumentParser
 import Foundation
 import KB
 
-extension ReadAs: ExpressibleByArgument {}
+/// `--as`: how to read every file.
+enum ReadAsOption: String, CaseIterable, ExpressibleByArgument {
+    case page, text, markdown
+
+    var readAs: ReadAs {
+        switch self {
+        case .page: .page
+        case .text: .text
+        case .markdown: .markdown
+        }
+    }
+}
 
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,7 +43,7 @@ struct ImportCommand: ParsableCommand {
     var update = false
 
     @Option(name: .customLong("as"), help: "Read every file as a newspaper page, text kept as written, or Markdown.")
-    var readAs: ReadAs?
+    var readAs: ReadAsOption?
 
     @Option(help: "The encoding of the text files (utf-8, gb18030, gbk, big5, utf-16le, … any name 'iconv -l' lists).")
     var encoding: String?
@@ -58,7 +69,7 @@ struct ImportCommand: ParsableCommand {
     func run() throws {
         let kb = try global.openOrCreate()
         let options = ImportOptions(
-            mode: asNew ? .asNew : .inPlace, readAs: readAs, encoding: encoding.map(TextEncoding.init(name:)))
+            mode: asNew ? .asNew : .inPlace, readAs: readAs?.readAs, encoding: encoding.map(TextEncoding.init(name:)))
         let report = try kb.importFiles(paths, options: options) { done, total, path in
             if total > 1 { Terminal.progress("Importing \(done)/\(total) \((path as NSString).lastPathComponent)") }
         }
