@@ -36,6 +36,7 @@ enum JSONShapes {
             "kind": article.kind,
             "source": orNull(detail.sourcePath),
             "source_id": orNull(article.sourceID),
+            "source_page": orNull(detail.sourcePage),
             "tags": detail.tags,
             "annotations": detail.annotations.map(annotation),
             "created_at": Timestamp.iso(article.createdAt),

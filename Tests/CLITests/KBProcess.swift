@@ -803,3 +803,36 @@ final class SmallDisk: Sendable {
         _ = try? SystemTool.run("/bin/umount", ["-l", path])
     }
 }
+
+// MARK: - Other programs
+
+/// System programs the end-to-end tests use to make their input: iconv, sha256sum.
+enum SystemTools {
+    /// The full path of a program on PATH (or in /usr/bin), or a clear failure.
+    static func locate(_ name: String) throws -> URL {
+        let folders =
+            (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+            + ["/usr/bin", "/bin"]
+        let found = folders.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        return try #require(found.map { URL(fileURLWithPath: $0) }, "'\(name)' is needed by this test and is missing.")
+    }
+
+    /// Runs a program to the end: its stdout, failing the test when it does not exit 0.
+    static func run(_ name: String, _ arguments: [String], stdin: Data? = nil) throws -> Data {
+        let child = try ChildProcess(
+            try locate(name), arguments, environment: ProcessInfo.processInfo.environment, stdin: stdin)
+        let result = child.finish(timeout: 60)
+        try #require(result.succeeded, "\(name) failed:\n\(result)")
+        return result.stdoutData
+    }
+
+    /// The bytes of `text` in `encoding`, as the iconv command converts it.
+    static func iconv(_ text: String, to encoding: String) throws -> Data {
+        try run("iconv", ["-f", "UTF-8", "-t", encoding], stdin: Data(text.utf8))
+    }
+
+    /// The lowercase hex SHA-256 of a file, as sha256sum prints it.
+    static func sha256(ofFile path: String) throws -> String {
+        String(String(decoding: try run("sha256sum", [path]), as: UTF8.self).prefix(64))
+    }
+}

@@ -2,12 +2,31 @@ import ArgumentParser
 import Foundation
 import KB
 
+/// `--as`: how to read every file.
+enum ReadAsOption: String, CaseIterable, ExpressibleByArgument {
+    case page, text, markdown
+
+    var readAs: ReadAs {
+        switch self {
+        case .page: .page
+        case .text: .text
+        case .markdown: .markdown
+        }
+    }
+}
+
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import files and folders: newspaper pages (.txt), Markdown (.md), text, or a kb JSON dump.",
+        abstract:
+            "Import files and folders: newspaper pages (.txt, .pdf), Markdown (.md), text, or a kb JSON dump.",
         discussion: """
-            Folders are read recursively; files other than .txt and .md are skipped and listed. \
+            Folders are read recursively; files other than .txt, .md and .pdf are skipped and listed. \
+            A .txt file is read as a newspaper page when it looks like one (hard wraps of nearly equal width, \
+            article markers, spaces between CJK characters, blank-line spacing), else as text kept as written; \
+            --as forces one. Text in UTF-8, UTF-16 (with a byte-order mark), GB18030/GBK/GB2312 or Big5 is \
+            recognized; --encoding names another. A PDF file is read with pdftotext (poppler-utils), one \
+            source per page. \
             Each file is imported in one transaction: a file that fails changes nothing, and the others go on. \
             A file imported before, byte for byte, is reported unchanged. A new version of a page imported \
             before (the same path, or the same file name or first lines) updates that page's articles in \
@@ -23,11 +42,25 @@ struct ImportCommand: ParsableCommand {
     @Flag(help: "Accepted for older scripts: a new version of a page updates it in place by default.")
     var update = false
 
+    @Option(name: .customLong("as"), help: "Read every file as a newspaper page, text kept as written, or Markdown.")
+    var readAs: ReadAsOption?
+
+    @Option(help: "The encoding of the text files (utf-8, gb18030, gbk, big5, utf-16le, … any name 'iconv -l' lists).")
+    var encoding: String?
+
     @Argument(help: "Files and folders.", completion: .file())
     var paths: [String]
 
     func validate() throws {
         if paths.isEmpty { throw ValidationError("Give at least one file or folder to import.") }
+        if let encoding, encoding.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("'--encoding' needs a name, such as gb18030, big5 or utf-16le.")
+        }
+        if let encoding, !TextEncoding(name: encoding).isAvailable {
+            throw ValidationError(
+                "The encoding '\(encoding)' is not known to this system; try utf-8, gb18030, big5, utf-16le, "
+                    + "utf-16be, or a name 'iconv -l' lists.")
+        }
         if asNew && update {
             throw ValidationError("'--as-new' and '--update' contradict each other; give one of them.")
         }
@@ -35,7 +68,8 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         let kb = try global.openOrCreate()
-        let options = ImportOptions(mode: asNew ? .asNew : .inPlace)
+        let options = ImportOptions(
+            mode: asNew ? .asNew : .inPlace, readAs: readAs?.readAs, encoding: encoding.map(TextEncoding.init(name:)))
         let report = try kb.importFiles(paths, options: options) { done, total, path in
             if total > 1 { Terminal.progress("Importing \(done)/\(total) \((path as NSString).lastPathComponent)") }
         }
@@ -60,6 +94,7 @@ struct ImportCommand: ParsableCommand {
                         + "on \(Identifier.short(review.articleID)): “\(Terminal.oneLine(review.quote))”")
             }
         }
+        for line in Self.readAsLines(report) { output.line(line) }
         var parts: [String] = []
         if report.added > 0 { parts.append("\(report.added) added") }
         if report.updated > 0 { parts.append("\(report.updated) updated") }
@@ -79,6 +114,32 @@ struct ImportCommand: ParsableCommand {
                 "Skipped \(report.skipped.count) file\(report.skipped.count == 1 ? "" : "s") kb does not read: "
                     + report.skipped.prefix(5).joined(separator: ", ") + (report.skipped.count > 5 ? ", …" : ""))
         }
+    }
+
+    /// How each file was read: a line per file for a few files, else the count of each kind, naming the files
+    /// read otherwise than as pages.
+    static func readAsLines(_ report: ImportReport) -> [String] {
+        let read = report.files.filter { $0.kind != nil }
+        guard !read.isEmpty else { return [] }
+        if read.count <= 10 {
+            return read.map { file in
+                var details = [file.kind?.readAsName ?? "text"]
+                if let encoding = file.encoding, encoding != .utf8 { details.append(encoding.description) }
+                if let pages = file.pages { details.append("\(pages) PDF page\(pages == 1 ? "" : "s")") }
+                return "\(file.path): read as \(details.joined(separator: ", ")), \(file.articles) "
+                    + "article\(file.articles == 1 ? "" : "s")"
+            }
+        }
+        var counts: [String: [String]] = [:]
+        for file in read { counts[file.kind?.readAsName ?? "text", default: []].append(file.path) }
+        let parts = counts.keys.sorted().map { name -> String in
+            let paths = counts[name] ?? []
+            let named =
+                name == "page"
+                ? "" : " (" + paths.prefix(3).joined(separator: ", ") + (paths.count > 3 ? ", …" : "") + ")"
+            return "\(paths.count) as \(name)\(named)"
+        }
+        return ["Read " + parts.joined(separator: "; ") + "."]
     }
 
     /// The line of a file updated in place: why, and the counts.
@@ -151,6 +212,9 @@ extension JSONShapes {
             "added": file.articlesAdded,
             "removed": file.articlesRemoved,
             "annotations": annotationTally(file.annotations, review: file.review),
+            "read_as": orNull(file.kind?.readAsName),
+            "encoding": orNull(file.encoding?.description),
+            "pages": orNull(file.pages),
             "changes": file.changes.map { change in
                 [
                     "id": change.id,

@@ -86,7 +86,7 @@ enum ArticleRenderer {
         let meta = [article.dateline, article.byline].filter { !$0.isEmpty }.joined(separator: " ")
         if !meta.isEmpty { out += Terminal.dim(meta) + "\n" }
         var info = "id \(article.id)"
-        if let source = detail.sourcePath { info += " · \(source)" }
+        if let source = detail.sourcePath { info += " · \(source)" + (detail.sourcePage.map { " p. \($0)" } ?? "") }
         if !detail.tags.isEmpty { info += " · " + detail.tags.map { "#" + $0 }.joined(separator: " ") }
         out += Terminal.dim(info) + "\n\n"
 

@@ -59,10 +59,18 @@ public struct Dump: Codable, Sendable, Equatable {
         var kind: String
         var text: String
         var importedAt: String
+        /// The page of a PDF file; absent for other sources.
+        var pdfPage: Int?
+        /// The encoding of a text file, when known.
+        var encoding: String?
+        /// What a PDF file says of itself and prints in the page's margins.
+        var pdfInfo: PDFInfo?
 
         enum CodingKeys: String, CodingKey {
-            case id, path, sha256, kind, text
+            case id, path, sha256, kind, text, encoding
             case importedAt = "imported_at"
+            case pdfPage = "pdf_page"
+            case pdfInfo = "pdf_info"
         }
     }
 
@@ -115,7 +123,8 @@ extension KnowledgeBase {
         }.map {
             Dump.DumpSource(
                 id: $0.id, path: $0.path, sha256: $0.sha256, kind: $0.kind, text: $0.text,
-                importedAt: Timestamp.iso($0.importedAt))
+                importedAt: Timestamp.iso($0.importedAt), pdfPage: $0.pdfPage, encoding: $0.encoding,
+                pdfInfo: $0.pdfInfo)
         }
         dump.annotations = try Annotation.fetchAll(
             db,
@@ -167,7 +176,8 @@ extension KnowledgeBase {
             for source in dump.sources where try !Self.exists(db, "sources", source.id) {
                 let record = Source(
                     id: source.id, path: source.path, sha256: source.sha256, kind: source.kind, text: source.text,
-                    importedAt: try Timestamp.parse(source.importedAt, path: path))
+                    importedAt: try Timestamp.parse(source.importedAt, path: path), pdfPage: source.pdfPage,
+                    encoding: source.encoding, pdfInfo: source.pdfInfo)
                 try record.insert(db)
                 try changes.create(.source, id: source.id, json: nil)
             }

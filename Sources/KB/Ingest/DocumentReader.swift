@@ -12,37 +12,38 @@ public enum DocumentKind: String, Sendable, Codable {
     case dump
     /// Text added by hand with `kb add`.
     case manual
+    /// A page of a PDF file, as ``PDFPageText`` writes it: headlines marked, articles apart.
+    case pdfPage = "pdf_page"
+
+    /// The kind `kb import --as` names.
+    public init(_ readAs: ReadAs) {
+        switch readAs {
+        case .page: self = .newspaper
+        case .text: self = .text
+        case .markdown: self = .markdown
+        }
+    }
+
+    /// How the import report names it: `page`, `text`, `markdown`, `dump` (as `--as` does).
+    public var readAsName: String {
+        switch self {
+        case .newspaper, .pdfPage: "page"
+        case .text, .manual: "text"
+        case .markdown: "markdown"
+        case .dump: "dump"
+        }
+    }
 }
 
 /// Turns file bytes into text and text into items.
 public enum DocumentReader {
-    /// Decodes UTF-8 (with or without a byte-order mark).
+    /// Decodes text: UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order mark, GB18030 or
+    /// Big5 (see ``TextDecoder``).
     ///
-    /// - Throws: ``KBError`` `.unreadableFile` for empty, binary, UTF-16 or invalid UTF-8 input,
-    ///   naming the file.
+    /// - Throws: ``KBError`` `.unreadableFile` for empty or binary input, or bytes of no encoding kb
+    ///   recognizes, naming the file.
     public static func decode(_ bytes: [UInt8], path: String) throws -> String {
-        var bytes = bytes[...]
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
-        if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
-            throw KBError(.unreadableFile, "'\(path)' is UTF-16 text; save it as UTF-8 and import it again.")
-        }
-        if let nul = bytes.firstIndex(of: 0) {
-            throw KBError(
-                .unreadableFile,
-                "'\(path)' is a binary file (a NUL byte at offset \(nul)), not text; kb imports UTF-8 .txt and .md files."
-            )
-        }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            let offset = firstInvalidUTF8Offset(Array(bytes)) + (bytes.startIndex)
-            throw KBError(
-                .unreadableFile,
-                "'\(path)' is not valid UTF-8 (a bad byte at offset \(offset)); convert it to UTF-8 and import it again."
-            )
-        }
-        if text.allSatisfy({ $0.isWhitespace }) {
-            throw KBError(.unreadableFile, "'\(path)' is empty; there is nothing to import.")
-        }
-        return text
+        try TextDecoder.decode(bytes, path: path).text
     }
 
     static func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int {
@@ -62,35 +63,14 @@ public enum DocumentReader {
     }
 
     /// Decides what a text is, from its file name and content.
+    ///
+    /// `.md` and `.markdown` files are Markdown and `.json` files dumps; other text is a newspaper page
+    /// only when it looks like one (``PageEvidence``), else plain text, kept as written.
     public static func detectKind(path: String, text: String) -> DocumentKind {
         let lowered = path.lowercased()
         if lowered.hasSuffix(".md") || lowered.hasSuffix(".markdown") { return .markdown }
         if lowered.hasSuffix(".json") { return .dump }
-        return looksLikeNewspaperPage(text) ? .newspaper : .text
-    }
-
-    /// A page of mostly CJK text in short wrapped lines, or with article markers.
-    static func looksLikeNewspaperPage(_ text: String) -> Bool {
-        var cjk = 0
-        var other = 0
-        for scalar in text.unicodeScalars where !TextCleaner.isSpace(scalar) && scalar != "\n" {
-            if TextCleaner.isCJKCharacter(scalar) { cjk += 1 } else { other += 1 }
-        }
-        guard cjk > 0, Double(cjk) / Double(cjk + other) >= 0.5 else { return false }
-        // A light look at the first lines: the splitter reads them all afterwards.
-        var widths: [Int] = []
-        var unterminated = 0
-        for bytes in text.utf8.split(whereSeparator: { $0 == 0x0A || $0 == 0x0D }).prefix(120) {
-            let raw = Substring(bytes)
-            let line = TextCleaner.cleanLine(raw)
-            guard !line.isEmpty else { continue }
-            if line.hasPrefix("本报讯") || line.hasPrefix("（上接第") || line.hasPrefix("新华社") { return true }
-            widths.append(TextCleaner.width(line))
-            if !PageLine.endsSentence(line) { unterminated += 1 }
-        }
-        guard widths.count >= 6 else { return false }
-        widths.sort()
-        return widths[widths.count / 2] <= 100 && Double(unterminated) / Double(widths.count) >= 0.5
+        return PageEvidence(text).isPage ? .newspaper : .text
     }
 
     /// The items of a document of a given kind.
@@ -104,6 +84,8 @@ public enum DocumentReader {
         switch kind {
         case .newspaper:
             return PageSplitter.split(text)
+        case .pdfPage:
+            return PDFPageText.items(of: text, fallbackTitle: fallbackTitle)
         case .markdown:
             return [markdownItem(text, fallbackTitle: fallbackTitle)]
         case .text, .manual, .dump:
@@ -125,26 +107,26 @@ public enum DocumentReader {
         return PageItem(kind: .article, title: title.isEmpty ? fallbackTitle : title, body: body)
     }
 
-    /// Plain text: a short first line followed by a blank line is the title; paragraphs are
-    /// separated by blank lines and their lines are joined.
+    /// Plain text, kept as written: a short first line followed by a blank line is the title; the body is
+    /// the rest, its lines and spaces as they are (only line ends are made `\n`, and blank lines around
+    /// it dropped).
     static func plainItem(_ text: String, fallbackTitle: String) -> PageItem {
-        let normalized = text.replacingOccurrences(of: "\r\n", with: "\n")
-        var paragraphs = normalized.components(separatedBy: "\n\n")
-            .map { paragraph in
-                joinPlainLines(
-                    paragraph.components(separatedBy: "\n").map { TextCleaner.cleanLine($0) }.filter { !$0.isEmpty })
-            }
-            .filter { !$0.isEmpty }
+        let normalized = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        var lines = normalized.components(separatedBy: "\n")
+        func isBlank(_ line: String) -> Bool { line.allSatisfy(\.isWhitespace) }
+        while let first = lines.first, isBlank(first) { lines.removeFirst() }
+        while let last = lines.last, isBlank(last) { lines.removeLast() }
         var title = fallbackTitle
-        if paragraphs.count > 1, let first = paragraphs.first, first.count <= 80,
-            !first.contains("\n")
-        {
-            title = first
-            paragraphs.removeFirst()
+        if lines.count > 2, isBlank(lines[1]), lines[0].count <= 80, lines[2...].contains(where: { !isBlank($0) }) {
+            title = lines[0].trimmingCharacters(in: .whitespaces)
+            lines.removeFirst(2)
+            while let first = lines.first, isBlank(first) { lines.removeFirst() }
         }
-        return PageItem(kind: .article, title: title, body: paragraphs.joined(separator: "\n\n"))
+        return PageItem(kind: .article, title: title, body: lines.joined(separator: "\n"))
     }
 
+    /// Joins lines: with a space between two that end and begin with Latin letters or digits, without one
+    /// where either side is CJK.
     static func joinPlainLines(_ lines: [String]) -> String {
         var result = ""
         for line in lines {

@@ -28,6 +28,12 @@ public struct ImportReport: Sendable, Codable, Equatable {
         public var review: [AnnotationReview] = []
         /// What changed, article by article, in page order (articles left as they were are not listed).
         public var changes: [ArticleChange] = []
+        /// How the file was read: a newspaper page, plain text, Markdown or a dump (nil when it failed).
+        public var kind: DocumentKind?
+        /// The encoding of a text file.
+        public var encoding: TextEncoding?
+        /// The pages of a PDF file.
+        public var pages: Int?
 
         public init(path: String, status: ImportStatus, articles: Int) {
             self.path = path
@@ -36,7 +42,8 @@ public struct ImportReport: Sendable, Codable, Equatable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case path, status, articles, previous, identity, annotations, review, changes
+            case path, status, articles, previous, identity, annotations, review, changes, encoding, pages
+            case kind = "read_as"
             case articlesUpdated = "updated"
             case articlesAdded = "added"
             case articlesRemoved = "removed"
@@ -96,6 +103,34 @@ public struct ImportReport: Sendable, Codable, Equatable {
     mutating func fail(_ path: String, error: String) {
         failed.append(.init(path: path, error: error))
         files.append(.init(path: path, status: .failed, articles: 0))
+    }
+}
+
+extension ImportReport.FileResult {
+    /// The result of a file of several sources (the pages of a PDF file): added when one of them was added,
+    /// updated when one of them updated an earlier import (and none was added), else unchanged; the counts
+    /// are summed.
+    static func combining(_ results: [Self], path: String) -> Self {
+        guard results.count > 1, let first = results.first else {
+            return results.first ?? Self(path: path, status: .unchanged, articles: 0)
+        }
+        let status: ImportStatus =
+            results.contains { $0.status == .added }
+            ? .added : results.contains { $0.status == .updated } ? .updated : .unchanged
+        var combined = Self(path: path, status: status, articles: 0)
+        let updated = results.first { $0.status == .updated }
+        combined.previous = updated?.previous ?? first.previous
+        combined.identity = updated?.identity ?? first.identity
+        for result in results {
+            combined.articles += result.articles
+            combined.articlesUpdated += result.articlesUpdated
+            combined.articlesAdded += result.articlesAdded
+            combined.articlesRemoved += result.articlesRemoved
+            combined.annotations.add(result.annotations)
+            combined.review += result.review
+            combined.changes += result.changes
+        }
+        return combined
     }
 }
 

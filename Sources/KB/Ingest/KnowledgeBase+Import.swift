@@ -1,39 +1,64 @@
 import Foundation
 public import GRDB
 
-/// A source file as stored.
+/// A source file as stored: one file, or one page of a PDF file.
 public struct Source: Sendable, Equatable, Codable, FetchableRecord {
     public var id: String
     public var path: String
+    /// SHA-256 of the file's bytes as they were read (before any conversion of their encoding, and of the
+    /// whole PDF file for each of its pages): the same file imported again is recognized by it.
     public var sha256: String
     public var kind: String
+    /// The text read: converted to UTF-8, or extracted from the PDF page (see ``PDFPageText``).
     public var text: String
     public var importedAt: Int64
+    /// The page of the PDF file this source is (1 for the first), nil for a text file.
+    public var pdfPage: Int?
+    /// The encoding the file's bytes were read in (`utf-8`, `gb18030`, …), nil for a PDF file and for
+    /// sources imported before kb recorded it.
+    public var encoding: String?
+    /// What the PDF file says of itself and what the page prints above its articles (nil for text files).
+    public var pdfInfo: PDFInfo?
 
     enum CodingKeys: String, CodingKey {
-        case id, path, sha256, kind, text
+        case id, path, sha256, kind, text, encoding
         case importedAt = "imported_at"
+        case pdfPage = "pdf_page"
+        case pdfInfo = "pdf_info"
     }
 
-    public init(id: String, path: String, sha256: String, kind: String, text: String, importedAt: Int64) {
+    public init(
+        id: String, path: String, sha256: String, kind: String, text: String, importedAt: Int64, pdfPage: Int? = nil,
+        encoding: String? = nil, pdfInfo: PDFInfo? = nil
+    ) {
         self.id = id
         self.path = path
         self.sha256 = sha256
         self.kind = kind
         self.text = text
         self.importedAt = importedAt
+        self.pdfPage = pdfPage
+        self.encoding = encoding
+        self.pdfInfo = pdfInfo
     }
 
     public init(row: Row) throws {
+        let info: String? = row["pdf_info"]
         self.init(
             id: row["id"], path: row["path"], sha256: row["sha256"], kind: row["kind"], text: row["text"],
-            importedAt: row["imported_at"])
+            importedAt: row["imported_at"], pdfPage: row["pdf_page"], encoding: row["encoding"],
+            pdfInfo: try info.map { try JSONText.decode(PDFInfo.self, from: $0) })
     }
 
     public func insert(_ db: Database) throws {
         try db.cachedStatement(
-            sql: "INSERT OR IGNORE INTO sources (id, path, sha256, kind, text, imported_at) VALUES (?, ?, ?, ?, ?, ?)"
-        ).execute(arguments: [id, path, sha256, kind, text, importedAt])
+            sql: """
+                INSERT OR IGNORE INTO sources (id, path, sha256, kind, text, imported_at, pdf_page, encoding, pdf_info)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            id, path, sha256, kind, text, importedAt, pdfPage, encoding, try pdfInfo.map { try JSONText.encode($0) },
+        ])
     }
 }
 
@@ -41,13 +66,32 @@ public struct Source: Sendable, Equatable, Codable, FetchableRecord {
 public struct ImportOptions: Sendable {
     /// What to do with a file whose page was imported before (default ``ImportMode/inPlace``).
     public var mode: ImportMode
+    /// How to read text files and PDF pages, whatever they look like (`--as`); nil (the default) decides
+    /// from the file's name and content.
+    public var readAs: ReadAs?
+    /// The encoding of text files (`--encoding`); nil (the default) recognizes it.
+    public var encoding: TextEncoding?
 
-    public init(mode: ImportMode = .inPlace) { self.mode = mode }
+    public init(mode: ImportMode = .inPlace, readAs: ReadAs? = nil, encoding: TextEncoding? = nil) {
+        self.mode = mode
+        self.readAs = readAs
+        self.encoding = encoding
+    }
+}
+
+/// How `kb import --as` reads a file.
+public enum ReadAs: String, Sendable, CaseIterable, Codable {
+    /// A newspaper page: cleaned and split into items.
+    case page
+    /// Plain text, kept as written: one article.
+    case text
+    /// Markdown: one article, its first `# ` heading the title.
+    case markdown
 }
 
 extension KnowledgeBase {
     /// File name endings that `kb import` reads from folders.
-    public static let importableExtensions = ["txt", "md", "markdown"]
+    public static let importableExtensions = ["txt", "md", "markdown", "pdf"]
 
     /// Imports files and folders (recursively), one transaction per file.
     ///
@@ -67,7 +111,7 @@ extension KnowledgeBase {
         let files = Self.expand(paths, report: &report)
         // Reading, decoding, cleaning and splitting run on a second thread, a few files ahead of the
         // transactions that store them: the two halves of the work overlap on two cores.
-        let pipeline = PreparePipeline(files: files, depth: 4)
+        let pipeline = PreparePipeline(files: files, options: options, depth: 4)
         let names = SourceNames()
         for (index, file) in files.enumerated() {
             do {
@@ -121,11 +165,12 @@ extension KnowledgeBase {
         return files
     }
 
-    /// A file read, decoded and split, ready to be stored.
+    /// A file read, decoded and split, ready to be stored: one text file, or one page of a PDF file.
     struct PreparedFile: Sendable {
         var path: String
         var absolute: String
         var text: String
+        /// SHA-256 of the file's bytes, as read.
         var sha: String
         var kind: DocumentKind
         var fallbackTitle: String
@@ -133,87 +178,135 @@ extension KnowledgeBase {
         var items: [PageItem]
         /// Their content ids.
         var ids: [String]
+        /// The encoding of a text file.
+        var encoding: TextEncoding?
+        /// The page of a PDF file (1 for the first).
+        var page: Int?
+        /// What a PDF file says of itself, and what the page prints above its articles.
+        var pdfInfo: PDFInfo?
 
-        var sourceID: String { String(sha.prefix(24)) }
+        /// The source's id: from the file's hash, and for a PDF page from the hash and the page.
+        var sourceID: String {
+            guard let page else { return String(sha.prefix(24)) }
+            return String(Identifier.sha256Hex(Array("\(sha) page \(page)".utf8)).prefix(24))
+        }
     }
 
     /// Reads, decodes and splits a file: everything that needs no database.
-    static func prepare(_ path: String) throws -> PreparedFile {
+    ///
+    /// - Returns: One prepared source for a text file, one per page for a PDF file.
+    static func prepare(_ path: String, options: ImportOptions = ImportOptions()) throws -> [PreparedFile] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw KBError(.unreadableFile, "'\(path)' cannot be read; check that it is a file you may read.")
         }
         let bytes = [UInt8](data)
         if bytes.isEmpty { throw KBError(.unreadableFile, "'\(path)' is empty; there is nothing to import.") }
-        let text = try DocumentReader.decode(bytes, path: path)
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        let kind = DocumentReader.detectKind(path: path, text: text)
         let fallbackTitle = ((absolute as NSString).lastPathComponent as NSString).deletingPathExtension
+        let sha = Identifier.sha256Hex(bytes)
+        if bytes.starts(with: Array("%PDF-".utf8)) {
+            let document = try PDFReader.read(path: path)
+            return document.pages.map { page in
+                let (text, kind) = page.text(readAs: options.readAs)
+                let pageTitle = document.pages.count > 1 ? "\(fallbackTitle) p. \(page.number)" : fallbackTitle
+                let items = DocumentReader.items(of: text, kind: kind, fallbackTitle: pageTitle)
+                return PreparedFile(
+                    path: path, absolute: absolute, text: text, sha: sha, kind: kind, fallbackTitle: pageTitle,
+                    items: items, ids: itemIDs(items), page: page.number, pdfInfo: document.info(of: page))
+            }
+        }
+        let decoded = try TextDecoder.decode(bytes, path: path, forced: options.encoding)
+        let text = decoded.text
+        let detected = DocumentReader.detectKind(path: path, text: text)
+        let kind = detected == .dump ? .dump : options.readAs.map { DocumentKind($0) } ?? detected
         let items = kind == .dump ? [] : DocumentReader.items(of: text, kind: kind, fallbackTitle: fallbackTitle)
-        return PreparedFile(
-            path: path, absolute: absolute, text: text, sha: Identifier.sha256Hex(bytes), kind: kind,
-            fallbackTitle: fallbackTitle, items: items, ids: itemIDs(items))
+        return [
+            PreparedFile(
+                path: path, absolute: absolute, text: text, sha: sha, kind: kind, fallbackTitle: fallbackTitle,
+                items: items, ids: itemIDs(items), encoding: decoded.encoding)
+        ]
     }
 
     /// Imports one file in one transaction.
     func importFile(_ path: String, options: ImportOptions) throws -> (ImportReport.FileResult, [String]) {
-        try store(try Self.prepare(path), options: options)
+        try store(try Self.prepare(path, options: options), options: options)
     }
 
-    /// Stores a prepared file in one transaction: the result and the ids of the file's articles.
-    func store(_ prepared: PreparedFile, options: ImportOptions, names: SourceNames = SourceNames()) throws -> (
+    /// Stores the sources of a prepared file in one transaction: the result and the ids of the file's
+    /// articles.
+    func store(_ prepared: [PreparedFile], options: ImportOptions, names: SourceNames = SourceNames()) throws -> (
         ImportReport.FileResult, [String]
     ) {
-        let (path, absolute, text, kind, items) =
-            (prepared.path, prepared.absolute, prepared.text, prepared.kind, prepared.items)
-        if kind == .dump {
-            let restored = try restoreDump(text, path: path)
+        guard let first = prepared.first else {
+            throw KBError(.unreadableFile, "The PDF file holds no page; there is nothing to import.")
+        }
+        if first.kind == .dump {
+            let restored = try restoreDump(first.text, path: first.path)
             var result = ImportReport.FileResult(
-                path: path, status: restored.changed ? .added : .unchanged, articles: restored.articles.count)
+                path: first.path, status: restored.changed ? .added : .unchanged, articles: restored.articles.count)
             result.articlesAdded = restored.added
+            result.kind = .dump
+            result.encoding = first.encoding
             return (result, restored.articles)
         }
+        let results = try write { db, changes in
+            try prepared.map { try store($0, db, &changes, options: options, names: names) }
+        }
+        var result = ImportReport.FileResult.combining(results.map(\.0), path: first.path)
+        result.kind = first.kind
+        result.encoding = first.encoding
+        result.pages = first.page == nil ? nil : prepared.count
+        return (result, results.flatMap(\.1))
+    }
+
+    /// Stores one source, in the transaction of its file.
+    private func store(
+        _ prepared: PreparedFile, _ db: Database, _ changes: inout ChangeWriter, options: ImportOptions,
+        names: SourceNames
+    ) throws -> (ImportReport.FileResult, [String]) {
+        let (path, absolute, text, kind, items) =
+            (prepared.path, prepared.absolute, prepared.text, prepared.kind, prepared.items)
         let sha = prepared.sha
         let sourceID = prepared.sourceID
-        return try write { db, changes in
-            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sources WHERE id = ?)", arguments: [sourceID])
-                == true
-            {
-                // The articles of its items (some may have come first from another file with the
-                // same text), then any other article that this file brought.
-                let own = try Row.fetchAll(
-                    db, sql: "SELECT id, position FROM articles WHERE source_id = ? AND deleted = 0 ORDER BY position",
-                    arguments: [sourceID]
-                ).map { (id: $0["id"] as String, position: $0["position"] as Int) }
-                var ids: [String] = []
-                for (position, id) in prepared.ids.enumerated() {
-                    if try Bool.fetchOne(
-                        db, sql: "SELECT EXISTS (SELECT 1 FROM articles WHERE id = ? AND deleted = 0)", arguments: [id])
-                        == true
-                    {
-                        ids.append(id)
-                    } else if let article = own.first(where: { $0.position == position }), !ids.contains(article.id) {
-                        ids.append(article.id)
-                    }
+        if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sources WHERE id = ?)", arguments: [sourceID])
+            == true
+        {
+            // The articles of its items (some may have come first from another file with the
+            // same text), then any other article that this file brought.
+            let own = try Row.fetchAll(
+                db, sql: "SELECT id, position FROM articles WHERE source_id = ? AND deleted = 0 ORDER BY position",
+                arguments: [sourceID]
+            ).map { (id: $0["id"] as String, position: $0["position"] as Int) }
+            var ids: [String] = []
+            for (position, id) in prepared.ids.enumerated() {
+                if try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM articles WHERE id = ? AND deleted = 0)", arguments: [id])
+                    == true
+                {
+                    ids.append(id)
+                } else if let article = own.first(where: { $0.position == position }), !ids.contains(article.id) {
+                    ids.append(article.id)
                 }
-                ids += own.map(\.id).filter { !ids.contains($0) }
-                return (ImportReport.FileResult(path: path, status: .unchanged, articles: ids.count), ids)
             }
-            let now = changes.timestamp
-            let source = Source(
-                id: sourceID, path: absolute, sha256: sha, kind: kind.rawValue, text: text, importedAt: now)
-            let earlier =
-                options.mode == .inPlace ? try Self.earlierImport(db, of: prepared, names: names) : nil
-            try source.insert(db)
-            names.add(path: absolute, rowid: db.lastInsertedRowID)
-            try changes.create(.source, id: sourceID, json: nil)
-            if let earlier {
-                return try updateInPlace(db, &changes, earlier, to: source, prepared: prepared)
-            }
-            let ids = try insertItems(db, &changes, items: items, sourceID: sourceID, now: now, ids: prepared.ids)
-            var result = ImportReport.FileResult(path: path, status: .added, articles: ids.count)
-            result.articlesAdded = ids.filter(\.isNew).count
-            return (result, ids.map(\.id))
+            ids += own.map(\.id).filter { !ids.contains($0) }
+            return (ImportReport.FileResult(path: path, status: .unchanged, articles: ids.count), ids)
         }
+        let now = changes.timestamp
+        let source = Source(
+            id: sourceID, path: absolute, sha256: sha, kind: kind.rawValue, text: text, importedAt: now,
+            pdfPage: prepared.page, encoding: prepared.encoding?.description, pdfInfo: prepared.pdfInfo)
+        let earlier =
+            options.mode == .inPlace ? try Self.earlierImport(db, of: prepared, names: names) : nil
+        try source.insert(db)
+        names.add(path: absolute, rowid: db.lastInsertedRowID)
+        try changes.create(.source, id: sourceID, json: nil)
+        if let earlier {
+            return try updateInPlace(db, &changes, earlier, to: source, prepared: prepared)
+        }
+        let ids = try insertItems(db, &changes, items: items, sourceID: sourceID, now: now, ids: prepared.ids)
+        var result = ImportReport.FileResult(path: path, status: .added, articles: ids.count)
+        result.articlesAdded = ids.filter(\.isNew).count
+        return (result, ids.map(\.id))
     }
 
     /// Creates the articles of a new source; an article already present (same content) is kept as it is.
@@ -267,13 +360,15 @@ extension KnowledgeBase {
 final class PreparePipeline: @unchecked Sendable {
     // @unchecked Sendable: `results` and `next` are only touched under `condition`.
     private let files: [String]
+    private let options: ImportOptions
     private let depth: Int
     private let condition = NSCondition()
-    private var results: [Int: Result<KnowledgeBase.PreparedFile, any Error>] = [:]
+    private var results: [Int: Result<[KnowledgeBase.PreparedFile], any Error>] = [:]
     private var consumed = 0
 
-    init(files: [String], depth: Int) {
+    init(files: [String], options: ImportOptions, depth: Int) {
         self.files = files
+        self.options = options
         self.depth = depth
         guard !files.isEmpty else { return }
         let thread = Thread { [self] in self.produce() }
@@ -285,7 +380,7 @@ final class PreparePipeline: @unchecked Sendable {
             condition.lock()
             while index - consumed >= depth { condition.wait() }
             condition.unlock()
-            let result = Result { try KnowledgeBase.prepare(file) }
+            let result = Result { try KnowledgeBase.prepare(file, options: options) }
             condition.lock()
             results[index] = result
             condition.broadcast()
@@ -294,7 +389,7 @@ final class PreparePipeline: @unchecked Sendable {
     }
 
     /// The next file, in order; waits for it if needed.
-    func next() -> Result<KnowledgeBase.PreparedFile, any Error> {
+    func next() -> Result<[KnowledgeBase.PreparedFile], any Error> {
         condition.lock()
         defer { condition.unlock() }
         while true {

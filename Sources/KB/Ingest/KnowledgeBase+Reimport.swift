@@ -37,9 +37,12 @@ extension KnowledgeBase {
     static func earlierImport(_ db: Database, of prepared: PreparedFile, names: SourceNames) throws -> EarlierImport? {
         guard !prepared.items.isEmpty else { return nil }
         var seen: Set<String> = []
-        for source in try Source.fetchAll(
+        // The same page of a PDF file first.
+        let samePath = try Source.fetchAll(
             db, sql: "SELECT * FROM sources WHERE path = ? ORDER BY imported_at DESC, id",
             arguments: [prepared.absolute])
+        for source in samePath.filter({ $0.pdfPage == prepared.page })
+            + samePath.filter({ $0.pdfPage != prepared.page })
         {
             seen.insert(source.id)
             if let found = try pairing(db, source, identity: .path, prepared), found.isSamePage { return found }

@@ -16,12 +16,17 @@ public struct ArticleSummary: Sendable, Equatable, Codable {
 public struct ArticleDetail: Sendable, Equatable {
     public var article: Article
     public var sourcePath: String?
+    /// The page of the PDF file the article was imported from (1 for the first), nil for other sources.
+    public var sourcePage: Int?
     public var tags: [String]
     public var annotations: [Annotation]
 
-    public init(article: Article, sourcePath: String?, tags: [String], annotations: [Annotation]) {
+    public init(
+        article: Article, sourcePath: String?, sourcePage: Int? = nil, tags: [String], annotations: [Annotation]
+    ) {
         self.article = article
         self.sourcePath = sourcePath
+        self.sourcePage = sourcePage
         self.tags = tags
         self.annotations = annotations
     }
@@ -110,11 +115,13 @@ extension KnowledgeBase {
         let id = try resolveArticleID(idOrPrefix)
         return try read { db in
             guard let article = try Article.fetch(db, id: id) else { throw KBError.notFound("article", id) }
-            let path = try String.fetchOne(
-                db, sql: "SELECT path FROM sources WHERE id = ?", arguments: [article.sourceID])
+            let source = try Row.fetchOne(
+                db, sql: "SELECT path, pdf_page FROM sources WHERE id = ?", arguments: [article.sourceID])
             let tags = try Self.tagsByEntity(db, ids: [id])[id] ?? []
             let annotations = try Self.annotations(db, articleID: id)
-            return ArticleDetail(article: article, sourcePath: path, tags: tags, annotations: annotations)
+            return ArticleDetail(
+                article: article, sourcePath: source?["path"], sourcePage: source?["pdf_page"], tags: tags,
+                annotations: annotations)
         }
     }
 

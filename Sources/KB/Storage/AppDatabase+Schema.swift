@@ -21,6 +21,16 @@ extension AppDatabase {
         migrator.registerMigration("v3") { db in
             try createPurgedTable(db)
         }
+        // A source remembers the page of the PDF file it is, the encoding its file was read in, and what
+        // a PDF file says of itself.
+        migrator.registerMigration("v4-import-formats") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE sources ADD COLUMN pdf_page INTEGER;
+                    ALTER TABLE sources ADD COLUMN encoding TEXT;
+                    ALTER TABLE sources ADD COLUMN pdf_info TEXT;
+                    """)
+        }
         return migrator
     }
 
