@@ -21,6 +21,10 @@ extension AppDatabase {
         migrator.registerMigration("v3") { db in
             try createPurgedTable(db)
         }
+        // Where each page was published, and authors set by hand (docs/citations.md).
+        migrator.registerMigration("v4-source-metadata") { db in
+            try SourceMetadataStore.createTables(db)
+        }
         return migrator
     }
 
