@@ -43,7 +43,8 @@ struct SourceMetadataTests {
         #expect(first.metadata.isEmpty)
         let changesBefore = try kb.count("changes")
         let (sourceID, metadata) = try kb.setSourceMetadata(
-            String(first.articleID.prefix(8)), [.publication: "工人日报", .issued: "2025/4/25", .page: "3", .pageName: "工会新闻"])
+            String(first.articleID.prefix(8)),
+            [.publication: "工人日报", .issued: "2025/4/25", .page: "3", .pageName: "工会新闻"])
         #expect(sourceID == first.sourceID)
         #expect(metadata == SourceMetadata(publication: "工人日报", issued: "2025-04-25", page: 3, pageName: "工会新闻"))
         #expect(try kb.count("changes") == changesBefore + 4)
@@ -107,7 +108,8 @@ struct SourceMetadataTests {
         let c = try folder.write("out/c.txt", "本报讯（记者 王明）独立的一页正文。\n\n独立标题\n")
         let kb = try KnowledgeBase.inMemory()
         _ = try kb.importFiles([a, b, c])
-        let results = try kb.setSourceMetadata(folder: folder.url.appendingPathComponent("in").path, [.publication: "工人日报"])
+        let results = try kb.setSourceMetadata(
+            folder: folder.url.appendingPathComponent("in").path, [.publication: "工人日报"])
         #expect(results.count == 2)
         let other = try #require(try kb.citations().first { $0.names == ["王明"] })
         #expect(other.metadata.publication == nil)

@@ -99,9 +99,9 @@ enum CitationShapes {
 
     /// `工人日报 2025-04-25 第3版 · 陈华 (reporter)`: what `kb show` prints under the byline.
     static func showLine(_ metadata: ArticleMetadata) -> String {
-        let where_ = summary(metadata.metadata)
+        let place = summary(metadata.metadata)
         let who = metadata.authors.isEmpty ? "" : authorsLine(metadata.authors)
-        return [where_, who].filter { !$0.isEmpty }.joined(separator: " · ")
+        return [place, who].filter { !$0.isEmpty }.joined(separator: " · ")
     }
 
     /// `工人日报 2025-04-25 第3版`: the short form `kb list` and `kb show` print.

@@ -81,8 +81,11 @@ enum ArticleRenderer {
     /// - Parameters:
     ///   - detail: The article, its annotations, tags and source.
     ///   - shownIDs: The id prefix printed for each annotation (the whole id when missing).
+    ///   - metadataLine: Where it was published and who wrote it, printed under the byline.
     /// - Returns: The text to print.
-    static func render(_ detail: ArticleDetail, shownIDs: [String: String] = [:], metadataLine: String? = nil) -> String {
+    static func render(
+        _ detail: ArticleDetail, shownIDs: [String: String] = [:], metadataLine: String? = nil
+    ) -> String {
         let article = detail.article
         var out = ""
         if !article.kicker.isEmpty { out += Terminal.dim(article.kicker) + "\n" }

@@ -63,7 +63,9 @@ public enum BylineParser {
             if agenciesOnly { return result }
             // Its reporters: 新华社记者 张三 李四.
             let after = text[range.upperBound...]
-            if let reporter = after.range(of: "记者"), after.distance(from: after.startIndex, to: reporter.lowerBound) < 10 {
+            if let reporter = after.range(of: "记者"),
+                after.distance(from: after.startIndex, to: reporter.lowerBound) < 10
+            {
                 let reporters = names(in: String(after[reporter.upperBound...].prefix { !"）)电，,".contains($0) }))
                 result += reporters.map { Contributor($0, role: .reporter) }
             }

@@ -46,7 +46,8 @@ extension Citation {
         var parts: [String] = []
         let names = self.names
         if !names.isEmpty {
-            let listed = names.count > 3 ? names.prefix(3).joined(separator: ", ") + ", 等" : names.joined(separator: ", ")
+            let listed =
+                names.count > 3 ? names.prefix(3).joined(separator: ", ") + ", 等" : names.joined(separator: ", ")
             parts.append(Self.ending(listed, with: "."))
         }
         let type = metadata.url == nil ? "[N]" : "[N/OL]"
@@ -91,7 +92,8 @@ extension Citation {
         case 1: parts.append(Self.ending(names[0], with: "."))
         case 2: parts.append(Self.ending(names[0] + ", and " + names[1], with: "."))
         case 3...10:
-            parts.append(Self.ending(names.dropLast().joined(separator: ", ") + ", and " + names[names.count - 1], with: "."))
+            parts.append(
+                Self.ending(names.dropLast().joined(separator: ", ") + ", and " + names[names.count - 1], with: "."))
         default: parts.append(Self.ending(names.prefix(7).joined(separator: ", ") + ", et al.", with: "."))
         }
         parts.append("“" + Self.ending(title, with: ".") + "”")
@@ -179,8 +181,11 @@ extension Citation {
         if !names.isEmpty {
             let agencies = Set(authors.filter { $0.role == .agency }.map(\.name))
             fields.append(
-                ("author", names.map { agencies.contains($0) ? "{" + Self.escaped($0) + "}" : Self.escaped($0) }
-                    .joined(separator: " and ")))
+                (
+                    "author",
+                    names.map { agencies.contains($0) ? "{" + Self.escaped($0) + "}" : Self.escaped($0) }
+                        .joined(separator: " and ")
+                ))
         }
         fields.append(("title", Self.escaped(title)))
         if let publication = metadata.publication { fields.append(("journal", Self.escaped(publication))) }

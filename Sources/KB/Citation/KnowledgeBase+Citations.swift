@@ -30,9 +30,10 @@ extension KnowledgeBase {
 
     static func articleMetadata(_ db: Database, article: Article) throws -> ArticleMetadata {
         let metadata = try article.sourceID.flatMap { try SourceMetadataStore.metadata(db, sourceID: $0) }
-        let isSet = try Bool.fetchOne(
-            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM article_authors WHERE article_id = ?)"),
-            arguments: [article.id]) == true
+        let isSet =
+            try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM article_authors WHERE article_id = ?)"),
+                arguments: [article.id]) == true
         return ArticleMetadata(
             sourceID: article.sourceID, metadata: metadata ?? SourceMetadata(),
             authors: try SourceMetadataStore.contributors(db, article: article), authorsSetByHand: isSet)
@@ -262,7 +263,9 @@ extension MarkdownExport {
         if let value = metadata.pageName { out += "page_name: \(yamlString(value))\n" }
         if let value = metadata.edition { out += "edition: \(yamlString(value))\n" }
         if let value = metadata.url { out += "url: \(yamlString(value))\n" }
-        if !citation.names.isEmpty { out += "authors: [" + citation.names.map(yamlString).joined(separator: ", ") + "]\n" }
+        if !citation.names.isEmpty {
+            out += "authors: [" + citation.names.map(yamlString).joined(separator: ", ") + "]\n"
+        }
         out += "citation_key: \(yamlString(citation.key))\n"
         out += "citation: \(yamlString(citation.formatted(.gb7714)))\n"
         return out

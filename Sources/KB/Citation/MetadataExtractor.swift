@@ -59,7 +59,9 @@ public enum MetadataExtractor {
                 metadata.page = metadata.page ?? page
             } else if metadata.issued == nil, token.count == 4, token.allSatisfy(\.isASCIIDigit),
                 index + 2 < tokens.count,
-                [tokens[index + 1], tokens[index + 2]].allSatisfy({ (1...2).contains($0.count) && $0.allSatisfy(\.isASCIIDigit) }),
+                [tokens[index + 1], tokens[index + 2]].allSatisfy({
+                    (1...2).contains($0.count) && $0.allSatisfy(\.isASCIIDigit)
+                }),
                 let date = SourceMetadata.normalizedDate("\(token)-\(tokens[index + 1])-\(tokens[index + 2])")
             {
                 metadata.issued = date
@@ -80,7 +82,8 @@ public enum MetadataExtractor {
         // The Chinese words it starts with: 工人日报, or 人民日报 in 人民日报2025年4月25日第3版.
         let han = String(token.prefix(while: \.isHan))
         guard han.count >= 2 else { return nil }
-        if let known = Publications.known.filter({ han.hasPrefix($0.name) }).max(by: { $0.name.count < $1.name.count }) {
+        if let known = Publications.known.filter({ han.hasPrefix($0.name) }).max(by: { $0.name.count < $1.name.count })
+        {
             return known.name
         }
         return looksLikePublication(han) ? han : nil
@@ -169,11 +172,12 @@ public enum MetadataExtractor {
 extension Character {
     /// True for a CJK ideograph (the unified blocks and their extensions).
     var isHan: Bool {
-        unicodeScalars.count == 1 && unicodeScalars.first.map { scalar in
-            switch scalar.value {
-            case 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0x20000...0x3134F: true
-            default: false
-            }
-        } == true
+        unicodeScalars.count == 1
+            && unicodeScalars.first.map { scalar in
+                switch scalar.value {
+                case 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0x20000...0x3134F: true
+                default: false
+                }
+            } == true
     }
 }

@@ -56,7 +56,10 @@ public enum Publications {
         if let entry = known.first(where: { $0.name == publication }) {
             return entry.pinyin.replacingOccurrences(of: "ü", with: "v")
         }
-        let ascii = String(publication.lowercased().unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) }.map(Character.init))
+        let ascii = String(
+            publication.lowercased().unicodeScalars.filter {
+                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))
+            }.map(Character.init))
         return ascii.isEmpty ? nil : ascii
     }
 }

@@ -96,7 +96,8 @@ public struct SourceMetadata: Sendable, Equatable, Codable {
             }
             guard let date = Self.normalizedDate(given) else {
                 throw KBError(
-                    .invalidArgument, "The date '\(given)' is not a date; write it as YYYY-MM-DD (or YYYY-MM, or YYYY).")
+                    .invalidArgument, "The date '\(given)' is not a date; write it as YYYY-MM-DD (or YYYY-MM, or YYYY)."
+                )
             }
             issued = date
         case .page:
@@ -105,7 +106,8 @@ public struct SourceMetadata: Sendable, Equatable, Codable {
                 return
             }
             guard let number = Int(given), number > 0, number < 100_000 else {
-                throw KBError(.invalidArgument, "The page '\(given)' is not a page number; give a whole number such as 3.")
+                throw KBError(
+                    .invalidArgument, "The page '\(given)' is not a page number; give a whole number such as 3.")
             }
             page = number
         case .pageName: pageName = given

@@ -83,7 +83,9 @@ public enum SourceMetadataStore {
                 db, entity: .article, id: articleID, field: .authors, values, isLongText: false, now: now,
                 conflicts: &conflicts)
         guard let value, !value.isEmpty else {
-            try db.cachedStatement(sql: "DELETE FROM article_authors WHERE article_id = ?").execute(arguments: [articleID])
+            try db.cachedStatement(sql: "DELETE FROM article_authors WHERE article_id = ?").execute(arguments: [
+                articleID
+            ])
             return
         }
         try db.cachedStatement(
@@ -104,8 +106,8 @@ public enum SourceMetadataStore {
     /// The authors of an article: those set by hand, else those its byline names.
     static func contributors(_ db: Database, article: Article) throws -> [Contributor] {
         if let names = try String.fetchOne(
-            db.cachedStatement(sql: "SELECT authors FROM article_authors WHERE article_id = ?"), arguments: [article.id])
-        {
+            db.cachedStatement(sql: "SELECT authors FROM article_authors WHERE article_id = ?"), arguments: [article.id]
+        ) {
             return names.split(separator: Character(nameSeparator)).map { Contributor(String($0)) }
         }
         return BylineParser.contributors(byline: article.byline, dateline: article.dateline, body: article.body)

@@ -55,7 +55,8 @@ public struct MetadataFilter: Sendable, Equatable {
         let value = value.trimmingCharacters(in: .whitespaces)
         guard !value.isEmpty else {
             throw KBError(
-                .querySyntax, "The query '\(query)' has '\(kind.rawValue):' with nothing after it; write \(kind.example).")
+                .querySyntax,
+                "The query '\(query)' has '\(kind.rawValue):' with nothing after it; write \(kind.example).")
         }
         switch kind {
         case .date:

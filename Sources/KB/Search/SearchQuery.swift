@@ -368,10 +368,12 @@ struct QueryParser {
             }
             if case .word(let word) = tokens[position], let (kind, rest) = MetadataFilter.prefix(of: word) {
                 guard topLevel else {
-                    throw syntax("The query '\(input)' puts \(kind.rawValue): inside parentheses; use it at the top level.")
+                    throw syntax(
+                        "The query '\(input)' puts \(kind.rawValue): inside parentheses; use it at the top level.")
                 }
                 position += 1
-                metadataFilters.append(try MetadataFilter.checked(kind, quotedValue(rest), excluded: true, query: input))
+                metadataFilters.append(
+                    try MetadataFilter.checked(kind, quotedValue(rest), excluded: true, query: input))
                 return nil
             }
             if case .word(let word) = tokens[position], let tag = Self.tagValue(word) {
@@ -408,9 +410,11 @@ struct QueryParser {
             if let (kind, rest) = MetadataFilter.prefix(of: word) {
                 guard topLevel else {
                     throw syntax(
-                        "The query '\(input)' puts \(kind.rawValue): inside parentheses or an OR; use it at the top level.")
+                        "The query '\(input)' puts \(kind.rawValue): inside parentheses or an OR; use it at the top level."
+                    )
                 }
-                metadataFilters.append(try MetadataFilter.checked(kind, quotedValue(rest), excluded: false, query: input))
+                metadataFilters.append(
+                    try MetadataFilter.checked(kind, quotedValue(rest), excluded: false, query: input))
                 return nil
             }
             if let tag = Self.tagValue(word) {
