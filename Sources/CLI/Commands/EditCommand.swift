@@ -17,18 +17,45 @@ struct EditCommand: ParsableCommand {
     @Option(help: "A file with the new body, or - for stdin.", completion: .file())
     var bodyFile: String?
 
+    @Option(name: .customLong("author"), help: "An author, set by hand (repeatable; '' for none).")
+    var authors: [String] = []
+
+    @Flag(help: "Take the authors from the byline again.")
+    var bylineAuthors = false
+
     func validate() throws {
-        if title == nil && bodyFile == nil { throw ValidationError("Give --title or --body-file (or both).") }
+        if title == nil && bodyFile == nil && authors.isEmpty && !bylineAuthors {
+            throw ValidationError("Give --title, --body-file, --author or --byline-authors.")
+        }
+        if !authors.isEmpty && bylineAuthors { throw ValidationError("Give --author or --byline-authors, not both.") }
     }
 
     func run() throws {
         let body = try bodyFile.map { try InputText.read($0, what: "the new body") }
         let kb = try global.open()
+        var authorsSet: (id: String, authors: [Contributor])?
+        if !authors.isEmpty || bylineAuthors {
+            let names = authors.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+            authorsSet = try kb.setAuthors(id, bylineAuthors ? nil : names)
+        }
+        guard title != nil || body != nil else {
+            guard let authorsSet else { return }
+            if global.json {
+                try Terminal.printJSON([
+                    "id": authorsSet.id, "authors": authorsSet.authors.map(CitationShapes.contributor),
+                ])
+            } else {
+                print("\(Identifier.short(authorsSet.id)) authors: \(CitationShapes.authorsLine(authorsSet.authors))")
+            }
+            return
+        }
         let (article, counts) = try kb.editArticle(id, title: title, body: body)
         if global.json {
-            try Terminal.printJSON([
+            var object: [String: Any] = [
                 "id": article.id, "reanchored": counts.reanchored, "fuzzy": counts.fuzzy, "orphaned": counts.orphaned,
-            ])
+            ]
+            if let authorsSet { object["authors"] = authorsSet.authors.map(CitationShapes.contributor) }
+            try Terminal.printJSON(object)
         } else {
             var line = "Edited \(Identifier.short(article.id)) \(Terminal.oneLine(article.title, length: 40))."
             let total = counts.reanchored + counts.fuzzy + counts.orphaned

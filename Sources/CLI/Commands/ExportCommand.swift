@@ -7,7 +7,8 @@ extension ExportFormat: ExpressibleByArgument {}
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export to Markdown (one file per article), W3C Web Annotation JSON-LD, or a full JSON dump.",
+        abstract:
+            "Export to Markdown (one file per article), W3C Web Annotation JSON-LD, a full JSON dump, CSL-JSON or BibTeX.",
         discussion: """
             A JSON dump can be imported into an empty knowledge base with 'kb import FILE.json'. Markdown export \
             writes only inside --out and keeps a list of its files there (.kb-export.json): exporting again \
@@ -17,10 +18,10 @@ struct ExportCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "markdown, w3c or json.")
+    @Option(help: "markdown, w3c, json, csl-json or bibtex.")
     var format: ExportFormat
 
-    @Option(help: "A folder for markdown (required); a file for w3c and json (default: stdout).", completion: .file())
+    @Option(help: "A folder for markdown (required); a file for the others (default: stdout).", completion: .file())
     var out: String?
 
     func validate() throws {
@@ -52,8 +53,14 @@ struct ExportCommand: ParsableCommand {
                     Terminal.printErr("Kept '\(name)': it was edited after kb wrote it, so kb no longer updates it.")
                 }
             }
-        case .w3c, .json:
-            let text = format == .w3c ? try kb.exportW3C() : try kb.exportJSON()
+        case .w3c, .json, .cslJSON, .bibtex:
+            let text: String
+            switch format {
+            case .w3c: text = try kb.exportW3C()
+            case .cslJSON: text = try Citation.cslJSON(kb.citations())
+            case .bibtex: text = Citation.bibtex(try kb.citations())
+            default: text = try kb.exportJSON()
+            }
             if let out {
                 do {
                     try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)

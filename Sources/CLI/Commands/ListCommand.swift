@@ -20,8 +20,12 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         let kb = try global.open()
         let articles = try kb.listArticles(tag: tag, limit: limit)
+        let metadata = try kb.articleMetadata(ids: articles.map(\.id))
         if global.json {
-            try Terminal.printJSON(articles.map(JSONShapes.summary))
+            try Terminal.printJSON(
+                articles.map {
+                    JSONShapes.summary($0).merging(CitationShapes.articleFields(metadata[$0.id])) { _, new in new }
+                })
             return
         }
         if articles.isEmpty {
@@ -29,8 +33,11 @@ struct ListCommand: ParsableCommand {
             return
         }
         for article in articles {
-            let tags =
+            var tags =
                 article.tags.isEmpty ? "" : "  " + Terminal.dim(article.tags.map { "#" + $0 }.joined(separator: " "))
+            if let summary = metadata[article.id].map({ CitationShapes.summary($0.metadata) }), !summary.isEmpty {
+                tags += "  " + Terminal.dim(summary)
+            }
             print(
                 "\(Terminal.yellow(Identifier.short(article.id)))  \(Terminal.oneLine(Terminal.title(article.title)))\(tags)"
             )

@@ -21,11 +21,16 @@ struct ShowCommand: ParsableCommand {
             return
         }
         let detail = try kb.article(id)
+        let metadata = try kb.articleMetadata(ids: [detail.article.id])[detail.article.id]
         if global.json {
-            try Terminal.printJSON(JSONShapes.article(detail))
+            try Terminal.printJSON(
+                JSONShapes.article(detail).merging(CitationShapes.articleFields(metadata)) { _, new in new })
             return
         }
-        print(ArticleRenderer.render(detail, shownIDs: try kb.annotationIDPrefixes(detail.annotations.map(\.id))))
+        print(
+            ArticleRenderer.render(
+                detail, shownIDs: try kb.annotationIDPrefixes(detail.annotations.map(\.id)),
+                metadataLine: metadata.map(CitationShapes.showLine)))
     }
 
     /// Prints a record as it stood at one of its versions.
@@ -76,8 +81,11 @@ enum ArticleRenderer {
     /// - Parameters:
     ///   - detail: The article, its annotations, tags and source.
     ///   - shownIDs: The id prefix printed for each annotation (the whole id when missing).
+    ///   - metadataLine: Where it was published and who wrote it, printed under the byline.
     /// - Returns: The text to print.
-    static func render(_ detail: ArticleDetail, shownIDs: [String: String] = [:]) -> String {
+    static func render(
+        _ detail: ArticleDetail, shownIDs: [String: String] = [:], metadataLine: String? = nil
+    ) -> String {
         let article = detail.article
         var out = ""
         if !article.kicker.isEmpty { out += Terminal.dim(article.kicker) + "\n" }
@@ -85,6 +93,7 @@ enum ArticleRenderer {
         if !article.subtitle.isEmpty { out += article.subtitle + "\n" }
         let meta = [article.dateline, article.byline].filter { !$0.isEmpty }.joined(separator: " ")
         if !meta.isEmpty { out += Terminal.dim(meta) + "\n" }
+        if let metadataLine, !metadataLine.isEmpty { out += Terminal.dim(metadataLine) + "\n" }
         var info = "id \(article.id)"
         if let source = detail.sourcePath { info += " · \(source)" + (detail.sourcePage.map { " p. \($0)" } ?? "") }
         if !detail.tags.isEmpty { info += " · " + detail.tags.map { "#" + $0 }.joined(separator: " ") }

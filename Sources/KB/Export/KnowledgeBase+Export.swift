@@ -96,6 +96,10 @@ public struct Dump: Codable, Sendable, Equatable {
 /// Export formats.
 public enum ExportFormat: String, Sendable, CaseIterable {
     case markdown, w3c, json
+    /// One CSL-JSON item per article (``Citation/cslItem``).
+    case cslJSON = "csl-json"
+    /// One BibTeX entry per article (``Citation/bibtex``).
+    case bibtex
 }
 
 extension KnowledgeBase {
@@ -180,6 +184,7 @@ extension KnowledgeBase {
                     encoding: source.encoding, pdfInfo: source.pdfInfo)
                 try record.insert(db)
                 try changes.create(.source, id: source.id, json: nil)
+                try SourceMetadataStore.refresh(db, sourceID: source.id, now: changes.timestamp)
             }
             var restored: [String] = []
             for item in dump.articles where try !Self.exists(db, "articles", item.id) {
@@ -304,7 +309,8 @@ extension KnowledgeBase {
                 return (
                     name,
                     MarkdownExport.render(
-                        article, source: path, tags: tags[article.id] ?? [], annotations: annotations),
+                        article, source: path, tags: tags[article.id] ?? [], annotations: annotations,
+                        citation: try Self.citation(db, article: article)),
                     article.id, article.title
                 )
             }
@@ -441,7 +447,9 @@ enum MarkdownExport {
         return id.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
     }
 
-    static func render(_ article: Article, source: String?, tags: [String], annotations: [Annotation]) -> String {
+    static func render(
+        _ article: Article, source: String?, tags: [String], annotations: [Annotation], citation: Citation? = nil
+    ) -> String {
         var out = "---\n"
         out += "id: \(yamlString(article.id))\n"
         out += "title: \(yamlString(article.title))\n"
@@ -452,12 +460,14 @@ enum MarkdownExport {
         out += "tags: [" + tags.map(yamlString).joined(separator: ", ") + "]\n"
         out += "created: \(Timestamp.iso(article.createdAt))\n"
         out += "updated: \(Timestamp.iso(article.updatedAt))\n"
+        if let citation { out += MarkdownExport.frontMatter(citation) }
         out += "---\n\n"
         if !article.kicker.isEmpty { out += article.kicker + "\n\n" }
         out += "# \(article.title.replacingOccurrences(of: "\n", with: " "))\n\n"
         if !article.subtitle.isEmpty { out += "## \(article.subtitle.replacingOccurrences(of: "\n", with: " "))\n\n" }
         let meta = [article.dateline, article.byline].filter { !$0.isEmpty }.joined(separator: " ")
         if !meta.isEmpty { out += "*\(meta)*\n\n" }
+        if let citation { out += "Cite: \(citation.formatted(.gb7714))\n\n" }
         out += article.body + "\n"
         guard !annotations.isEmpty else { return out }
         out += "\n## Highlights and notes\n"

@@ -15,17 +15,22 @@ public enum ChangeField: String, Sendable, Codable, CaseIterable, Comparable {
     case present
     // Conflicts.
     case resolution
+    // Sources: where a page was published (``SourceMetadata``), each a JSON string, "" when cleared.
+    case publication, issued, page, edition, url, extra
+    case pageName = "page_name"
+    // Articles: who wrote them, when set by hand (``ArticleAuthors``).
+    case authors
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// The fields of an entity that a set change may name.
     public static func settable(on entity: EntityKind) -> Set<ChangeField> {
         switch entity {
-        case .article: Set(Article.textFields + Article.placeFields + [.deleted])
+        case .article: Set(Article.textFields + Article.placeFields + [.deleted, .authors])
         case .annotation: [.note, .color, .deleted]
         case .tag: [.present]
         case .conflict: [.resolution]
-        case .source: []
+        case .source: Set(SourceMetadata.fields)
         }
     }
 }

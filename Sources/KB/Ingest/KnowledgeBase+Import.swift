@@ -300,6 +300,7 @@ extension KnowledgeBase {
         try source.insert(db)
         names.add(path: absolute, rowid: db.lastInsertedRowID)
         try changes.create(.source, id: sourceID, json: nil)
+        try Self.carryMetadata(db, &changes, from: earlier?.source.id, to: sourceID)
         if let earlier {
             return try updateInPlace(db, &changes, earlier, to: source, prepared: prepared)
         }

@@ -65,6 +65,8 @@ public enum Materializer {
                 article.setText(field, value)
             }
         }
+        // Authors set by hand live beside the article (``SourceMetadataStore``); their conflicts are the article's.
+        try SourceMetadataStore.resolveAuthors(db, articleID: id, now: now, conflicts: &conflicts)
         article.isDeleted = try resolveDeleted(db, entity: .article, id: id, now: now, conflicts: &conflicts)
         try settleConflicts(db, entityID: id, derived: conflicts, now: now)
         guard article != existing else { return false }

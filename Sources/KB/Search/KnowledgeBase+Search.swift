@@ -88,6 +88,11 @@ extension KnowledgeBase {
             tagFilter += " AND a.id NOT IN (\(tagged))"
             tagArguments += [normalizeTag(tag), normalizeTag(tag)]
         }
+        for filter in query.metadataFilters {
+            let (condition, arguments) = filter.condition()
+            tagFilter += " AND " + condition
+            tagArguments += arguments
+        }
         let terms = query.highlightTerms
         guard let match = query.matchExpression() else {
             // Tags only: newest first.

@@ -28,6 +28,8 @@ public struct SearchQuery: Sendable, Equatable {
     public var requiredTags: [String]
     /// Tags no result may have.
     public var excludedTags: [String]
+    /// Filters on where articles were published and who wrote them (``MetadataFilter``).
+    public var metadataFilters: [MetadataFilter] = []
 
     /// Columns a `field:` prefix may name.
     public static let columns: Set<String> = ["title", "subtitle", "kicker", "byline", "dateline", "body"]
@@ -219,6 +221,7 @@ struct QueryParser {
     private var position = 0
     private var requiredTags: [String] = []
     private var excludedTags: [String] = []
+    private var metadataFilters: [MetadataFilter] = []
 
     init(_ input: String) { self.input = input }
 
@@ -236,10 +239,11 @@ struct QueryParser {
             throw syntax(
                 "The query '\(input)' only excludes words; add at least one word to search for.")
         }
-        if root == nil && requiredTags.isEmpty {
+        if root == nil && requiredTags.isEmpty && !metadataFilters.contains(where: { !$0.isExcluded }) {
             throw syntax("The query '\(input)' only excludes tags; add a word or a tag: to search for.")
         }
-        return SearchQuery(root: root, requiredTags: requiredTags, excludedTags: excludedTags)
+        return SearchQuery(
+            root: root, requiredTags: requiredTags, excludedTags: excludedTags, metadataFilters: metadataFilters)
     }
 
     private static func hasPositive(_ node: SearchQuery.Node) -> Bool {
@@ -362,6 +366,16 @@ struct QueryParser {
             else {
                 throw syntax("The query '\(input)' has a '-' with nothing after it; write -word to exclude a word.")
             }
+            if case .word(let word) = tokens[position], let (kind, rest) = MetadataFilter.prefix(of: word) {
+                guard topLevel else {
+                    throw syntax(
+                        "The query '\(input)' puts \(kind.rawValue): inside parentheses; use it at the top level.")
+                }
+                position += 1
+                metadataFilters.append(
+                    try MetadataFilter.checked(kind, quotedValue(rest), excluded: true, query: input))
+                return nil
+            }
             if case .word(let word) = tokens[position], let tag = Self.tagValue(word) {
                 guard topLevel else {
                     throw syntax("The query '\(input)' puts tag: inside parentheses; use tags at the top level only.")
@@ -393,6 +407,16 @@ struct QueryParser {
         case .phrase(let text):
             return try textNode(text, column: nil)
         case .word(let word):
+            if let (kind, rest) = MetadataFilter.prefix(of: word) {
+                guard topLevel else {
+                    throw syntax(
+                        "The query '\(input)' puts \(kind.rawValue): inside parentheses or an OR; use it at the top level."
+                    )
+                }
+                metadataFilters.append(
+                    try MetadataFilter.checked(kind, quotedValue(rest), excluded: false, query: input))
+                return nil
+            }
             if let tag = Self.tagValue(word) {
                 guard topLevel else {
                     throw syntax(

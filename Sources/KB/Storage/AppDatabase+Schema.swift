@@ -31,6 +31,10 @@ extension AppDatabase {
                     ALTER TABLE sources ADD COLUMN pdf_info TEXT;
                     """)
         }
+        // Where each page was published, and authors set by hand (docs/citations.md).
+        migrator.registerMigration("v4-source-metadata") { db in
+            try SourceMetadataStore.createTables(db)
+        }
         return migrator
     }
 

@@ -90,6 +90,8 @@ public enum ChangeApplier {
             }
         }
         for id in touched[.tag] ?? [] { try Materializer.tag(db, id: id, now: now) }
+        // Page metadata: read from a new page, or set by hand.
+        for id in touched[.source] ?? [] { try SourceMetadataStore.refresh(db, sourceID: id, now: now) }
         // An annotation created on an article deleted elsewhere: the delete may not have known of it. (The
         // other annotations and the tags were recomputed through the general merge, which sees to it.)
         try RelatedRecords.recomputeDeletedArticles(db, annotations: createdAnnotations, now: now)
@@ -134,7 +136,7 @@ public enum ChangeApplier {
             creation = .annotation(try JSONText.decode(AnnotationCreation.self, from: json ?? ""))
         case (.tag, .create):
             _ = try JSONText.decode(TagCreation.self, from: json ?? "")
-        case (.article, .set), (.annotation, .set), (.tag, .set), (.conflict, .resolve):
+        case (.article, .set), (.annotation, .set), (.tag, .set), (.source, .set), (.conflict, .resolve):
             guard ChangeField.settable(on: entity).contains(field) else {
                 throw Invalid("unknown field '\(wire.field)' of \(entity.rawValue)")
             }

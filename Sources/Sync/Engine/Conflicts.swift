@@ -144,6 +144,7 @@ public enum Conflicts {
             switch entity {
             case .article: try Materializer.article(db, id: conflict.entityID, now: now)
             case .annotation: try Materializer.annotation(db, id: conflict.entityID, now: now)
+            case .source: try SourceMetadataStore.refresh(db, sourceID: conflict.entityID, now: now)
             default: break
             }
             return conflict

@@ -119,6 +119,7 @@ public struct SyncEngine: Sendable {
                 case .article: try Materializer.article(db, id: id, now: now)
                 case .annotation: try Materializer.annotation(db, id: id, now: now)
                 case .tag: try Materializer.tag(db, id: id, now: now)
+                case .source: try SourceMetadataStore.refresh(db, sourceID: id, now: now)
                 default: break
                 }
             }
