@@ -18,6 +18,7 @@ struct KBCommand: AsyncParsableCommand {
             RemoveCommand.self, TagCommand.self, UntagCommand.self, SearchCommand.self, AnnotateCommand.self,
             NotesCommand.self, AnnotationCommand.self, ExportCommand.self, StatusCommand.self, CheckCommand.self,
             RemoteCommand.self, SyncCommand.self, ConflictsCommand.self, ResolveCommand.self, ServeCommand.self,
+            OpenCommand.self,
             TrashCommand.self, RestoreCommand.self, HistoryCommand.self,
         ]
     )
