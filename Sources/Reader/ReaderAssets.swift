@@ -10,6 +10,7 @@ package enum ReaderAssets {
   --cjk-sans: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif;
 }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 html { background: var(--paper); color: var(--ink); }
 body { margin: 0; font: 16px/1.6 var(--cjk-sans); }
 a { color: var(--accent); }
@@ -28,7 +29,7 @@ main { padding: 1em 1.5em 4em; }
 .filters input[type=search] { flex: 1 1 24em; font-size: 1.1em; }
 .status { color: var(--muted); font-size: .9em; min-height: 1.4em; }
 ol.articles, ol.note-list, ol.conflict-list, ol.annotation-list { list-style: none; padding: 0; margin: 0; }
-.articles li, .note-list li, .conflict-list li { padding: .7em 0; border-bottom: 1px solid var(--line); }
+.articles > li, .note-list > li, .conflict-list > li { padding: .7em 0; border-bottom: 1px solid var(--line); }
 .articles .title { font: 600 1.1em/1.4 var(--cjk-serif); text-decoration: none; color: var(--ink); }
 .articles .title:hover { color: var(--accent); }
 .meta, .articles .info { color: var(--muted); font-size: .85em; }
@@ -64,14 +65,14 @@ mark.kb-hl.kb-purple { background: var(--kb-purple); }
 .panel { position: sticky; top: 3.5em; align-self: start; max-height: calc(100vh - 4.5em); overflow: auto;
   border-left: 1px solid var(--line); padding-left: 1.2em; font-size: .92em; }
 .panel h2 { font-size: 1em; margin: 1em 0 .6em; }
-.annotation-list li { padding: .5em .4em; border-bottom: 1px solid var(--line); cursor: pointer; border-left: 4px solid transparent; }
-.annotation-list li.kb-current { background: #fff6e0; }
+.annotation-list > li { padding: .5em .4em; border-bottom: 1px solid var(--line); cursor: pointer; border-left: 4px solid transparent; }
+.annotation-list > li.kb-current { background: #fff6e0; }
 .annotation-list .quote { font-family: var(--cjk-serif); }
-.annotation-list li[data-state=orphaned] .quote { text-decoration: line-through; color: var(--muted); }
+.annotation-list > li[data-state=orphaned] .quote { text-decoration: line-through; color: var(--muted); }
 .state { font-size: .75em; border-radius: 4px; padding: 0 .4em; margin-left: .3em; background: #e8f5e9; color: #235; }
 .state-fuzzy { background: #fff3cd; } .state-orphaned { background: #f8d7da; }
 .note-text { font-size: .95em; color: #222; }
-.note-text p { margin: .3em 0; } .note-text pre { background: #f3f1ec; padding: .4em; overflow: auto; }
+.note-text p { margin: .3em 0; } .note-text ul, .note-text ol { margin: .2em 0; padding-left: 1.4em; } .note-text pre { background: #f3f1ec; padding: .4em; overflow: auto; }
 .note-text blockquote { margin: .3em 0; padding-left: .6em; border-left: 3px solid var(--line); color: #555; }
 .selection-bar { position: absolute; z-index: 20; display: flex; gap: .3em; align-items: center; padding: .3em;
   background: #2b2b2e; border-radius: 8px; box-shadow: 0 4px 14px rgba(0, 0, 0, .25); }

@@ -30,6 +30,7 @@ enum ReaderPages {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <meta name="referrer" content="no-referrer">
         <title>\(escape(title)) · kb</title>
+        <link rel="icon" href="data:,">
         <link rel="stylesheet" href="/assets/app.css">
         </head>
         <body data-page="\(name)">
@@ -53,7 +54,7 @@ enum ReaderPages {
             main: """
                 <main class="library">
                 <form class="filters" role="search">
-                <input type="search" name="q" placeholder="Search, as kb search does (非遗, \"exact words\", -not)" autocomplete="off" autofocus>
+                <input type="search" name="q" placeholder="Search (as kb search: 非遗 -上海, \"exact words\")" autocomplete="off" autofocus>
                 <select name="tag" aria-label="Tag"><option value="">All tags</option></select>
                 <select name="source" aria-label="Source page"><option value="">All source pages</option></select>
                 </form>

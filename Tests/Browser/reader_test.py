@@ -118,8 +118,8 @@ def main():
 
 
 def panel_ids(driver):
-    return [node.get_attribute("data-annotation-id")
-            for node in driver.find_elements(By.CSS_SELECTOR, "[data-annotation-id]")]
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('[data-annotation-id]')).map(n => n.dataset.annotationId);")
 
 
 def marked_text(driver, annotation):
@@ -191,15 +191,15 @@ def reader(driver, wait, options, start, end, quote):
     wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "[data-kb-body] [data-start]")))
     check(marked_text(driver, annotation["id"]) == quote.replace("\n", ""), "after the edit the highlight follows the text")
     check(first_mark_offset(driver, annotation["id"]) == start + shift, "and starts at its new code-point offset")
+    driver.save_screenshot(options.screenshot)
+    print("screenshot: " + options.screenshot, flush=True)
 
     # The keyboard: select a few characters and press h.
     second = driver.execute_script(SELECT_JS, shift + 2, shift + 5)
     ActionChains(driver).send_keys("h").perform()
     wait.until(lambda d: len(panel_ids(d)) == 2)
     check(len([n for n in notes(options) if n["quote"] == second]) == 1, "h highlights the selection")
-
-    driver.save_screenshot(options.screenshot)
-    print("screenshot: " + options.screenshot, flush=True)
+    check(any(ord(c) > 0xFFFF for c in second), "a selection holding 𠮷 is highlighted by its code points")
 
     # Delete from the reader: close the editor h opened, click the highlight, then delete in its editor.
     ActionChains(driver).send_keys(Keys.ESCAPE).perform()
