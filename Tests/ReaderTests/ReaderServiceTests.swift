@@ -202,3 +202,37 @@ import Testing
         #expect(ReaderAssets.javascript == javascript, "run scripts/embed-reader-assets.py")
     }
 }
+
+@Suite struct ReaderRuntimeTests {
+    @Test func aRuntimeFile_ofAProcessThatIsGone_isIgnored() throws {
+        let fixture = try ReaderFixture()
+        let database = fixture.kb.database.path
+        #expect(ReaderRuntime.running(database: database) == nil)
+        // A process that has exited: its id names no reader.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/true")
+        try process.run()
+        process.waitUntilExit()
+        let gone = ReaderRuntime(pid: process.processIdentifier, url: "http://127.0.0.1:1/?key=x", startedAt: 0)
+        try gone.write(database: database)
+        let attributes = try FileManager.default.attributesOfItem(atPath: ReaderRuntime.path(forDatabase: database))
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600, "the URL holds the secret")
+        #expect(ReaderRuntime.running(database: database) == nil)
+        #expect(gone.url(article: "abcd") == "http://127.0.0.1:1/read/abcd?key=x")
+        ReaderRuntime.remove(database: database, pid: process.processIdentifier)
+        #expect(!FileManager.default.fileExists(atPath: ReaderRuntime.path(forDatabase: database)))
+    }
+
+    @Test func conflictsAndSync_withoutARemote() async throws {
+        let fixture = try ReaderFixture()
+        let conflicts = await fixture.request("GET", "/api/conflicts")
+        #expect(conflicts.status == 200 && conflicts.text.hasPrefix("["))
+        let remotes = try fixture.object(await fixture.request("GET", "/api/sync"))
+        #expect((remotes["remotes"] as? [String]) == [])
+        let sync = await fixture.request("POST", "/api/sync")
+        #expect(sync.status == 409)
+        #expect(sync.text.contains("kb remote add"))
+        let resolve = await fixture.request("POST", "/api/conflicts/abcd/resolve", json: #"{"keep":"sideways"}"#)
+        #expect(resolve.status == 400)
+    }
+}
