@@ -36,7 +36,8 @@ enum ReaderJSON {
     static func describe(_ error: any Error) -> String {
         switch error {
         case DecodingError.keyNotFound(let key, _): "'\(key.stringValue)' is missing"
-        case DecodingError.typeMismatch(_, let context): "'\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type"
+        case DecodingError.typeMismatch(_, let context):
+            "'\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type"
         default: "not JSON"
         }
     }
@@ -243,7 +244,8 @@ extension ReaderService {
         if annotation.quote != wanted.quote {
             // The article changed between the check and the write: undo, and say so.
             _ = try? kb.removeAnnotation(annotation.id)
-            throw ReaderError(409, "The article changed while the highlight was made; reload the page and select again.")
+            throw ReaderError(
+                409, "The article changed while the highlight was made; reload the page and select again.")
         }
         return AnnotationPayload(annotation)
     }
@@ -301,7 +303,8 @@ extension ReaderService {
                 filter += " AND a.source_id = ?"
                 arguments += [source]
             }
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM articles a WHERE \(filter)", arguments: arguments)
+            let total = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM articles a WHERE \(filter)", arguments: arguments)
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -376,7 +379,8 @@ extension ReaderService {
                     SearchPayload.Hit(
                         id: hit.id, title: hit.title, field: hit.field, annotationID: hit.annotationID,
                         snippetHTML: Self.snippetHTML(hit.snippet))
-                }, error: nil, milliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+                }, error: nil,
+                milliseconds: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
         } catch let error as KBError where error.kind == .querySyntax {
             // Typing goes through unfinished queries (an open quote); they answer with the reason, not a failure.
             return SearchPayload(query: query, hits: [], error: error.message, milliseconds: 0)
@@ -410,7 +414,8 @@ extension ReaderService {
             guard !articleIDs.isEmpty else { return [:] }
             var result: [String: String] = [:]
             for row in try Row.fetchAll(
-                db, sql: "SELECT id, title FROM articles WHERE id IN (\(databaseQuestionMarks(count: articleIDs.count)))",
+                db,
+                sql: "SELECT id, title FROM articles WHERE id IN (\(databaseQuestionMarks(count: articleIDs.count)))",
                 arguments: StatementArguments(articleIDs))
             {
                 result[row[0]] = row[1]

@@ -1,7 +1,9 @@
 import Foundation
 import KB
 
-/// The reader's pages as HTML. Every page loads `/assets/app.css` and `/assets/app.js` only: no inline
+/// The reader's pages as HTML.
+///
+/// Every page loads `/assets/app.css` and `/assets/app.js` only: no inline
 /// script or style, so that the Content-Security-Policy can forbid them.
 enum ReaderPages {
     /// Escapes text for HTML content and attribute values.
@@ -127,7 +129,8 @@ enum ReaderPages {
             text.isEmpty ? "" : "<\(tag) class=\"\(className)\">\(escape(text))</\(tag)>\n"
         }
         let header =
-            line("kicker", article.kicker) + line("title", article.title, tag: "h1") + line("subtitle", article.subtitle)
+            line("kicker", article.kicker) + line("title", article.title, tag: "h1")
+            + line("subtitle", article.subtitle)
             + line("byline", article.byline) + line("dateline", article.dateline)
         let meta =
             "<p class=\"meta\">"

@@ -30,18 +30,21 @@ public struct ReaderServer: Sendable {
             var body: [UInt8] = []
             if request.method == .post || request.method == .put || request.method == .delete {
                 if let length = request.headers[.contentLength], (Int(length) ?? 0) > Self.maxBodyBytes {
-                    return Self.response(ReaderService.error(413, "The request is larger than the reader takes (1 MB)."))
+                    return Self.response(
+                        ReaderService.error(413, "The request is larger than the reader takes (1 MB)."))
                 }
                 do {
                     var buffer = try await request.body.collect(upTo: Self.maxBodyBytes)
                     body = buffer.readBytes(length: buffer.readableBytes) ?? []
                 } catch {
-                    return Self.response(ReaderService.error(413, "The request is larger than the reader takes (1 MB)."))
+                    return Self.response(
+                        ReaderService.error(413, "The request is larger than the reader takes (1 MB)."))
                 }
             }
             let answer = await service.respond(
                 ReaderRequest(
-                    method: request.method.rawValue, path: request.uri.path, query: query, headers: headers, body: body))
+                    method: request.method.rawValue, path: request.uri.path, query: query, headers: headers, body: body)
+            )
             return Self.response(answer, head: request.method == .head)
         }
     }
@@ -49,7 +52,9 @@ public struct ReaderServer: Sendable {
     static func response(_ answer: ReaderResponse, head: Bool = false) -> Response {
         var headers = HTTPFields()
         for (name, value) in answer.headers {
-            if let field = HTTPFields.Element.Name(name) { headers.append(HTTPFields.Element(name: field, value: value)) }
+            if let field = HTTPFields.Element.Name(name) {
+                headers.append(HTTPFields.Element(name: field, value: value))
+            }
         }
         return Response(
             status: HTTPResponse.Status(code: answer.status), headers: headers,

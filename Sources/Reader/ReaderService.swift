@@ -123,7 +123,8 @@ public final class ReaderService: Sendable {
         // DNS rebinding: a page of another site that made its name point at 127.0.0.1 sends its own name.
         guard let host = request.headers["host"], allowedHosts.contains(host.lowercased()) else {
             return Self.error(
-                403, "The Host '\(request.headers["host"] ?? "")' is not this reader's; open the URL 'kb open' printed.")
+                403, "The Host '\(request.headers["host"] ?? "")' is not this reader's; open the URL 'kb open' printed."
+            )
         }
         guard let method = ReaderMethod(rawValue: request.method) else {
             return Self.error(405, "The method '\(request.method)' is not one the reader answers.")
@@ -250,7 +251,8 @@ public final class ReaderService: Sendable {
             try allow(.get)
             return try Self.json(
                 library(
-                    tag: query["tag"].nonEmpty, source: query["source"].nonEmpty, offset: Int(query["offset"] ?? "") ?? 0,
+                    tag: query["tag"].nonEmpty, source: query["source"].nonEmpty,
+                    offset: Int(query["offset"] ?? "") ?? 0,
                     limit: Int(query["limit"] ?? "") ?? 200))
         case ("facets", 1):
             try allow(.get)
@@ -311,7 +313,8 @@ public final class ReaderService: Sendable {
 
     static func html(_ text: String) -> ReaderResponse {
         ReaderResponse(
-            status: 200, headers: commonHeaders + [("Content-Type", "text/html; charset=utf-8")], body: Array(text.utf8))
+            status: 200, headers: commonHeaders + [("Content-Type", "text/html; charset=utf-8")], body: Array(text.utf8)
+        )
     }
 
     static func asset(_ text: String, type: String) -> ReaderResponse {

@@ -60,12 +60,14 @@ import Testing
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Browser/reader_test.py")
         let screenshot = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "kb-reader-\(ProcessInfo.processInfo.processIdentifier).png").path
+            "kb-reader-\(ProcessInfo.processInfo.processIdentifier).png"
+        ).path
         let (start, end) = Self.passage
         let run = try ChildProcess(
             python,
             [
-                script.path, "--url", url, "--kb", try TestPaths.kb().path, "--db", replica.dbPath, "--article", article,
+                script.path, "--url", url, "--kb", try TestPaths.kb().path, "--db", replica.dbPath, "--article",
+                article,
                 "--passage", String(start), String(end), "--screenshot", screenshot,
             ], environment: KBRunner.environment()
         ).finish(timeout: 300)

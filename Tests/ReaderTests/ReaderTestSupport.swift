@@ -10,7 +10,8 @@ final class ReaderFixture: Sendable {
     static let port = 43210
 
     init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("kb-reader-\(UUID().uuidString.prefix(8))")
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kb-reader-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         kb = try KnowledgeBase.open(path: folder.appendingPathComponent("kb.sqlite").path)
         service = ReaderService(kb: kb, kbProgram: "/bin/false", port: Self.port)
