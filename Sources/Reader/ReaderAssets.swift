@@ -66,6 +66,7 @@ mark.kb-hl.kb-purple { background: var(--kb-purple); }
 .panel { position: sticky; top: 3.5em; align-self: start; max-height: calc(100vh - 4.5em); overflow: auto;
   border-left: 1px solid var(--line); padding-left: 1.2em; font-size: .92em; }
 .panel h2 { font-size: 1em; margin: 1em 0 .6em; }
+.panel .tools { display: flex; gap: .5em; margin-top: 1em; }
 .annotation-list > li { padding: .5em .4em; border-bottom: 1px solid var(--line); cursor: pointer; border-left: 4px solid transparent; }
 .annotation-list > li.kb-current { background: #fff6e0; }
 .annotation-list .quote { font-family: var(--cjk-serif); }
@@ -514,7 +515,10 @@ mark.kb-hl.kb-purple { background: var(--kb-purple); }
 
     function showBar() {
       const wanted = selectionRange();
-      if (!wanted) { if (!bar.contains(document.activeElement)) { bar.hidden = true; pending = null; } return; }
+      if (!wanted) {
+        if (!bar.contains(document.activeElement) && !tools.contains(document.activeElement)) { bar.hidden = true; pending = null; }
+        return;
+      }
       pending = wanted;
       bar.hidden = false;
       const top = window.scrollY + wanted.rect.top - bar.offsetHeight - 8;
@@ -607,7 +611,15 @@ mark.kb-hl.kb-purple { background: var(--kb-purple); }
       markCurrent(true);
     }
 
-    bar.addEventListener('mousedown', (event) => event.preventDefault());
+    const tools = $('#tools');
+    // The buttons keep the selection: a press on them does not move it or the focus.
+    for (const box of [bar, tools]) box.addEventListener('mousedown', (event) => event.preventDefault());
+    tools.addEventListener('click', (event) => {
+      const button = event.target.closest('button');
+      if (!button) return;
+      if (button.dataset.action === 'highlight') highlight(null, false);
+      else if (button.dataset.action === 'note') highlight(null, true);
+    });
     bar.addEventListener('click', (event) => {
       const button = event.target.closest('button');
       if (!button) return;

@@ -146,6 +146,10 @@ enum ReaderPages {
             \(body)
             </article>
             <aside class="panel" aria-label="Annotations">
+            <div class="tools" id="tools">\
+            <button type="button" data-action="highlight" title="Highlight the selection (h)">Highlight</button>\
+            <button type="button" data-action="note" title="Highlight the selection and write a note (n)">Note</button>\
+            </div>
             <h2>Annotations <span id="annotation-count"></span></h2>
             <ol class="annotation-list" id="annotation-list"></ol>
             </aside>

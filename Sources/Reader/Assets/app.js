@@ -408,7 +408,10 @@
 
     function showBar() {
       const wanted = selectionRange();
-      if (!wanted) { if (!bar.contains(document.activeElement)) { bar.hidden = true; pending = null; } return; }
+      if (!wanted) {
+        if (!bar.contains(document.activeElement) && !tools.contains(document.activeElement)) { bar.hidden = true; pending = null; }
+        return;
+      }
       pending = wanted;
       bar.hidden = false;
       const top = window.scrollY + wanted.rect.top - bar.offsetHeight - 8;
@@ -501,7 +504,15 @@
       markCurrent(true);
     }
 
-    bar.addEventListener('mousedown', (event) => event.preventDefault());
+    const tools = $('#tools');
+    // The buttons keep the selection: a press on them does not move it or the focus.
+    for (const box of [bar, tools]) box.addEventListener('mousedown', (event) => event.preventDefault());
+    tools.addEventListener('click', (event) => {
+      const button = event.target.closest('button');
+      if (!button) return;
+      if (button.dataset.action === 'highlight') highlight(null, false);
+      else if (button.dataset.action === 'note') highlight(null, true);
+    });
     bar.addEventListener('click', (event) => {
       const button = event.target.closest('button');
       if (!button) return;
