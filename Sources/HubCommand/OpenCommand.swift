@@ -8,7 +8,8 @@ struct OpenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "open",
         abstract: "Serve the local reader on 127.0.0.1 (run by 'kb open').",
-        discussion: "Prints its URL on stdout at once, then serves until SIGINT or SIGTERM.")
+        discussion: "Prints its URL on stdout at once, then serves until SIGINT or SIGTERM.",
+        shouldDisplay: false)
 
     @Option(help: "The knowledge base file.", completion: .file())
     var db: String
