@@ -2,6 +2,8 @@
 
 SWIFT ?= swift
 APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config patchelf openssl util-linux poppler-utils
+# The reader's browser tests (Tests/Browser): Debian's chromium, its driver, selenium and CJK fonts.
+BROWSER_PACKAGES := chromium chromium-driver python3-selenium fonts-noto-cjk
 BENCH_PACKAGES := hyperfine ripgrep time
 PREFIX ?= $(shell if [ -w /usr/local/bin ]; then echo /usr/local; else echo $$HOME/.local; fi)
 BENCH_ARGS ?=
@@ -12,11 +14,11 @@ all: build
 
 # Installs the system packages kb builds against (and, for `make bench`, its peers), when they are missing.
 deps:
-	@missing=""; for p in $(APT_PACKAGES) $(EXTRA_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(APT_PACKAGES) $(BROWSER_PACKAGES) $(EXTRA_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing:$$missing"; \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing; \
-		else sudo apt-get update -qq && sudo apt-get install -y -qq $$missing; fi; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
 	fi
 	@python3 -c 'import jsonschema, referencing' 2>/dev/null || \
 		python3 -m pip install -q 'jsonschema>=4.18' 2>/dev/null || \
@@ -41,13 +43,13 @@ run: release
 	@mkdir -p $(PREFIX)/bin
 	@install -m 755 .build/release/kb $(PREFIX)/bin/kb
 	@install -m 755 .build/release/kb-hub $(PREFIX)/bin/kb-hub
-	@echo "Installed $(PREFIX)/bin/kb and $(PREFIX)/bin/kb-hub (run by 'kb serve')"
+	@echo "Installed $(PREFIX)/bin/kb and $(PREFIX)/bin/kb-hub (run by 'kb serve' and 'kb open')"
 	@$(PREFIX)/bin/kb import seeds/
 	@echo
 	@echo '$$ kb search 非遗'
 	@$(PREFIX)/bin/kb search 非遗
 	@echo
-	@case ":$$PATH:" in *":$(PREFIX)/bin:"*) echo "Try: kb list, kb show ID, kb search 工会";; \
+	@case ":$$PATH:" in *":$(PREFIX)/bin:"*) echo "Try: kb list, kb show ID, kb search 工会, kb open";; \
 		*) echo "Add $(PREFIX)/bin to your PATH, then try: kb list, kb search 工会";; esac
 
 test: deps

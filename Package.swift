@@ -72,6 +72,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `kb open`: the local web reader, run by `kb-hub open` (the server framework stays out of `kb`).
+        .target(
+            name: "Reader",
+            dependencies: [
+                "KB",
+                "Sync",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            exclude: ["Assets"],
+            swiftSettings: swiftSettings
+        ),
         // `kb`: every command. `kb serve` runs `kb-hub`, installed beside it, so that the server
         // framework stays out of the `kb` binary and every other command starts fast.
         .executableTarget(
@@ -87,6 +102,7 @@ let package = Package(
             name: "HubCommand",
             dependencies: [
                 "Hub",
+                "Reader",
                 "KB",
                 "Sync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -100,6 +116,7 @@ let package = Package(
                 "KB",
                 "Sync",
                 "Hub",
+                "Reader",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Benchmarks/Harness",
@@ -143,6 +160,14 @@ let package = Package(
                 "KB",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ReaderTests",
+            dependencies: [
+                "Reader",
+                "KB",
             ],
             swiftSettings: swiftSettings
         ),

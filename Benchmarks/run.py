@@ -15,6 +15,8 @@ Benchmarks (names for --only):
   cli-search  `kb search` processes vs `rg -c -F` over the raw pages (hyperfine); ripgrep's recall
   reanchor    editArticle of a 50,000-character article with 1,000 annotations (kb-bench reanchor)
   notes       notes() over 100k annotations (kb-bench notes) and `kb notes --json` as a process
+  reader      kb open's answers: library, search as you type, the page of a long annotated article
+              (kb-bench reader), and that page drawn in headless chromium (reader_draw.py)
   sync        push, pull, one-change sync and resumability against a `kb serve` hub (kb-bench sync)
   memory      peak RSS of `kb import` of the whole corpus (/usr/bin/time -v)
 
@@ -41,8 +43,9 @@ WORK_ROOT = os.path.join(BENCH, ".work")
 BIN = os.path.join(ROOT, ".build", "release")
 KB = os.path.join(BIN, "kb")
 KB_BENCH = os.path.join(BIN, "kb-bench")
+KB_HUB = os.path.join(BIN, "kb-hub")
 
-ALL = ["import", "search", "cli-search", "reanchor", "notes", "sync", "memory"]
+ALL = ["import", "search", "cli-search", "reanchor", "notes", "reader", "sync", "memory"]
 FULL_PAGES = 2000
 MB = 1_000_000
 
@@ -461,6 +464,49 @@ def bench_notes(ctx):
     return data, rows, notes
 
 
+def bench_reader(ctx):
+    source = ctx.ensure_kb_db()
+    runs = 20 if not ctx.quick else 5
+    data = run_json([KB_BENCH, "reader", source, ctx.corpus, ctx.work, "--runs", str(runs)])
+    def dist(name, target_ms, label):
+        d = data[name]
+        return Row(label, f"p50 {fmt(d['p50'], 'ms')} / p99 {fmt(d['p99'], 'ms')}", "",
+                   f"≤ {target_ms} ms" if target_ms else "", d["p99"] <= target_ms if target_ms else None)
+    rows = [
+        Row("articles in the library", f"{data['articles']:,}"),
+        dist("library_page", 100, "GET / (library page)"),
+        dist("library_api", 100, "GET /api/library (first 200, counts, tags)"),
+        dist("facets", 100, "GET /api/facets (tags, source pages)"),
+        dist("search", 50, f"GET /api/search, every prefix ({data['search_requests']} requests)"),
+        dist("reader_page", 100, f"GET /read/ID: {data['length']:,} chars, {data['annotations']:,} highlights"),
+        dist("reader_api", 100, "GET /api/articles/ID (same article as JSON)"),
+    ]
+    notes = [f"in process (ReaderService.respond, the cost of each answer without the socket); "
+             f"reader page {data['reader_page_bytes'] / 1000:.0f} kB"]
+    # The same page drawn in chromium, through the real `kb-hub open` on loopback.
+    if os.path.exists("/usr/bin/chromium") and os.path.exists("/usr/bin/chromedriver"):
+        server = subprocess.Popen([KB_HUB, "open", "--db", data["reader_database"], "--no-browser",
+                                   data["reader_article"]], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                  text=True)
+        try:
+            url = server.stdout.readline().strip()
+            drawn = run_json(["/usr/bin/python3", os.path.join(BENCH, "reader_draw.py"), url, str(min(runs, 10))])
+            median_drawn = sorted(drawn["drawn_ms"])[len(drawn["drawn_ms"]) // 2]
+            median_loaded = sorted(drawn["loaded_ms"])[len(drawn["loaded_ms"]) // 2]
+            rows.append(Row("drawn in chromium (navigation start → highlights drawn)",
+                            f"median {fmt(median_drawn, 'ms')}, max {fmt(max(drawn['drawn_ms']), 'ms')}", "",
+                            "≤ 500 ms", median_drawn <= 500))
+            rows.append(Row("  load event", f"median {fmt(median_loaded, 'ms')}"))
+            rows.append(Row("  marks drawn", f"{drawn['marks']:,}"))
+            data["browser"] = drawn
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    else:
+        notes.append("chromium is missing: the drawing time was not measured (make deps installs it)")
+    return data, rows, notes
+
+
 def bench_sync(ctx):
     pages = max(1, ctx.pages // 2)
     runs = 10 if ctx.quick else 50
@@ -543,6 +589,7 @@ BENCHMARKS = {
     "cli-search": ("Search as processes: kb vs ripgrep", "ripgrep", bench_cli_search),
     "reanchor": ("Re-anchoring on edit", "", bench_reanchor),
     "notes": ("Listing notes", "", bench_notes),
+    "reader": ("The reader (kb open): answers and drawing", "", bench_reader),
     "sync": ("Sync through a kb serve hub", "", bench_sync),
     "memory": ("Import memory", "", bench_memory),
 }
@@ -578,7 +625,7 @@ def main():
     unknown = [name for name in selected if name not in BENCHMARKS]
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(ALL)}")
-    for binary in (KB, KB_BENCH):
+    for binary in (KB, KB_BENCH, KB_HUB):
         if not os.path.exists(binary):
             sys.exit(f"{binary} is missing; build with: make bench (release builds of kb, kb-hub and kb-bench)")
 

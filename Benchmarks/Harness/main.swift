@@ -10,6 +10,7 @@ let usage = """
       search DB_PATH QUERIES_FILE [--passes N] [--limit N]
       reanchor CORPUS_DIR WORK_DIR [--length N] [--annotations N] [--edits N] [--seed S]
       notes DB_PATH [--annotations N] [--runs N] [--seed S]
+      reader DB_PATH CORPUS_DIR WORK_DIR [--runs N] [--queries N] [--length N] [--annotations N]
       sync CORPUS_DIR WORK_DIR [--pages N] [--kb PATH] [--per-article N] [--one-change-runs N] [--seed S]
       split-eval CORPUS_DIR [-v] [--dump FOUND.jsonl]
       split-explain PAGE_FILE
@@ -26,6 +27,7 @@ do {
     case "search": try SearchBenchmark.run(arguments)
     case "reanchor": try ReanchorBenchmark.run(arguments)
     case "notes": try NotesBenchmark.run(arguments)
+    case "reader": try await ReaderBenchmark.run(arguments)
     case "sql":
         // sql DB_PATH STATEMENT [RUNS]: times a statement (the kb tokenizer is registered).
         let database = try AppDatabase.open(path: try arguments.value(1, "DB_PATH"))

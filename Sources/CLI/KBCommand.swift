@@ -19,6 +19,7 @@ struct KBCommand: AsyncParsableCommand {
             NotesCommand.self, AnnotationCommand.self, ExportCommand.self, StatusCommand.self, CheckCommand.self,
             RemoteCommand.self, SyncCommand.self, ConflictsCommand.self, ResolveCommand.self, ServeCommand.self,
             TrashCommand.self, RestoreCommand.self, HistoryCommand.self, SourceCommand.self, CiteCommand.self,
+            OpenCommand.self,
         ]
     )
 

@@ -3,6 +3,7 @@ import Foundation
 import Hub
 import KB
 import Logging
+import Reader
 import Sync
 
 /// `kb-hub`, run by `kb serve`: the sync hub, and its tokens.
@@ -12,7 +13,7 @@ struct HubCommand: AsyncParsableCommand {
         commandName: "kb serve",
         abstract: "Run the sync hub: many knowledge bases, each with its own tokens.",
         discussion: "Stops cleanly on SIGTERM or SIGINT. Logs go to stderr as structured lines, never with tokens.",
-        subcommands: [RunCommand.self, TokenCommand.self],
+        subcommands: [RunCommand.self, TokenCommand.self, OpenCommand.self],
         defaultSubcommand: RunCommand.self)
 
     /// One sentence on stderr and exit 1 for a failure, 64 for a usage error.

@@ -23,14 +23,14 @@ struct ServeCommand: ParsableCommand {
     }
 
     /// `kb-hub` in the folder of the running `kb`.
-    static func hubProgram() throws -> String {
+    static func hubProgram(for command: String = "kb serve") throws -> String {
         let executable =
             (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         let program = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("kb-hub").path
         guard FileManager.default.isExecutableFile(atPath: program) else {
             throw CLIError(
-                "kb serve needs the program 'kb-hub' beside kb ('\(program)'); install both with 'make run'.")
+                "\(command) needs the program 'kb-hub' beside kb ('\(program)'); install both with 'make run'.")
         }
         return program
     }
