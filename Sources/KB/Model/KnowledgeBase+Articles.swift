@@ -18,12 +18,21 @@ public struct ArticleDetail: Sendable, Equatable {
     public var sourcePath: String?
     public var tags: [String]
     public var annotations: [Annotation]
+    /// The id of the part this article continues (`（上接第N版）`), when the knowledge base holds it.
+    public var continuedFrom: String?
+    /// The id of the part that continues this article (`（下转第N版）`), when the knowledge base holds it.
+    public var continuedOn: String?
 
-    public init(article: Article, sourcePath: String?, tags: [String], annotations: [Annotation]) {
+    public init(
+        article: Article, sourcePath: String?, tags: [String], annotations: [Annotation], continuedFrom: String? = nil,
+        continuedOn: String? = nil
+    ) {
         self.article = article
         self.sourcePath = sourcePath
         self.tags = tags
         self.annotations = annotations
+        self.continuedFrom = continuedFrom
+        self.continuedOn = continuedOn
     }
 }
 
@@ -114,7 +123,10 @@ extension KnowledgeBase {
                 db, sql: "SELECT path FROM sources WHERE id = ?", arguments: [article.sourceID])
             let tags = try Self.tagsByEntity(db, ids: [id])[id] ?? []
             let annotations = try Self.annotations(db, articleID: id)
-            return ArticleDetail(article: article, sourcePath: path, tags: tags, annotations: annotations)
+            let links = try Self.continuationLinks(db, of: article)
+            return ArticleDetail(
+                article: article, sourcePath: path, tags: tags, annotations: annotations, continuedFrom: links.from?.id,
+                continuedOn: links.on?.id)
         }
     }
 
