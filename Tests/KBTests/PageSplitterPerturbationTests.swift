@@ -125,7 +125,7 @@ extension PageSplitterTests {
         #expect(items.map(\.kind) == [.article, .caption])
         #expect(items.first?.body.contains("部署了今年的农业和农村工作") == true)
         #expect(items.last?.title == "赶制出口订单")
-        #expect(items.last?.byline == "本报通讯员 徐浩儒 摄")
+        #expect(items.last?.byline == "本报通讯员徐浩儒摄")
     }
 
     /// `（上接第N版）` and `（下转第N版）`, in any of their forms, are continuation metadata, not text.
