@@ -72,7 +72,9 @@ struct CorrectionTests {
         #expect(moved.articleID == made.id)
         #expect(moved.state == .anchored)
         // The items after it moved down one place: page order holds.
-        let positions = try kb.allArticles().filter { $0.sourceID == first.sourceID }.sorted { $0.position < $1.position }
+        let positions = try kb.allArticles().filter { $0.sourceID == first.sourceID }.sorted {
+            $0.position < $1.position
+        }
         #expect(positions.map(\.id).prefix(3) == [first.id, made.id, articles[1].id])
         #expect(Set(positions.map(\.position)).count == positions.count)
     }

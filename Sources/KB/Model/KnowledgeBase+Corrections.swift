@@ -141,7 +141,8 @@ extension KnowledgeBase {
             let cut = try Self.cutOffset(point, in: article.body, count: scalars.count)
             let before = String(String.UnicodeScalarView(scalars[..<cut]))
                 .trimmingCharacters(in: .whitespacesAndNewlines)
-            var after = String(String.UnicodeScalarView(scalars[cut...])).trimmingCharacters(in: .whitespacesAndNewlines)
+            var after = String(String.UnicodeScalarView(scalars[cut...])).trimmingCharacters(
+                in: .whitespacesAndNewlines)
             guard !before.isEmpty, !after.isEmpty else {
                 throw KBError.invalid(
                     "The cut leaves one part empty; cut inside the text (the body has \(scalars.count) characters).")
@@ -244,7 +245,9 @@ extension KnowledgeBase {
     public func moveHeadline(to idOrPrefix: String, from otherOrPrefix: String) throws -> CorrectionResult {
         let id = try resolveArticleID(idOrPrefix)
         let other = try resolveArticleID(otherOrPrefix)
-        guard id != other else { throw KBError.invalid("Give two different articles: the headline moves between them.") }
+        guard id != other else {
+            throw KBError.invalid("Give two different articles: the headline moves between them.")
+        }
         return try write { db, changes in
             guard let target = try Article.fetch(db, id: id), !target.isDeleted else {
                 throw KBError.notFound("article", id)

@@ -1,7 +1,9 @@
 import Foundation
 
-/// The words of a Chinese newspaper page that the splitter reads: news agencies, reporters' roles,
-/// and the markers of a continued article. Every pattern of the splitter is built from these lists.
+/// The words of a Chinese newspaper page that the splitter reads.
+///
+/// News agencies, reporters' roles, and the markers of a continued article: every pattern of the
+/// splitter is built from these lists.
 enum NewsVocabulary {
     /// Who a dateline or a byline names: `新华社北京4月24日电`, `本报记者 X`.
     static let agencies = ["新华社", "本报", "中新社", "人民日报", "央视", "光明日报", "经济日报", "中国日报"]
@@ -19,7 +21,7 @@ enum NewsVocabulary {
 
     /// First characters of a dateline that opens an article: 据 and each agency's first character.
     static let datelineInitials: Set<UInt32> = Set(
-        (agencies.compactMap { $0.unicodeScalars.first?.value }) + ["据".unicodeScalars.first!.value])
+        (agencies.compactMap { $0.unicodeScalars.first?.value }) + [0x636E])  // 据
 
     /// A date as datelines print it, `4月24日`, full-width digits too.
     static let date = "[0-9０-９]{1,2}月[0-9０-９]{1,2}日"

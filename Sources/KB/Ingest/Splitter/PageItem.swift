@@ -20,8 +20,9 @@ public struct PageItem: Equatable, Sendable {
     /// Lines are joined by "\n". It is not part of the item's text: it repeats `kicker`, `title`
     /// and `subtitle`.
     public var repeatedHeadline = ""
-    /// `（上接第1版）` and `（下转第2版）` as printed, joined by "\n": where the article comes from and
-    /// goes on. Not part of the body.
+    /// The continuation markers, `（上接第1版）` and `（下转第2版）`, as printed.
+    ///
+    /// Joined by "\n": where the article comes from and goes on. Not part of the body.
     public var continuation = ""
 
     public init(

@@ -126,7 +126,9 @@ struct PageLine {
 
     static func marker(of text: String) -> Marker {
         if text.utf8HasPrefix("本报"), text.prefixMatch(of: newsflashPattern) != nil { return .newsflash }
-        if let range = continuedFromRange(in: text) { return range.upperBound == text.endIndex ? .continued : .continuedRunIn }
+        if let range = continuedFromRange(in: text) {
+            return range.upperBound == text.endIndex ? .continued : .continuedRunIn
+        }
         // Cheap tests first: most lines are running text, and these patterns are costly to try.
         let first = text.unicodeScalars.first?.value ?? 0
         let short = text.utf8.count <= 150
@@ -177,9 +179,11 @@ struct PageLine {
     nonisolated(unsafe) static let datelineEndSuffixPattern = NewsVocabulary.regex(
         #"[（(](?:据)?(?:\#(agencies))[^（(）)]{0,24}(?:电|讯)[）)]$"#)
     nonisolated(unsafe) static let continuedFromPattern = NewsVocabulary.regex(
-        #"[（(](?:\#(NewsVocabulary.continuedFromWords.joined(separator: "|")))第?\s?\#(NewsVocabulary.pageNumber)\s?版[）)]"#)
+        #"[（(](?:\#(NewsVocabulary.continuedFromWords.joined(separator: "|")))第?\s?\#(NewsVocabulary.pageNumber)\s?版[）)]"#
+    )
     nonisolated(unsafe) static let continuedOnSuffixPattern = NewsVocabulary.regex(
-        #"[（(](?:\#(NewsVocabulary.continuedOnWords.joined(separator: "|")))第?\s?\#(NewsVocabulary.pageNumber)\s?版[）)]$"#)
+        #"[（(](?:\#(NewsVocabulary.continuedOnWords.joined(separator: "|")))第?\s?\#(NewsVocabulary.pageNumber)\s?版[）)]$"#
+    )
 
     nonisolated(unsafe) static let rolePattern = NewsVocabulary.regex(#"(?:\#(agencies))(?:特约)?(?:摄影记者|记者|通讯员)"#)
     nonisolated(unsafe) static let namesPattern = /[\p{Han}·、，\s]{2,20}摄/

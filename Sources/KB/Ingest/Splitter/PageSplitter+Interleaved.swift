@@ -31,7 +31,8 @@ extension PageSplitter {
             let line = lines[index]
             kept.append(line)
             index += 1
-            guard index < lines.count, line.width >= hostMinWidth, !line.endsSentence, !line.endsWithCredit, !line.endsWithEndMarker,
+            guard index < lines.count, line.width >= hostMinWidth, !line.endsSentence, !line.endsWithCredit,
+                !line.endsWithEndMarker,
                 !line.endsWithDash, !line.endsWithColon, line.marker == .none || !line.marker.standsAlone,
                 let credit = (index..<min(lines.count, index + liftedCaptionMaxLines - 1)).first(where: {
                     lines[$0].endsWithCredit

@@ -326,7 +326,9 @@ struct SegmentReader {
                         current.lastParagraphHasCredit || PageSplitter.columnNoteTitles.contains(zoneLines[0])
                     let rest = blocks[(index + 1)...]
                     let followingParagraphs = rest.prefix { if case .paragraph = $0 { true } else { false } }
-                    let preceding = blocks[..<index].reversed().prefix { if case .paragraph = $0 { true } else { false } }
+                    let preceding = blocks[..<index].reversed().prefix {
+                        if case .paragraph = $0 { true } else { false }
+                    }
                     if ownsFirst || followingParagraphs.isEmpty
                         || endsItem(
                             zoneLines, printed: printedLines, current: current, preceding: preceding,
