@@ -1343,10 +1343,25 @@ def main(argv=None):
             rng, page_date, items = gen.page(pno, args.length_scale, perturbation)
             text, out, dup_chars = gen.render_page(rng, items)
             truths = [it.truth() for it in items]
-            gen.perturb_lines(rng, out, out.item_of_line, items, truths, perturbation)
             if perturbation in ("insert_chars", "drop_chars"):
-                lead = " " if text.startswith(" ") else ""
-                text = lead + "".join(L.text + L.sep for L in out.lines)
+                # A perturbation that breaks the truth's invariants (a line whose text the body holds
+                # elsewhere too) is drawn again, from its own random stream.
+                lines0 = [L.text for L in out.lines]
+                for attempt in range(8):
+                    for L, original in zip(out.lines, lines0):
+                        L.text = original
+                    truths = [it.truth() for it in items]
+                    prng = rng if attempt == 0 else random.Random(f"kb-perturb-retry:{args.seed}:{pno}:{attempt}")
+                    gen.perturb_lines(prng, out, out.item_of_line, items, truths, perturbation)
+                    lead = " " if text.startswith(" ") else ""
+                    text2 = lead + "".join(L.text + L.sep for L in out.lines)
+                    try:
+                        check_page(text2, [dict(t, _glued=it.kicker_glued) for it, t in zip(items, truths)],
+                                   dup_chars, perturbation)
+                        break
+                    except AssertionError:
+                        continue
+                text = text2
             for it, t in zip(items, truths):
                 t["_glued"] = it.kicker_glued
             for i in reversed(range(len(items))):
