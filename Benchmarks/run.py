@@ -10,6 +10,7 @@ reused when present. Databases and results go to Benchmarks/.work/ (results.json
 git-ignored.
 
 Benchmarks (names for --only):
+  split       the page splitter on a corpus made with --perturb, per perturbation (kb-bench split-eval)
   import      kb import (kb-bench import) vs SQLite FTS5 trigram on the same clean text; index sizes
   search      in-process search latency and exactness (kb-bench search)
   cli-search  `kb search` processes vs `rg -c -F` over the raw pages (hyperfine); ripgrep's recall
@@ -45,7 +46,7 @@ KB = os.path.join(BIN, "kb")
 KB_BENCH = os.path.join(BIN, "kb-bench")
 KB_HUB = os.path.join(BIN, "kb-hub")
 
-ALL = ["import", "search", "cli-search", "reanchor", "notes", "reader", "sync", "memory"]
+ALL = ["split", "import", "search", "cli-search", "reanchor", "notes", "reader", "sync", "memory"]
 FULL_PAGES = 2000
 MB = 1_000_000
 
@@ -413,6 +414,50 @@ def bench_cli_search(ctx):
     return data, rows, notes
 
 
+def bench_split(ctx):
+    """The page splitter against the truth of a corpus generated with --perturb: per perturbation, the pages
+    split exactly and the items right in every field; and the pages losing or duplicating a character."""
+    directory = os.path.join(CORPUS_ROOT, f"split-p{ctx.pages}-s{ctx.seed}")
+    stamp = os.path.join(directory, "corpus.json")
+    want = {"pages": ctx.pages, "seed": ctx.seed, "perturb": True}
+    fresh = False
+    if os.path.exists(stamp):
+        with open(stamp) as f:
+            fresh = json.load(f) == want
+    if not fresh:
+        if os.path.isdir(directory):
+            shutil.rmtree(directory)
+        command = [sys.executable, os.path.join(BENCH, "corpus", "gen_pages.py"), "--out", directory,
+                   "--pages", str(ctx.pages), "--seed", str(ctx.seed), "--perturb"]
+        text = os.path.join(CORPUS_ROOT, "199801.txt")
+        if os.path.exists(text):
+            command += ["--text", text]
+        log("split corpus: " + " ".join(command))
+        subprocess.run(command, check=True, stdout=sys.stderr)
+        with open(stamp, "w") as f:
+            json.dump(want, f)
+    data = run_json([KB_BENCH, "split-eval", directory, "--json"])
+    rows = []
+    perturbed = {"pages": 0, "pages_exact": 0, "items": 0, "items_right": 0, "pages_losing_characters": 0}
+    for c in data["classes"]:
+        if c["perturbation"] != "none":
+            for key in perturbed:
+                perturbed[key] += c[key]
+    for c in data["classes"] + [dict(perturbed, perturbation="all perturbed")]:
+        name = c["perturbation"]
+        target = {"none": 99.0, "all perturbed": 95.0}.get(name)
+        right = 100.0 * c["items_right"] / max(1, c["items"])
+        exact = 100.0 * c["pages_exact"] / max(1, c["pages"])
+        rows.append(Row(f"{name}: items right ({c['items']})", f"{right:.2f}%", "",
+                        f"≥ {target:g}%" if target else "", right >= target if target else None))
+        rows.append(Row(f"  pages exact ({c['pages']}) / losing characters", f"{exact:.1f}% / {c['pages_losing_characters']}",
+                        "", "0 losing", c["pages_losing_characters"] == 0))
+    errors = ", ".join(f"{k} {v}" for k, v in sorted(data["field_errors"].items())) or "none"
+    notes = [f"corpus {os.path.relpath(directory, ROOT)} (gen_pages.py --perturb: page k gets perturbation k mod 12)",
+             f"items wrong by field: {errors}"]
+    return data, rows, notes
+
+
 def bench_reanchor(ctx):
     data = run_json([KB_BENCH, "reanchor", ctx.corpus, ctx.work])
     rows = [Row("article / annotations", f"{data['length']:,} chars / {data['annotations']:,}")]
@@ -584,6 +629,7 @@ def bench_memory(ctx):
 
 
 BENCHMARKS = {
+    "split": ("Page splitter on perturbed pages", "", bench_split),
     "import": ("Import: kb vs SQLite FTS5 trigram", "trigram", bench_import),
     "search": ("Search in process: latency and exactness", "", bench_search),
     "cli-search": ("Search as processes: kb vs ripgrep", "ripgrep", bench_cli_search),

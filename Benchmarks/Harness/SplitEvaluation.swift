@@ -11,11 +11,32 @@ enum SplitEvaluation {
         let byline: String
         let dateline: String
         let body: String
+        /// Absent from corpora made before continuation markers were read.
+        let continuation: String?
     }
 
     struct TruthPage: Decodable {
         let page: String
         let items: [TruthItem]
+        /// The perturbation of the page (gen_pages.py --perturb), nil on an unperturbed corpus.
+        let perturbation: String?
+    }
+
+    /// Counts for one class of pages.
+    struct Tally {
+        var pages = 0
+        var pagesRight = 0
+        var items = 0
+        var itemsRight = 0
+        var invariantFailures = 0
+
+        mutating func add(_ other: Tally) {
+            pages += other.pages
+            pagesRight += other.pagesRight
+            items += other.items
+            itemsRight += other.itemsRight
+            invariantFailures += other.invariantFailures
+        }
     }
 
     /// Checks that nothing of the page is lost or invented: every non-whitespace character of the
@@ -41,7 +62,7 @@ enum SplitEvaluation {
         return counts.values.allSatisfy { $0 == 0 }
     }
 
-    static func run(corpus: String, verbose: Bool, dump: String? = nil) throws {
+    static func run(corpus: String, verbose: Bool, dump: String? = nil, json: Bool = false) throws {
         let truthText = try String(contentsOfFile: corpus + "/truth.jsonl", encoding: .utf8)
         var pages = 0
         var pagesRight = 0
@@ -52,12 +73,19 @@ enum SplitEvaluation {
         var shown = 0
         var invariantFailures = 0
         var dumped = ""
+        var classes: [String] = []
+        var tallies: [String: Tally] = [:]
         for line in truthText.split(separator: "\n") {
             let truth = try JSONDecoder().decode(TruthPage.self, from: Data(line.utf8))
+            let perturbation = truth.perturbation ?? "none"
+            if tallies[perturbation] == nil { classes.append(perturbation) }
+            var tally = Tally(pages: 1, items: truth.items.count)
+            defer { tallies[perturbation, default: Tally()].add(tally) }
             let text = try String(contentsOfFile: corpus + "/pages/" + truth.page, encoding: .utf8)
             let found = PageSplitter.split(text)
             if !keepsEverything(page: text, items: found) {
                 invariantFailures += 1
+                tally.invariantFailures = 1
                 if verbose { print("\(truth.page): characters lost or duplicated") }
             }
             if dump != nil {
@@ -79,7 +107,7 @@ enum SplitEvaluation {
                 countErrors += 1
                 if verbose && shown < 30 {
                     shown += 1
-                    print("\(truth.page): \(found.count) items, truth \(truth.items.count)")
+                    print("\(truth.page) (\(perturbation)): \(found.count) items, truth \(truth.items.count)")
                     print("  found: " + found.map { TextCleaner.removingWhitespace($0.title) }.joined(separator: " | "))
                     print("  truth: " + truth.items.map(\.title).joined(separator: " | "))
                 }
@@ -94,6 +122,7 @@ enum SplitEvaluation {
                     ("byline", TextCleaner.removingWhitespace(item.byline), expected.byline),
                     ("dateline", TextCleaner.removingWhitespace(item.dateline), expected.dateline),
                     ("body", TextCleaner.removingWhitespace(item.body), TextCleaner.removingWhitespace(expected.body)),
+                    ("continuation", TextCleaner.removingWhitespace(item.continuation), expected.continuation ?? ""),
                 ]
                 for (name, got, want) in pairs where got != want {
                     right = false
@@ -103,9 +132,41 @@ enum SplitEvaluation {
                         print("\(truth.page) \(name): got '\(got.prefix(60))' want '\(want.prefix(60))'")
                     }
                 }
-                if right { itemsRight += 1 } else { pageRight = false }
+                if right {
+                    itemsRight += 1
+                    tally.itemsRight += 1
+                } else {
+                    pageRight = false
+                }
             }
-            if pageRight { pagesRight += 1 }
+            if pageRight {
+                pagesRight += 1
+                tally.pagesRight = 1
+            }
+        }
+        if json {
+            // One JSON object for Benchmarks/run.py: the counts of every class of pages.
+            let rows = classes.map { name -> [String: Any] in
+                let tally = tallies[name, default: Tally()]
+                return [
+                    "perturbation": name, "pages": tally.pages, "pages_exact": tally.pagesRight, "items": tally.items,
+                    "items_right": tally.itemsRight, "pages_losing_characters": tally.invariantFailures,
+                ]
+            }
+            let object: [String: Any] = ["classes": rows, "field_errors": fieldErrors]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        if classes.count > 1 {
+            print("perturbation\tpages\texact\titems\tright\tlost/duplicated")
+            var perturbed = Tally()
+            for name in classes {
+                let tally = tallies[name, default: Tally()]
+                if name != "none" { perturbed.add(tally) }
+                print(row(name, tally))
+            }
+            print(row("all perturbed", perturbed))
         }
         print("pages \(pages), split exactly right \(pagesRight) (\(percent(pagesRight, pages)))")
         print("items \(items), right in every field \(itemsRight) (\(percent(itemsRight, items)))")
@@ -115,6 +176,11 @@ enum SplitEvaluation {
             "field errors: "
                 + fieldErrors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         if let dump { try dumped.write(toFile: dump, atomically: true, encoding: .utf8) }
+    }
+
+    static func row(_ name: String, _ tally: Tally) -> String {
+        "\(name)\t\(tally.pages)\t\(percent(tally.pagesRight, tally.pages))\t\(tally.items)\t"
+            + "\(percent(tally.itemsRight, tally.items))\t\(tally.invariantFailures)"
     }
 
     static func percent(_ part: Int, _ whole: Int) -> String {

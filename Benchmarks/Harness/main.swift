@@ -12,7 +12,7 @@ let usage = """
       notes DB_PATH [--annotations N] [--runs N] [--seed S]
       reader DB_PATH CORPUS_DIR WORK_DIR [--runs N] [--queries N] [--length N] [--annotations N]
       sync CORPUS_DIR WORK_DIR [--pages N] [--kb PATH] [--per-article N] [--one-change-runs N] [--seed S]
-      split-eval CORPUS_DIR [-v] [--dump FOUND.jsonl]
+      split-eval CORPUS_DIR [-v] [--dump FOUND.jsonl] [--json]
       split-explain PAGE_FILE
 
     """
@@ -55,7 +55,8 @@ do {
         let all = CommandLine.arguments
         let dump = all.firstIndex(of: "--dump").flatMap { $0 + 1 < all.count ? all[$0 + 1] : nil }
         try SplitEvaluation.run(
-            corpus: try arguments.value(1, "CORPUS_DIR"), verbose: all.contains("-v"), dump: dump)
+            corpus: try arguments.value(1, "CORPUS_DIR"), verbose: all.contains("-v"), dump: dump,
+            json: all.contains("--json"))
     case "split-explain":
         print(PageSplitter.explain(try String(contentsOfFile: try arguments.value(1, "PAGE_FILE"), encoding: .utf8)))
     default:

@@ -35,7 +35,8 @@ OUTPUT
   DIR/truth.jsonl   one JSON object per page, in page order:
       {"page": "page_00001.txt", "date": "1月5日",
        "items": [{"kind": "article"|"caption"|"column", "kicker": "", "title": "", "subtitle": "",
-                  "byline": "", "dateline": "", "body": "", "headline_copies": 1|2}, ...]}
+                  "byline": "", "dateline": "", "body": "", "continuation": "", "headline_copies": 1|2}, ...],
+       "perturbation": "none"|...  (only with --perturb; see PERTURBATIONS)}
       Items are in page order (the order of their first character on the page).  Every field holds the
       printed text with ALL whitespace removed; body paragraphs are joined by "\\n\\n" (subheads are
       paragraphs of the body).  Conventions:
@@ -43,7 +44,7 @@ OUTPUT
         新华社北京4月24日电（记者 X）… dateline "新华社北京4月24日电", byline "（记者X）"  (also 本报…电)
         本报记者 裴龙翔 (own line)      byline "本报记者裴龙翔"
         （新华社北京 4月 24日电）(end)  dateline "（新华社北京4月24日电）"
-        （上接第 1版）                  first paragraph of the body, verbatim "（上接第1版）"
+        （上接第 1版） / （下转第2版）    continuation "（上接第1版）" / "（下转第2版）", not in the body
         a kicker is the line ending with "——" (kept), or the text glued to a repeated headline copy
         caption: body = caption text, byline = credit incl. 摄 ("本报通讯员徐浩儒摄"), title = its title
         column:  body = the note, title = 开栏的话 / 编者按 / 编者的话 / 写在前面 / 开篇的话
@@ -613,12 +614,17 @@ class Article:
         self.glue_next = False
         self.style = None
         self.extra = {}
+        self.continued_on = None  # （下转第N版） after the body
+        self.continued_inline = False
 
     def truth(self):
-        body = "\n\n".join(nows(p[0]) for p in self.paras)
+        body = "\n\n".join(nows(p[0]) for p in self.paras if p[2] != "marker")
+        continuation = "".join(nows(p[0]) for p in self.paras if p[2] == "marker")
+        if self.continued_on:
+            continuation += nows(self.continued_on)
         return {"kind": self.kind, "kicker": nows(self.kicker), "title": nows(self.title),
                 "subtitle": nows(self.subtitle), "byline": nows(self.byline), "dateline": nows(self.dateline),
-                "body": body, "headline_copies": 2 if self.repeat else 1}
+                "body": body, "continuation": continuation, "headline_copies": 2 if self.repeat else 1}
 
 
 class Generator:
@@ -859,21 +865,28 @@ class Generator:
         return a
 
     # ---- page ---------------------------------------------------------------------------------
-    def page(self, pno, length_scale):
+    def page(self, pno, length_scale, perturbation="none"):
         rng = random.Random(f"kb-pages:{self.seed}:{pno}")
         page_date = (rng.randint(1, 12), rng.randint(2, 28))
         n_art = wchoice(rng, [(3, 8), (4, 20), (5, 30), (6, 25), (7, 12), (8, 5)])
         n_cap = wchoice(rng, [(0, 30), (1, 42), (2, 22), (3, 6)])
         openings = [wchoice(rng, [("benbao", 58), ("reporter", 14), ("xinhua", 9), ("benbao_dian", 5),
                                   ("xinhua_end", 6), ("none", 4)]) for _ in range(n_art)]
-        if rng.random() < 0.22:
+        if perturbation == "one_article":
+            n_art, n_cap, openings = 1, rng.choice((0, 0, 1)), openings[:1]
+        elif perturbation == "briefs":
+            n_art, n_cap = rng.randint(8, 14), 0
+            openings = [wchoice(rng, [("benbao", 80), ("xinhua", 10), ("benbao_dian", 10)]) for _ in range(n_art)]
+            length_scale = 0.1
+        if rng.random() < 0.22 and perturbation != "briefs":
             k = n_art - 1 if rng.random() < 0.6 else rng.randrange(n_art)
             openings[k] = "continued"
         items = [self.article(rng, page_date, o, length_scale) for o in openings]
         for _ in range(n_cap):
             pos = 0 if rng.random() < 0.08 else rng.randint(1, len(items))
             items.insert(pos, self.caption(rng, page_date))
-        if rng.random() < 0.12:
+        self.perturb_items(rng, items, perturbation, page_date)
+        if rng.random() < 0.12 and perturbation not in ("briefs", "one_article"):
             arts = [i for i, it in enumerate(items) if it.kind == "article"]
             k = rng.choice(arts)
             name = self.c.headline(rng, 4, 10)
@@ -883,16 +896,131 @@ class Generator:
             if not items[k].subtitle and rng.random() < 0.6:
                 items[k].subtitle = name
             items.insert(k + 1, self.column(rng, name))
+        # （下转第N版）: the article goes on on another page (its own random stream: the rest of the
+        # page is as it was before these markers were generated).
+        crng = random.Random(f"kb-continued-on:{self.seed}:{pno}")
+        if crng.random() < 0.12:
+            eligible = [it for it in items if it.kind == "article" and it.opening != "continued"
+                        and not it.end_dateline and not it.kicker_glued]
+            if eligible:
+                a = crng.choice(eligible)
+                n = str(crng.randint(2, 12))
+                word = crng.choice(["下转", "下转", "下转", "转"])
+                a.continued_on = f"（{word}第{fullwidth_digits(n) if a.style.fullwidth else n}版）"
+                a.continued_inline = crng.random() < 0.4
+        if perturbation == "headline_first":
+            for it in items:
+                it.repeat = False
+                it.extra["headline_first"] = True
         # glue: a repeated headline copy runs into the next article's kicker
         for i in range(len(items) - 1):
             a, b = items[i], items[i + 1]
-            if a.kind == "article" and a.repeat and b.kind == "article" and rng.random() < 0.4:
+            if a.kind == "article" and a.repeat and b.kind == "article" and b.title and rng.random() < 0.4:
                 a.glue_next = True
                 b.kicker = halfwidth(self.c.headline(rng, 8, 22) if rng.random() < 0.5 else self.c.clause(rng, 10, 22))
                 b.kicker_glued = True
         return rng, page_date, items
 
+    # ---- perturbations -------------------------------------------------------------------------
+    def perturb_items(self, rng, items, perturbation, page_date):
+        """Perturbations of the page's items, before rendering (see PERTURBATIONS in --help)."""
+        arts = [it for it in items if it.kind == "article"]
+        if perturbation == "mangled_dateline":
+            eligible = [a for a in arts if a.opening in ("benbao", "xinhua", "benbao_dian")]
+            for a in rng.sample(eligible, min(len(eligible), rng.randint(1, 2))):
+                if a.opening == "benbao":
+                    a.dateline = rng.choice([f"本报第{rng.randint(2, 300)}号讯", "本报专讯", "本报 讯", "本报讯讯"])
+                else:
+                    # a date lost or half lost in extraction
+                    a.dateline = rng.choice([re.sub(r"[0-9０-９]+月[0-9０-９]+日", "", a.dateline),
+                                             re.sub(r"月[0-9０-９]+日", "月日", a.dateline)])
+                a.lead = a.dateline + a.byline
+        elif perturbation == "missing_dateline":
+            eligible = [a for a in arts if a.opening in ("benbao", "reporter")]
+            for a in rng.sample(eligible, min(len(eligible), rng.randint(1, 2))):
+                if a.opening == "benbao" and rng.random() < 0.5:
+                    a.dateline, a.lead = "", a.byline  # （记者X）… without 本报讯
+                elif a.opening == "benbao":
+                    a.byline, a.lead = "", "本报讯"  # 本报讯 without a byline
+                else:
+                    a.byline, a.own_line, a.opening = "", None, "none"  # the 本报记者 line lost
+        elif perturbation == "kicker_no_headline":
+            a = rng.choice(arts)
+            k = self.c.headline(rng, 8, 30, pool=self.c.subtitles) if rng.random() < 0.5 else self.c.clause(rng, 8, 28)
+            a.kicker = halfwidth(k.rstrip("——")) + "——"
+            a.title = a.subtitle = ""
+        elif perturbation == "caption_between":
+            c = self.caption(rng, page_date)
+            c.title = ""  # an untitled photo caption between two articles
+            c.extra["credit_own_line"] = rng.random() < 0.5
+            at = [i for i in range(1, len(items)) if items[i - 1].kind == "article" and items[i].kind == "article"]
+            items.insert(rng.choice(at) if at else len(items), c)
+        elif perturbation == "interleaved":
+            # A photo caption printed between two lines of an article's paragraph, where the
+            # extraction crossed into the next column at a wrap.
+            c = self.caption(rng, page_date)
+            host = rng.choice(arts)
+            host.extra["interleave"] = c
+        elif perturbation == "headline_two_lines":
+            long = [a for a in arts if len(a.title) >= 8] or arts
+            for a in rng.sample(long, min(len(long), rng.randint(1, 2))):
+                a.extra["split_title"] = rng.randint(3, max(3, len(a.title) - 3))
+
+    def perturb_lines(self, rng, out, item_of_line, items, truths, perturbation):
+        """Perturbations of printed lines (a few characters inserted or dropped), truth kept in step."""
+        if perturbation not in ("insert_chars", "drop_chars"):
+            return
+        candidates = []
+        for li, line in enumerate(out.lines):
+            it = items[item_of_line[li]]
+            body = truths[item_of_line[li]]["body"]
+            key = nows(line.text)
+            if it.kind != "article" or line.dup or len(key) < 10 or body.count(key) != 1:
+                continue
+            candidates.append(li)
+        for li in rng.sample(candidates, min(len(candidates), rng.randint(1, 2))):
+            line = out.lines[li]
+            t = truths[item_of_line[li]]
+            key = nows(line.text)
+            start = t["body"].index(key)
+            # a position between two non-space characters, not at the line's ends
+            spots = [i for i in range(2, len(line.text) - 2) if not line.text[i].isspace()
+                     and not line.text[i - 1].isspace()]
+            if not spots:
+                continue
+            i = rng.choice(spots)
+            k = len(nows(line.text[:i]))
+            if perturbation == "insert_chars":
+                ins = rng.choice([f"第{rng.randint(2, 199)}号", "".join(rng.sample(key, 2)),
+                                  str(rng.randint(10, 9999)), rng.choice(["（图）", "■", "·", "编号A3"])])
+                line.text = line.text[:i] + ins + line.text[i:]
+                t["body"] = t["body"][:start + k] + nows(ins) + t["body"][start + k:]
+            else:
+                n = min(rng.randint(1, 4), len(line.text) - i - 2)
+                gone = line.text[i:i + n]
+                if any(ch.isspace() for ch in gone) or n <= 0:
+                    continue
+                line.text = line.text[:i] + line.text[i + n:]
+                t["body"] = t["body"][:start + k] + t["body"][start + k + n:]
+
     # ---- rendering ----------------------------------------------------------------------------
+    def render_headline(self, it, out):
+        block = []
+        if it.kicker and not it.kicker_glued:
+            block.append(Line(it.kicker, "\n\n"))
+        if it.title:
+            cut = it.extra.get("split_title")
+            if cut:
+                block.append(Line(it.title[:cut], "\n"))
+                block.append(Line(it.title[cut:], "\n\n"))
+            else:
+                block.append(Line(it.title, "\n\n"))
+        if it.subtitle:
+            block[-1].sep = "\n"
+            block.append(Line(it.subtitle, "\n\n"))
+        out.lines.extend(block)
+        return block
+
     def render_item(self, rng, it, out):
         st = it.style
         if it.kind == "caption":
@@ -905,7 +1033,8 @@ class Generator:
                 out.lines.append(Line(credit, "\n\n"))
             else:
                 out.lines[-1].text += " " + credit
-            out.lines.append(Line(it.title))
+            if it.title:
+                out.lines.append(Line(it.title))
             return
         if it.kind == "column":
             for t, b, _ in it.paras:
@@ -916,6 +1045,8 @@ class Generator:
         if it.kicker_glued:
             out.lines[-1].sep = ""
             out.lines.append(Line(it.kicker))
+        if it.extra.get("headline_first"):
+            self.render_headline(it, out)
         if it.own_line:
             out.lines.append(Line(it.own_line))
         width = st.width
@@ -933,18 +1064,28 @@ class Generator:
             tail = None
             if pi == n - 1 and it.end_dateline and it.tail_inline:
                 tail = it.end_dateline
+            if pi == n - 1 and it.continued_on and it.continued_inline:
+                tail = it.continued_on
+            before = len(out.lines)
             render_paragraph(rng, out, st, t, b, width, lead=lead, tail=tail)
+            guest = it.extra.get("interleave")
+            if guest and len(out.lines) - before >= 3 and not it.extra.get("interleaved"):
+                # the guest item's lines go in after the paragraph's first line
+                rest = out.lines[before + 1:]
+                del out.lines[before + 1:]
+                out.lines[-1].sep = "\n\n"
+                self.render_item(rng, guest, out)
+                it.extra["guest_lines"] = (before + 1, len(out.lines))
+                out.lines.extend(rest)
+                it.extra["interleaved"] = True
         if it.end_dateline and not it.tail_inline:
             out.lines.append(Line(self.spaced_marker(rng, it.end_dateline, st)))
+        if it.continued_on and not it.continued_inline:
+            out.lines.append(Line(it.continued_on))
+        if it.extra.get("headline_first"):
+            return
         # headline block after the body
-        block = []
-        if it.kicker and not it.kicker_glued:
-            block.append(Line(it.kicker, "\n\n"))
-        block.append(Line(it.title, "\n\n"))
-        if it.subtitle:
-            block[-1].sep = "\n"
-            block.append(Line(it.subtitle, "\n\n"))
-        out.lines.extend(block)
+        block = self.render_headline(it, out)
         if it.repeat:
             for L in block:
                 out.lines.append(Line(L.text, L.sep, dup=True))
@@ -963,6 +1104,10 @@ class Generator:
             before = len(out.lines)
             self.render_item(rng, it, out)
             item_of_line.extend([idx] * (len(out.lines) - before))
+            if it.extra.get("interleaved"):
+                a, b = it.extra["guest_lines"]
+                for li in range(a, b):
+                    item_of_line[li] = -1  # the guest's lines
             # boundary to the next item
             if idx + 1 < len(items):
                 nxt = items[idx + 1]
@@ -972,6 +1117,7 @@ class Generator:
         lead = " " if rng.random() < 0.5 else ""
         text = lead + "".join(L.text + L.sep for L in out.lines)
         dup_chars = "".join(L.text for L in out.lines if L.dup)
+        out.item_of_line = item_of_line
         return text, out, dup_chars
 
 
@@ -1099,6 +1245,23 @@ class QueryPool:
 # ---------------------------------------------------------------------------------------------
 
 
+# Perturbations that real extraction produces (--perturb), one per page in turn.
+PERTURBATIONS = [
+    "none",                # the layout as generated
+    "insert_chars",        # 1-2 body lines get a few characters inserted (第68号, digits, two characters)
+    "drop_chars",          # 1-2 body lines lose 1-4 characters
+    "mangled_dateline",    # 本报第109号讯, 本报专讯, 本报 讯; 新华社北京电 with its date lost
+    "missing_dateline",    # （记者X）without 本报讯, 本报讯 without a byline, a lost 本报记者 line
+    "headline_two_lines",  # a title printed over two lines
+    "headline_first",      # every headline block printed before its body instead of after
+    "kicker_no_headline",  # a kicker (…——) with no title under it
+    "caption_between",     # an untitled photo caption between two articles
+    "interleaved",         # a photo caption read into an article between two lines of a paragraph
+    "one_article",         # a page with a single article
+    "briefs",              # a page of 8-14 short briefs (简讯)
+]
+
+
 def print_order(t):
     """The item's text as printed, whitespace removed (see PRINT ORDER in --help)."""
     body = t["body"].replace("\n\n", "")
@@ -1108,17 +1271,19 @@ def print_order(t):
         return body + t["title"]
     glued = t["kicker"] and not t["kicker"].endswith("——")
     s = t["kicker"] if glued else ""
+    cont = t.get("continuation", "")
+    before, after = (cont, "") if "接" in cont else ("", cont)
     if t["dateline"].startswith("（"):
-        s += t["byline"] + body + t["dateline"]
+        s += t["byline"] + before + body + after + t["dateline"]
     else:
-        s += t["dateline"] + t["byline"] + body
+        s += t["dateline"] + t["byline"] + before + body + after
     head = ("" if glued else t["kicker"]) + t["title"] + t["subtitle"]
     return s + head * t["headline_copies"]
 
 
-def check_page(text, truths, dup_chars):
+def check_page(text, truths, dup_chars, perturbation="none"):
     for t in truths:
-        assert t["title"], "empty title"
+        assert t["title"] or perturbation in ("kicker_no_headline", "caption_between"), "empty title"
         assert t["kind"] in ("article", "caption", "column")
         for f in ("kicker", "title", "subtitle", "byline", "dateline"):
             assert not re.search(r"\s", t[f]), (f, t[f])
@@ -1126,11 +1291,14 @@ def check_page(text, truths, dup_chars):
         assert "\n\n\n" not in t["body"]
     page_chars = sorted(nows(text))
     truth_chars = sorted(nows("".join(t["kicker"] + t["title"] + t["subtitle"] + t["byline"] + t["dateline"] + t["body"]
+                                      + t["continuation"]
                                       for t in truths) + dup_chars))
     assert page_chars == truth_chars, "ground-truth invariant violated"
     dup_expected = "".join((t["kicker"] if not t.get("_glued") else "") + t["title"] + t["subtitle"]
                            for t in truths if t["headline_copies"] == 2)
     assert sorted(nows(dup_chars)) == sorted(dup_expected), "repeated headline copies"
+    if perturbation in ("headline_first", "interleaved"):
+        return  # items are printed out of the order above
     assert "".join(print_order(t) for t in truths) == nows(text), "print order"
 
 
@@ -1143,6 +1311,8 @@ def main(argv=None):
     ap.add_argument("--target-mb", type=float, default=None,
                     help="stop when the page text reaches this many MB (10^6 bytes)")
     ap.add_argument("--length-scale", type=float, default=1.0, help="scale article lengths (default 1.0)")
+    ap.add_argument("--perturb", action="store_true",
+                    help="perturb pages as real extraction does; page k gets PERTURBATIONS[(k-1) mod 12]")
     args = ap.parse_args(argv)
     pages = args.pages if args.pages is not None else (10 ** 9 if args.target_mb else 2000)
 
@@ -1169,12 +1339,36 @@ def main(argv=None):
         pno = 0
         while pno < pages:
             pno += 1
-            rng, page_date, items = gen.page(pno, args.length_scale)
+            perturbation = PERTURBATIONS[(pno - 1) % len(PERTURBATIONS)] if args.perturb else "none"
+            rng, page_date, items = gen.page(pno, args.length_scale, perturbation)
             text, out, dup_chars = gen.render_page(rng, items)
             truths = [it.truth() for it in items]
+            if perturbation in ("insert_chars", "drop_chars"):
+                # A perturbation that breaks the truth's invariants (a line whose text the body holds
+                # elsewhere too) is drawn again, from its own random stream.
+                lines0 = [L.text for L in out.lines]
+                for attempt in range(8):
+                    for L, original in zip(out.lines, lines0):
+                        L.text = original
+                    truths = [it.truth() for it in items]
+                    prng = rng if attempt == 0 else random.Random(f"kb-perturb-retry:{args.seed}:{pno}:{attempt}")
+                    gen.perturb_lines(prng, out, out.item_of_line, items, truths, perturbation)
+                    lead = " " if text.startswith(" ") else ""
+                    text2 = lead + "".join(L.text + L.sep for L in out.lines)
+                    try:
+                        check_page(text2, [dict(t, _glued=it.kicker_glued) for it, t in zip(items, truths)],
+                                   dup_chars, perturbation)
+                        break
+                    except AssertionError:
+                        continue
+                text = text2
             for it, t in zip(items, truths):
                 t["_glued"] = it.kicker_glued
-            check_page(text, truths, dup_chars)
+            for i in reversed(range(len(items))):
+                guest = items[i].extra.get("interleave")
+                if guest:
+                    truths.insert(i + 1, dict(guest.truth(), _glued=False))
+            check_page(text, truths, dup_chars, perturbation)
             for t in truths:
                 del t["_glued"]
                 h = hashlib.sha1(t["body"].encode("utf-8")).digest()
@@ -1186,7 +1380,10 @@ def main(argv=None):
             with open(os.path.join(args.out, "pages", name), "wb") as f:
                 f.write(data)
             m, d = page_date
-            tf.write(json.dumps({"page": name, "date": f"{m}月{d}日", "items": truths}, ensure_ascii=False) + "\n")
+            record = {"page": name, "date": f"{m}月{d}日", "items": truths}
+            if args.perturb:
+                record["perturbation"] = perturbation
+            tf.write(json.dumps(record, ensure_ascii=False) + "\n")
             qp.collect(random.Random(f"kb-qc:{args.seed}:{pno}"), items, truths, out)
             total_bytes += len(data)
             n_items += len(items)

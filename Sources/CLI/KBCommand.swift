@@ -15,6 +15,7 @@ struct KBCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             InitCommand.self, ImportCommand.self, AddCommand.self, ListCommand.self, ShowCommand.self, EditCommand.self,
+            MergeCommand.self, SplitCommand.self, RetitleCommand.self,
             RemoveCommand.self, TagCommand.self, UntagCommand.self, SearchCommand.self, AnnotateCommand.self,
             NotesCommand.self, AnnotationCommand.self, ExportCommand.self, StatusCommand.self, CheckCommand.self,
             RemoteCommand.self, SyncCommand.self, ConflictsCommand.self, ResolveCommand.self, ServeCommand.self,

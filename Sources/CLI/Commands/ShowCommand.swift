@@ -14,17 +14,28 @@ struct ShowCommand: ParsableCommand {
     @Option(name: .customLong("at"), help: "Show version N (see 'kb history ID'), of an article or an annotation.")
     var version: Int?
 
+    @Flag(help: "Show the whole article when it is printed over several pages: its parts joined in reading order.")
+    var whole = false
+
     func run() throws {
         let kb = try global.open()
         if let version {
             try showVersion(kb, version)
             return
         }
-        let detail = try kb.article(id)
+        if whole, version != nil {
+            throw CLIError.usage("--whole shows the article as it is now; leave out --at.")
+        }
+        let parts = whole ? try kb.continuedParts(of: id) : [try kb.article(id)]
+        let detail = ArticleRenderer.joined(parts)
         let metadata = try kb.articleMetadata(ids: [detail.article.id])[detail.article.id]
         if global.json {
-            try Terminal.printJSON(
-                JSONShapes.article(detail).merging(CitationShapes.articleFields(metadata)) { _, new in new })
+            var shape = JSONShapes.article(detail).merging(CitationShapes.articleFields(metadata)) { _, new in new }
+            if whole {
+                shape["parts"] = parts.map(\.article.id)
+                shape["source"] = JSONShapes.orNull(parts[0].sourcePath)
+            }
+            try Terminal.printJSON(shape)
             return
         }
         print(
@@ -96,6 +107,13 @@ enum ArticleRenderer {
         if let metadataLine, !metadataLine.isEmpty { out += Terminal.dim(metadataLine) + "\n" }
         var info = "id \(article.id)"
         if let source = detail.sourcePath { info += " · \(source)" + (detail.sourcePage.map { " p. \($0)" } ?? "") }
+        for (label, other) in [("continued from", detail.continuedFrom), ("continued on", detail.continuedOn)] {
+            if let other { info += " · \(label) \(other)" }
+        }
+        let unlinked = ContinuationMarker.markers(in: article.continuation).filter {
+            ($0.direction == .from ? detail.continuedFrom : detail.continuedOn) == nil
+        }
+        for marker in unlinked { info += " · \(marker.text) (not in the knowledge base)" }
         if !detail.tags.isEmpty { info += " · " + detail.tags.map { "#" + $0 }.joined(separator: " ") }
         out += Terminal.dim(info) + "\n\n"
 
@@ -129,6 +147,29 @@ enum ArticleRenderer {
             }
         }
         return out
+    }
+
+    /// The parts of an article printed over several pages as one article: the first part's headline,
+    /// the bodies joined in reading order, every part's annotations moved to where its body now stands.
+    static func joined(_ parts: [ArticleDetail]) -> ArticleDetail {
+        guard var whole = parts.first, parts.count > 1 else { return parts.first! }
+        whole.continuedOn = parts.last?.continuedOn
+        for part in parts.dropFirst() {
+            let shift = whole.article.body.unicodeScalars.count + 2
+            whole.article.body += "\n\n" + part.article.body
+            whole.annotations += part.annotations.map { annotation in
+                var moved = annotation
+                moved.start = annotation.start.map { $0 + shift }
+                moved.end = annotation.end.map { $0 + shift }
+                return moved
+            }
+            whole.tags += part.tags.filter { !whole.tags.contains($0) }
+        }
+        whole.continuedFrom = nil
+        whole.continuedOn = nil
+        whole.article.continuation = ""
+        whole.sourcePath = "parts " + parts.map(\.article.id).joined(separator: " + ")
+        return whole
     }
 
     /// The text with each range marked: on a terminal, drawn in its highlight's color (yellow when it has

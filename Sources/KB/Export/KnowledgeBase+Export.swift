@@ -17,9 +17,11 @@ public struct Dump: Codable, Sendable, Equatable {
         var body: String
         var createdAt: String
         var updatedAt: String
+        /// `（上接第1版）` / `（下转第2版）`; absent when the article has none.
+        var continuation: String? = nil
 
         enum CodingKeys: String, CodingKey {
-            case id, position, kind, kicker, title, subtitle, byline, dateline, body
+            case id, position, kind, kicker, title, subtitle, byline, dateline, body, continuation
             case sourceID = "source_id"
             case createdAt = "created_at"
             case updatedAt = "updated_at"
@@ -119,7 +121,8 @@ extension KnowledgeBase {
             Dump.DumpArticle(
                 id: $0.id, sourceID: $0.sourceID, position: $0.position, kind: $0.kind, kicker: $0.kicker,
                 title: $0.title, subtitle: $0.subtitle, byline: $0.byline, dateline: $0.dateline, body: $0.body,
-                createdAt: Timestamp.iso($0.createdAt), updatedAt: Timestamp.iso($0.updatedAt))
+                createdAt: Timestamp.iso($0.createdAt), updatedAt: Timestamp.iso($0.updatedAt),
+                continuation: $0.continuation.isEmpty ? nil : $0.continuation)
         }
         let sourceIDs = Set(dump.articles.compactMap(\.sourceID))
         dump.sources = try Source.fetchAll(db, sql: "SELECT * FROM sources ORDER BY id").filter {
@@ -191,7 +194,8 @@ extension KnowledgeBase {
                 let article = Article(
                     id: item.id, sourceID: item.sourceID, position: item.position, kind: item.kind, title: item.title,
                     subtitle: item.subtitle, kicker: item.kicker, byline: item.byline, dateline: item.dateline,
-                    body: item.body, createdAt: try Timestamp.parse(item.createdAt, path: path),
+                    body: item.body, continuation: item.continuation ?? "",
+                    createdAt: try Timestamp.parse(item.createdAt, path: path),
                     updatedAt: try Timestamp.parse(item.updatedAt, path: path))
                 try article.save(db)
                 try changes.create(.article, id: article.id, json: try JSONText.encode(ArticleCreation(article)))

@@ -9,8 +9,12 @@ public enum ChangeField: String, Sendable, Codable, CaseIterable, Comparable {
     // Articles: where they stand.
     case sourceID = "source_id"
     case position
+    /// `（上接第1版）` / `（下转第2版）`: the pages an article comes from and goes on to.
+    case continuation
     // Annotations.
     case note, color
+    /// The article an annotation is on: moved by `kb merge` and `kb split` with the text it marks.
+    case articleID = "article_id"
     // Tag membership.
     case present
     // Conflicts.
@@ -27,7 +31,7 @@ public enum ChangeField: String, Sendable, Codable, CaseIterable, Comparable {
     public static func settable(on entity: EntityKind) -> Set<ChangeField> {
         switch entity {
         case .article: Set(Article.textFields + Article.placeFields + [.deleted, .authors])
-        case .annotation: [.note, .color, .deleted]
+        case .annotation: [.note, .color, .articleID, .deleted]
         case .tag: [.present]
         case .conflict: [.resolution]
         case .source: Set(SourceMetadata.fields)

@@ -266,6 +266,8 @@ extension KnowledgeBase {
                     current.setText(change.field, try JSONText.decodeString(value))
                 } else if change.field == .sourceID {
                     current.sourceID = try JSONText.decodeString(value)
+                } else if change.field == .continuation {
+                    current.continuation = try JSONText.decodeString(value)
                 } else if change.field == .position, let position = Int(value) {
                     current.position = position
                 } else if change.field == Change.deletedField {
@@ -291,6 +293,7 @@ extension KnowledgeBase {
                 switch change.field {
                 case .note: current.note = try JSONText.decodeString(value)
                 case .color: current.color = try JSONText.decodeString(value)
+                case .articleID: current.articleID = try JSONText.decodeString(value)
                 case Change.deletedField: current.isDeleted = try JSONText.decodeBool(value)
                 default: break
                 }

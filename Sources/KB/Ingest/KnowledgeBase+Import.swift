@@ -337,7 +337,7 @@ extension KnowledgeBase {
             let article = Article(
                 id: id, sourceID: sourceID, position: position, kind: item.kind.rawValue,
                 title: item.title, subtitle: item.subtitle, kicker: item.kicker, byline: item.byline,
-                dateline: item.dateline, body: item.body, createdAt: now)
+                dateline: item.dateline, body: item.body, continuation: item.continuation, createdAt: now)
             try article.insert(db)
             try changes.create(.article, id: id, json: ArticleCreation(article).jsonText)
             result.append((id, true))
@@ -349,8 +349,8 @@ extension KnowledgeBase {
     static func itemIDs(_ items: [PageItem], positions: [Int]? = nil) -> [String] {
         var used: Set<String> = []
         return zip(items, positions ?? Array(items.indices)).map { item, position in
-            var id = Identifier.contentID(item.fields)
-            if used.contains(id) { id = Identifier.contentID(item.fields + ["#\(position)"]) }
+            var id = Identifier.contentID(item.identityFields)
+            if used.contains(id) { id = Identifier.contentID(item.identityFields + ["#\(position)"]) }
             used.insert(id)
             return id
         }

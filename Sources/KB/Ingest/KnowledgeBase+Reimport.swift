@@ -143,6 +143,11 @@ extension KnowledgeBase {
                 try changes.set(.article, id: article.id, field: .position, json: String(pair.item))
                 isWritten = true
             }
+            if article.continuation != item.continuation {
+                try changes.set(
+                    .article, id: article.id, field: .continuation, json: JSONText.string(item.continuation))
+                isWritten = true
+            }
             var change = ArticleChange(id: article.id, title: edited.title, kind: .kept, kept: kept)
             if !fields.isEmpty {
                 try applyArticleEdit(db, &changes, from: article, to: edited)

@@ -45,10 +45,10 @@ public enum Materializer {
             guard let head = heads.last, let change = try ChangeStore.change(db, rowid: head.rowid),
                 change.field == field, let value = change.value
             else { continue }
-            if field == .sourceID {
-                article.sourceID = try JSONText.decodeString(value)
-            } else if let position = Int(value) {
-                article.position = position
+            switch field {
+            case .sourceID: article.sourceID = try JSONText.decodeString(value)
+            case .continuation: article.continuation = try JSONText.decodeString(value)
+            default: if let position = Int(value) { article.position = position }
             }
         }
         var conflicts: Set<String> = []
@@ -164,6 +164,13 @@ public enum Materializer {
         let decoded = Dictionary(creations.map { ($0.head.rowid, $0.value) }, uniquingKeysWith: { first, _ in first })
         let existing = try Annotation.fetch(db, id: id)
         var annotation = creation.annotation(id: id, updatedAt: existing?.updatedAt ?? now)
+        // The article it is on, when `kb merge` or `kb split` moved it: last writer wins, no conflict.
+        if let head = try ChangeStore.heads(db, entityID: id, field: .articleID).sorted(by: isOlder).last,
+            let change = try ChangeStore.change(db, rowid: head.rowid), change.field == .articleID,
+            let value = change.value
+        {
+            annotation.articleID = try JSONText.decodeString(value)
+        }
         var conflicts: Set<String> = []
         for (field, isLongText) in [(ChangeField.note, true), (.color, false)] {
             let values = try headValues(db, id: id, field: field, entity: .annotation) { rowid, json in

@@ -16,6 +16,8 @@ public struct Article: Sendable, Equatable, Codable {
     public var dateline: String
     /// Cleaned text, paragraphs separated by a blank line.
     public var body: String
+    /// `（上接第1版）` and `（下转第2版）` as printed, joined by "\n"; empty for most articles.
+    public var continuation: String
     /// Milliseconds since 1970.
     public var createdAt: Int64
     public var updatedAt: Int64
@@ -24,7 +26,7 @@ public struct Article: Sendable, Equatable, Codable {
     public init(
         id: String, sourceID: String? = nil, position: Int = 0, kind: String = "article", title: String,
         subtitle: String = "", kicker: String = "", byline: String = "", dateline: String = "", body: String,
-        createdAt: Int64, updatedAt: Int64? = nil, isDeleted: Bool = false
+        continuation: String = "", createdAt: Int64, updatedAt: Int64? = nil, isDeleted: Bool = false
     ) {
         self.id = id
         self.sourceID = sourceID
@@ -36,6 +38,7 @@ public struct Article: Sendable, Equatable, Codable {
         self.byline = byline
         self.dateline = dateline
         self.body = body
+        self.continuation = continuation
         self.createdAt = createdAt
         self.updatedAt = updatedAt ?? createdAt
         self.isDeleted = isDeleted
@@ -44,8 +47,8 @@ public struct Article: Sendable, Equatable, Codable {
     /// The fields a user can edit, and that sync carries one by one.
     public static let textFields: [ChangeField] = [.title, .subtitle, .kicker, .byline, .dateline, .body]
 
-    /// The fields that say where the article comes from: changed by `kb import --update`.
-    public static let placeFields: [ChangeField] = [.sourceID, .position]
+    /// The fields that say where the article comes from (and goes on to): changed by `kb import --update`.
+    public static let placeFields: [ChangeField] = [.sourceID, .position, .continuation]
 
     /// Sets a text field by name.
     public mutating func setText(_ field: ChangeField, _ value: String) {
@@ -73,22 +76,23 @@ extension Article: FetchableRecord {
         self.init(
             id: row["id"], sourceID: row["source_id"], position: row["position"], kind: row["kind"],
             title: row["title"], subtitle: row["subtitle"], kicker: row["kicker"], byline: row["byline"],
-            dateline: row["dateline"], body: row["body"], createdAt: row["created_at"], updatedAt: row["updated_at"],
-            isDeleted: row["deleted"])
+            dateline: row["dateline"], body: row["body"], continuation: row["continuation"] ?? "",
+            createdAt: row["created_at"], updatedAt: row["updated_at"], isDeleted: row["deleted"])
     }
 
     /// Inserts the row, or updates it; the full-text index follows in the same transaction.
     public func save(_ db: Database) throws {
         let arguments: StatementArguments = [
-            sourceID, position, kind, title, subtitle, kicker, byline, dateline, body, createdAt, updatedAt, isDeleted,
-            id,
+            sourceID, position, kind, title, subtitle, kicker, byline, dateline, body, continuation, createdAt,
+            updatedAt, isDeleted, id,
         ]
         if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM articles WHERE id = ?"), arguments: [id]) == true {
             // The update trigger moves the indexed text.
             try db.cachedStatement(
                 sql: """
                     UPDATE articles SET source_id = ?, position = ?, kind = ?, title = ?, subtitle = ?, kicker = ?,
-                        byline = ?, dateline = ?, body = ?, created_at = ?, updated_at = ?, deleted = ?
+                        byline = ?, dateline = ?, body = ?, continuation = ?, created_at = ?, updated_at = ?,
+                        deleted = ?
                     WHERE id = ?
                     """
             ).execute(arguments: arguments)
@@ -102,12 +106,12 @@ extension Article: FetchableRecord {
         try db.cachedStatement(
             sql: """
                 INSERT INTO articles (source_id, position, kind, title, subtitle, kicker, byline, dateline, body,
-                                      created_at, updated_at, deleted, id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                      continuation, created_at, updated_at, deleted, id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            sourceID, position, kind, title, subtitle, kicker, byline, dateline, body, createdAt, updatedAt, isDeleted,
-            id,
+            sourceID, position, kind, title, subtitle, kicker, byline, dateline, body, continuation, createdAt,
+            updatedAt, isDeleted, id,
         ])
         guard !isDeleted else { return }
         // Indexed here rather than by a trigger: FTS5 then builds one index segment per transaction
@@ -141,12 +145,44 @@ public struct ArticleCreation: Codable, Sendable, Equatable {
     public var byline: String
     public var dateline: String
     public var body: String
+    /// Empty unless the page printed `（上接第1版）` or `（下转第2版）`; then the key is in the JSON.
+    public var continuation: String
     public var createdAt: Int64
 
     enum CodingKeys: String, CodingKey {
-        case kind, position, title, subtitle, kicker, byline, dateline, body
+        case kind, position, title, subtitle, kicker, byline, dateline, body, continuation
         case sourceID = "source_id"
         case createdAt = "created_at"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try container.decode(String.self, forKey: .kind)
+        sourceID = try container.decodeIfPresent(String.self, forKey: .sourceID)
+        position = try container.decode(Int.self, forKey: .position)
+        title = try container.decode(String.self, forKey: .title)
+        subtitle = try container.decode(String.self, forKey: .subtitle)
+        kicker = try container.decode(String.self, forKey: .kicker)
+        byline = try container.decode(String.self, forKey: .byline)
+        dateline = try container.decode(String.self, forKey: .dateline)
+        body = try container.decode(String.self, forKey: .body)
+        continuation = try container.decodeIfPresent(String.self, forKey: .continuation) ?? ""
+        createdAt = try container.decode(Int64.self, forKey: .createdAt)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(sourceID, forKey: .sourceID)
+        try container.encode(position, forKey: .position)
+        try container.encode(title, forKey: .title)
+        try container.encode(subtitle, forKey: .subtitle)
+        try container.encode(kicker, forKey: .kicker)
+        try container.encode(byline, forKey: .byline)
+        try container.encode(dateline, forKey: .dateline)
+        try container.encode(body, forKey: .body)
+        if !continuation.isEmpty { try container.encode(continuation, forKey: .continuation) }
+        try container.encode(createdAt, forKey: .createdAt)
     }
 
     public init(_ article: Article) {
@@ -159,12 +195,14 @@ public struct ArticleCreation: Codable, Sendable, Equatable {
         byline = article.byline
         dateline = article.dateline
         body = article.body
+        continuation = article.continuation
         createdAt = article.createdAt
     }
 
     /// The creation as compact JSON with sorted keys, written directly (the hot path of imports).
     public var jsonText: String {
         var out = "{\"body\":" + JSONText.string(body) + ",\"byline\":" + JSONText.string(byline)
+        if !continuation.isEmpty { out += ",\"continuation\":" + JSONText.string(continuation) }
         out += ",\"created_at\":\(createdAt),\"dateline\":" + JSONText.string(dateline)
         out += ",\"kicker\":" + JSONText.string(kicker) + ",\"kind\":" + JSONText.string(kind)
         out += ",\"position\":\(position),\"source_id\":" + (sourceID.map(JSONText.string) ?? "null")
@@ -175,7 +213,7 @@ public struct ArticleCreation: Codable, Sendable, Equatable {
     public func article(id: String, updatedAt: Int64) -> Article {
         Article(
             id: id, sourceID: sourceID, position: position, kind: kind, title: title, subtitle: subtitle,
-            kicker: kicker, byline: byline, dateline: dateline, body: body, createdAt: createdAt,
-            updatedAt: updatedAt)
+            kicker: kicker, byline: byline, dateline: dateline, body: body, continuation: continuation,
+            createdAt: createdAt, updatedAt: updatedAt)
     }
 }

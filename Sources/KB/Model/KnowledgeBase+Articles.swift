@@ -20,15 +20,22 @@ public struct ArticleDetail: Sendable, Equatable {
     public var sourcePage: Int?
     public var tags: [String]
     public var annotations: [Annotation]
+    /// The id of the part this article continues (`（上接第N版）`), when the knowledge base holds it.
+    public var continuedFrom: String?
+    /// The id of the part that continues this article (`（下转第N版）`), when the knowledge base holds it.
+    public var continuedOn: String?
 
     public init(
-        article: Article, sourcePath: String?, sourcePage: Int? = nil, tags: [String], annotations: [Annotation]
+        article: Article, sourcePath: String?, sourcePage: Int? = nil, tags: [String], annotations: [Annotation],
+        continuedFrom: String? = nil, continuedOn: String? = nil
     ) {
         self.article = article
         self.sourcePath = sourcePath
         self.sourcePage = sourcePage
         self.tags = tags
         self.annotations = annotations
+        self.continuedFrom = continuedFrom
+        self.continuedOn = continuedOn
     }
 }
 
@@ -119,9 +126,10 @@ extension KnowledgeBase {
                 db, sql: "SELECT path, pdf_page FROM sources WHERE id = ?", arguments: [article.sourceID])
             let tags = try Self.tagsByEntity(db, ids: [id])[id] ?? []
             let annotations = try Self.annotations(db, articleID: id)
+            let links = try Self.continuationLinks(db, of: article)
             return ArticleDetail(
                 article: article, sourcePath: source?["path"], sourcePage: source?["pdf_page"], tags: tags,
-                annotations: annotations)
+                annotations: annotations, continuedFrom: links.from?.id, continuedOn: links.on?.id)
         }
     }
 

@@ -35,6 +35,10 @@ extension AppDatabase {
         migrator.registerMigration("v4-source-metadata") { db in
             try SourceMetadataStore.createTables(db)
         }
+        // Continuation markers (`（上接第1版）`, `（下转第2版）`) are metadata of an article, not its text.
+        migrator.registerMigration("v4-corrections") { db in
+            try db.execute(sql: "ALTER TABLE articles ADD COLUMN continuation TEXT NOT NULL DEFAULT ''")
+        }
         return migrator
     }
 

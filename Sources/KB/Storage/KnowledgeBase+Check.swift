@@ -203,7 +203,7 @@ extension KnowledgeBase {
             let same =
                 Article.textFields.allSatisfy { stored.text($0) == derived.text($0) }
                 && stored.isDeleted == derived.isDeleted && stored.sourceID == derived.sourceID
-                && stored.position == derived.position
+                && stored.position == derived.position && stored.continuation == derived.continuation
             if !same { articles.append(stored.id) }
         }
         var annotations: [String] = []

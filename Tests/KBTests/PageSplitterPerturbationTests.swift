@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+
+@testable import KB
+
+/// Pages as real extraction leaves them: mangled markers, headlines out of place, captions read into
+/// the text, continuation markers (the classes of `gen_pages.py --perturb`).
+extension PageSplitterTests {
+    /// An article of the seed's layout: a full column of 16 characters, a first line indented by two.
+    static func page(_ lines: [String]) -> String { page(lines: lines) }
+
+    static let cadreArticle = [
+        "本报讯 （记者王明）1月5日，全国农业",
+        "工作会议在京召开。会议部署了今年的",
+        "农业和农村工作，要求各地切实抓好粮",
+        "食生产，保证农民收入稳定增长。",
+        "全国农业工作会议召开",
+    ]
+
+    @Test(arguments: ["本报第109号讯", "本报专讯", "本报讯讯"])
+    func mangledNewsflashOpensAnArticle(_ dateline: String) throws {
+        let items = split(
+            Self.page(
+                Self.cadreArticle + [
+                    "\(dateline) （记者黄洪涛）近期，为帮助外贸企",
+                    "业和职工应对挑战，省总工会开展了专项服",
+                    "务行动，走访企业一百二十多家，摸清了困",
+                    "难职工的需求。",
+                    "江苏：摸底困难职工需求开展送温暖慰问",
+                ]))
+        #expect(items.map(\.title) == ["全国农业工作会议召开", "江苏：摸底困难职工需求开展送温暖慰问"])
+        let second = try #require(items.last)
+        #expect(second.dateline == dateline)
+        #expect(second.byline == "（记者黄洪涛）")
+        #expect(second.body.hasPrefix("近期，为帮助外贸企业"))
+    }
+
+    @Test func xinhuaDatelineWithItsDateLost() throws {
+        let items = split(
+            Self.page(
+                Self.cadreArticle + [
+                    "新华社北京电（记者 李四）国务院新闻办",
+                    "公室今天举行新闻发布会，介绍今年以来",
+                    "外贸进出口的情况，并回答了记者的提问。",
+                    "外贸进出口保持平稳增长",
+                ]))
+        #expect(items.count == 2)
+        #expect(items.last?.dateline == "新华社北京电")
+        #expect(items.last?.byline == "（记者 李四）")
+    }
+
+    /// `（记者 X）` opening a paragraph after another article's headline opens an article whose `本报讯`
+    /// was lost.
+    @Test func bracketedBylineWithoutNewsflash() throws {
+        let items = split(
+            Self.page(
+                Self.cadreArticle + [
+                    "（记者李润钊 通讯员李亮）4月23日，在福",
+                    "建晋工机械有限公司的生产车间里，劳模",
+                    "工匠们正在为企业职工讲解操作技巧。",
+                    "泉州：劳模工匠入企送技",
+                ]))
+        #expect(items.map(\.title) == ["全国农业工作会议召开", "泉州：劳模工匠入企送技"])
+        #expect(items.last?.dateline == "")
+        #expect(items.last?.byline == "（记者李润钊 通讯员李亮）")
+        #expect(items.last?.body.hasPrefix("4月23日") == true)
+    }
+
+    @Test func kickerWithoutATitle() throws {
+        let items = split(
+            Self.page(
+                Array(Self.cadreArticle.dropLast()) + [
+                    "各地认真贯彻中央农村工作会议精神——",
+                    "本报讯 （记者黄洪涛）近期，为帮助外贸企",
+                    "业和职工应对挑战，省总工会开展了专项服",
+                    "务行动，走访企业一百二十多家。",
+                    "江苏开展送温暖慰问",
+                ]))
+        #expect(items.count == 2)
+        let first = try #require(items.first)
+        #expect(first.kicker == "各地认真贯彻中央农村工作会议精神——")
+        #expect(first.title == "")
+    }
+
+    @Test func titlePrintedOverTwoLinesWithASubtitle() throws {
+        let items = split(
+            Self.page(
+                Array(Self.cadreArticle.dropLast()) + ["切实安排好群众生活——六论今", "年经济工作主要任务", "本报评论员"]))
+        let item = try #require(items.first)
+        #expect(item.title == "切实安排好群众生活——六论今年经济工作主要任务")
+        #expect(item.subtitle == "本报评论员")
+    }
+
+    /// A page that prints every headline before its text.
+    @Test func headlinesBeforeTheirText() throws {
+        let items = split(
+            Self.page(
+                "全国农业工作会议召开",
+                "本报讯 （记者王明）1月5日，全国农业",
+                "工作会议在京召开。会议部署了今年的",
+                "农业和农村工作，要求各地切实抓好粮",
+                "食生产，保证农民收入稳定增长。",
+                "江苏：摸底困难职工需求开展送温暖慰问",
+                "本报讯 （记者黄洪涛）近期，为帮助外贸企",
+                "业和职工应对挑战，省总工会开展了专项服",
+                "务行动，走访企业一百二十多家，摸清了困",
+                "难职工的需求。"))
+        #expect(items.map(\.title) == ["全国农业工作会议召开", "江苏：摸底困难职工需求开展送温暖慰问"])
+        #expect(items.last?.body.hasPrefix("近期，为帮助外贸企业") == true)
+        #expect(items.first?.body.hasSuffix("保证农民收入稳定增长。") == true)
+    }
+
+    /// A photo caption read into an article between two lines of one paragraph is an item of its own,
+    /// after the article, and the paragraph is whole.
+    @Test func captionReadIntoAParagraph() throws {
+        let items = split(
+            Self.page(
+                "本报讯 （记者王明）1月5日，全国农业",
+                "工作会议在京召开。会议部署了今年的",
+                "日前，在江西德鑫纺织有限公司，工人正在赶制一批销往海外的订单。 本报通讯员 徐浩儒 摄",
+                "赶制出口订单",
+                "农业和农村工作，要求各地切实抓好粮",
+                "食生产，保证农民收入稳定增长。",
+                "全国农业工作会议召开"))
+        #expect(items.map(\.kind) == [.article, .caption])
+        #expect(items.first?.body.contains("部署了今年的农业和农村工作") == true)
+        #expect(items.last?.title == "赶制出口订单")
+        #expect(items.last?.byline == "本报通讯员徐浩儒摄")
+    }
+
+    /// `（上接第N版）` and `（下转第N版）`, in any of their forms, are continuation metadata, not text.
+    @Test(arguments: [
+        ("（上接第 1版）", "（上接第1版）"), ("(接第２版)", "(接第２版)"), ("（续第十二版）", "（续第十二版）"),
+    ])
+    func continuedFromIsNotText(_ printed: String, _ stored: String) throws {
+        let items = split(Self.page([printed] + Array(Self.cadreArticle.dropFirst())))
+        let item = try #require(items.first)
+        #expect(item.continuation == stored)
+        #expect(item.body.hasPrefix("工作会议在京召开"))
+    }
+
+    @Test(arguments: [true, false])
+    func continuedOnIsNotText(_ runIn: Bool) throws {
+        var lines = Array(Self.cadreArticle.dropLast())
+        if runIn { lines[lines.count - 1] += "（下转第2版）" } else { lines.append("（下转第2版）") }
+        let items = split(Self.page(lines + ["全国农业工作会议召开"] + Array(Self.cadreArticle.dropLast()) + ["又一篇"]))
+        #expect(items.map(\.title) == ["全国农业工作会议召开", "又一篇"])
+        let item = try #require(items.first)
+        #expect(item.continuation == "（下转第2版）")
+        #expect(item.body.hasSuffix("保证农民收入稳定增长。"))
+    }
+
+    @Test func continuationMarkersParse() {
+        let markers = ContinuationMarker.markers(in: "（上接第 1版）\n(下转第１２版)\n（转第二十一版）")
+        #expect(markers.map(\.direction) == [.from, .on, .on])
+        #expect(markers.map(\.page) == [1, 12, 21])
+    }
+}
