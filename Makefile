@@ -1,7 +1,7 @@
 # kb — the two commands a new user needs are `make run` and `make test`.
 
 SWIFT ?= swift
-APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config patchelf openssl util-linux
+APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config patchelf openssl util-linux postgresql
 BENCH_PACKAGES := hyperfine ripgrep time
 PREFIX ?= $(shell if [ -w /usr/local/bin ]; then echo /usr/local; else echo $$HOME/.local; fi)
 BENCH_ARGS ?=

@@ -11,6 +11,7 @@ let usage = """
       reanchor CORPUS_DIR WORK_DIR [--length N] [--annotations N] [--edits N] [--seed S]
       notes DB_PATH [--annotations N] [--runs N] [--seed S]
       sync CORPUS_DIR WORK_DIR [--pages N] [--kb PATH] [--per-article N] [--one-change-runs N] [--seed S]
+      hub-throughput WORK_DIR [--kb PATH] [--changes N] [--batch N]
       split-eval CORPUS_DIR [-v] [--dump FOUND.jsonl]
       split-explain PAGE_FILE
 
@@ -49,6 +50,7 @@ do {
         }
         print("{\"seconds\": \((ContinuousClock.now - start).components.seconds)}")
     case "sync": try await SyncBenchmark.run(arguments)
+    case "hub-throughput": try await HubThroughputBenchmark.run(arguments)
     case "split-eval":
         let all = CommandLine.arguments
         let dump = all.firstIndex(of: "--dump").flatMap { $0 + 1 < all.count ? all[$0 + 1] : nil }
