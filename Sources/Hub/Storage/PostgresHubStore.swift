@@ -467,12 +467,21 @@ public final class PostgresHubStore: HubStore {
         do {
             return try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask {
-                    do {
-                        return try await operation(client, logger)
-                    } catch let failure as PostgresTransactionError {
-                        // The error of the transaction's own work, else of BEGIN or COMMIT.
-                        throw failure.closureError ?? failure.commitError ?? failure.beginError ?? failure
+                    // A pooled connection that broke while the database was away fails once, then the pool
+                    // connects anew: every operation may run again (appends are idempotent by replica and
+                    // sequence number, and a transaction cut before COMMIT left nothing).
+                    for attempt in 1...2 {
+                        do {
+                            return try await operation(client, logger)
+                        } catch {
+                            let cause = Self.cause(of: error)
+                            if attempt == 1, let failure = cause as? PSQLError, failure.code != .server {
+                                continue
+                            }
+                            throw cause
+                        }
                     }
+                    return nil
                 }
                 group.addTask {
                     try await Task.sleep(for: timeout)
@@ -499,6 +508,12 @@ public final class PostgresHubStore: HubStore {
         } catch {
             throw HubStoreError(.unavailable("the database at \(location) does not answer"))
         }
+    }
+
+    /// The error of a transaction's own work, else of its BEGIN or COMMIT; any other error as it is.
+    static func cause(of error: any Error) -> any Error {
+        guard let failure = error as? PostgresTransactionError else { return error }
+        return failure.closureError ?? failure.commitError ?? failure.beginError ?? failure
     }
 
     static func nowMilliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
