@@ -386,4 +386,3 @@ struct MigrateCommand: AsyncParsableCommand {
         print("Migrated; start the hub with --store \(target.location).")
     }
 }
-

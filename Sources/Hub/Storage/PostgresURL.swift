@@ -27,7 +27,12 @@ public struct PostgresURL: Sendable, Equatable {
         public var description: String { message }
     }
 
-    /// - Parameter environment: Where `PGPASSWORD` is looked up; nil for this process's environment.
+    /// Parses a URL.
+    ///
+    /// - Parameters:
+    ///   - text: The URL.
+    ///   - environment: Where `PGPASSWORD` is looked up; nil for this process's environment.
+    /// - Throws: ``ParseError`` naming what is wrong, with any password hidden.
     public init(_ text: String, environment: [String: String]? = nil) throws {
         let environment = environment ?? ProcessInfo.processInfo.environment
         func fail(_ why: String) -> ParseError {
