@@ -1,7 +1,7 @@
 # kb — the two commands a new user needs are `make run` and `make test`.
 
 SWIFT ?= swift
-APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config patchelf openssl util-linux poppler-utils
+APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config patchelf openssl util-linux poppler-utils postgresql
 # The reader's browser tests (Tests/Browser): Debian's chromium, its driver, selenium and CJK fonts.
 BROWSER_PACKAGES := chromium chromium-driver python3-selenium fonts-noto-cjk
 BENCH_PACKAGES := hyperfine ripgrep time

@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         // libcurl through pkg-config. Sources/CCurl/shim.h opens the library when the first request is
@@ -69,6 +70,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -117,6 +119,7 @@ let package = Package(
                 "Sync",
                 "Hub",
                 "Reader",
+                "ThrowawayPostgres",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Benchmarks/Harness",
@@ -127,6 +130,12 @@ let package = Package(
             name: "KBTestSupport",
             dependencies: ["KB"],
             path: "Tests/KBTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        // A throwaway PostgreSQL cluster for the hub's tests and benchmarks (initdb, pg_ctl, removed at exit).
+        .target(
+            name: "ThrowawayPostgres",
+            path: "Tests/ThrowawayPostgres",
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -156,10 +165,12 @@ let package = Package(
             dependencies: [
                 "KBTestSupport",
                 "Hub",
+                "ThrowawayPostgres",
                 "Sync",
                 "KB",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -179,6 +190,7 @@ let package = Package(
                 "HubCommand",
                 "KB",
                 "Sync",
+                "ThrowawayPostgres",
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings

@@ -19,6 +19,7 @@ Benchmarks (names for --only):
   reader      kb open's answers: library, search as you type, the page of a long annotated article
               (kb-bench reader), and that page drawn in headless chromium (reader_draw.py)
   sync        push, pull, one-change sync and resumability against a `kb serve` hub (kb-bench sync)
+  hub         push/pull throughput, 1/4/8 clients, PostgreSQL hub beside SQLite hub (kb-bench hub-throughput)
   memory      peak RSS of `kb import` of the whole corpus (/usr/bin/time -v)
 
 Only the Python standard library is used. Peers: hyperfine and ripgrep (apt-get install hyperfine ripgrep),
@@ -46,7 +47,7 @@ KB = os.path.join(BIN, "kb")
 KB_BENCH = os.path.join(BIN, "kb-bench")
 KB_HUB = os.path.join(BIN, "kb-hub")
 
-ALL = ["split", "import", "search", "cli-search", "reanchor", "notes", "reader", "sync", "memory"]
+ALL = ["split", "import", "search", "cli-search", "reanchor", "notes", "reader", "sync", "hub", "memory"]
 FULL_PAGES = 2000
 MB = 1_000_000
 
@@ -604,6 +605,25 @@ def bench_sync(ctx):
     return data, rows, notes
 
 
+def bench_hub(ctx):
+    changes = 1000 if ctx.quick else 4000
+    data = run_json([KB_BENCH, "hub-throughput", os.path.join(ctx.work, "hub-throughput"), "--kb", KB,
+                     "--changes", str(changes)])
+    by = {(r["store"], r["clients"]): r for r in data["rows"]}
+    rows = []
+    for clients in (1, 4, 8):
+        pg, lite = by[("postgresql", clients)], by[("sqlite", clients)]
+        rows.append(Row(f"push, {clients} client{'s' if clients > 1 else ''} ({pg['changes']:,} changes)",
+                        fmt(pg["push_per_second"], "changes/s"), fmt(lite["push_per_second"], "changes/s")))
+    for clients in (1, 4, 8):
+        pg, lite = by[("postgresql", clients)], by[("sqlite", clients)]
+        rows.append(Row(f"pull, {clients} client{'s' if clients > 1 else ''} (each the whole log)",
+                        fmt(pg["pull_per_second"], "changes/s"), fmt(lite["pull_per_second"], "changes/s")))
+    return data, rows, [
+        "kb column: `kb serve --store postgresql://…` (throwaway cluster, fsync on); peer: `kb serve --data` (SQLite, "
+        "synchronous=FULL); one hub process each, clients over libcurl on loopback, batches of 500 changes."]
+
+
 def bench_memory(ctx):
     gnu_time = "/usr/bin/time"
     if not os.path.exists(gnu_time):
@@ -637,6 +657,7 @@ BENCHMARKS = {
     "notes": ("Listing notes", "", bench_notes),
     "reader": ("The reader (kb open): answers and drawing", "", bench_reader),
     "sync": ("Sync through a kb serve hub", "", bench_sync),
+    "hub": ("Hub throughput: PostgreSQL store vs SQLite store", "SQLite hub", bench_hub),
     "memory": ("Import memory", "", bench_memory),
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import KB
 import Sync
+import ThrowawayPostgres
 
 /// Sync through a real hub: first push and pull, one-change syncs, resumability.
 ///
@@ -348,10 +349,15 @@ final class Hub {
     let process: Process
     let url: String
 
-    init(kb: String, data: String, log: String) throws {
+    convenience init(kb: String, data: String, log: String) throws {
+        try self.init(kb: kb, store: ["--data", data], log: log)
+    }
+
+    /// `store`: `--data DIR` or `--store URL`.
+    init(kb: String, store: [String], log: String) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: kb)
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data", data]
+        process.arguments = ["serve", "--listen", "127.0.0.1:0"] + store
         let output = Pipe()
         process.standardOutput = output
         _ = FileManager.default.createFile(atPath: log, contents: nil)
@@ -419,5 +425,129 @@ struct RecordingTransport: HubTransport {
         let sequence = changes.compactMap { ($0["hub_seq"] as? NSNumber)?.int64Value }
         if recorder.record(sequence) { throw CutOff() }
         return response
+    }
+}
+
+// MARK: - Hub throughput: SQLite and PostgreSQL side by side
+
+/// Push and pull throughput of `kb serve` with 1, 4 and 8 concurrent clients, on the SQLite hub
+/// (`--data`) and the PostgreSQL hub (`--store`, a throwaway cluster of its own with fsync on), in one run.
+///
+/// Each client is a replica of its own pushing `--changes` title edits (Chinese text, about 300 bytes of
+/// JSON each) in batches of `--batch` through libcurl, then pulling the whole log page by page (1,000 a
+/// page). Throughput is changes stored (or served) per second of wall time, all clients together.
+enum HubThroughputBenchmark {
+    struct Row: Encodable {
+        let store: String
+        let clients: Int
+        let changes: Int
+        let pushSeconds: Double
+        let pushPerSecond: Double
+        let pullSeconds: Double
+        let pullPerSecond: Double
+    }
+
+    static func run(_ arguments: Arguments) async throws {
+        let work = try arguments.value(1, "WORK_DIR")
+        let perClient = arguments.int("changes", default: 4000)
+        let batch = arguments.int("batch", default: 500)
+        let kbBinary =
+            arguments.options["kb"]
+            ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kb")
+            .path
+        try? FileManager.default.removeItem(atPath: work)
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        note("hub-throughput: starting a throwaway PostgreSQL cluster")
+        let cluster = try ThrowawayPostgres(durable: true)
+        let postgresURL = try cluster.newDatabase(prefix: "bench")
+        var rows: [Row] = []
+        for (store, storeArguments) in [
+            ("sqlite", ["--data", work + "/hub"]), ("postgresql", ["--store", postgresURL]),
+        ] {
+            let hub = try Hub(kb: kbBinary, store: storeArguments, log: work + "/hub-\(store).log")
+            defer { hub.stop() }
+            for clients in [1, 4, 8] {
+                let name = "tp\(clients)"
+                let token = try runProcess(kbBinary, ["serve", "token", "create"] + storeArguments + ["--kb", name])
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                let url = hub.url + "/v1/kb/" + name + "/changes"
+                let headers = [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")]
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                let push = try await Stopwatch.timeAsync {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for client in 0..<clients {
+                            group.addTask {
+                                let replica = String(
+                                    format: "%016llx", 0x5eed_0000_0000_0000 as UInt64 + UInt64(client))
+                                let transport = CurlTransport()
+                                for start in stride(from: 1, through: perClient, by: batch) {
+                                    let changes = (start..<min(start + batch, perClient + 1)).map { seq in
+                                        WireChange(
+                                            replica: replica, seq: Int64(seq),
+                                            hlc: HybridTimestamp(milliseconds: now, counter: 0).rawValue,
+                                            entity: "article",
+                                            id: String(format: "%024llx", UInt64(client * 1_000_000 + seq)),
+                                            field: "title", op: "set",
+                                            value: JSONText.string("长三角职工文旅消费 第\(seq)条 非遗传承人同台展示技艺"),
+                                            base: [])
+                                    }
+                                    let response = try await transport.send(
+                                        HubRequest(
+                                            method: .post, url: url, headers: headers,
+                                            body: PushRequest(replica: replica, changes: changes).jsonBytes))
+                                    guard response.status == 200 else {
+                                        throw BenchError(
+                                            "push answered \(response.status): \(String(decoding: response.body, as: UTF8.self))"
+                                        )
+                                    }
+                                }
+                            }
+                        }
+                        try await group.waitForAll()
+                    }
+                }
+                let total = perClient * clients
+                let pull = try await Stopwatch.timeAsync {
+                    try await withThrowingTaskGroup(of: Int.self) { group in
+                        for _ in 0..<clients {
+                            group.addTask {
+                                let transport = CurlTransport()
+                                var after: Int64 = 0
+                                var received = 0
+                                while true {
+                                    let response = try await transport.send(
+                                        HubRequest(
+                                            method: .get, url: url + "?after=\(after)&limit=1000", headers: headers))
+                                    guard response.status == 200,
+                                        let page = try JSONSerialization.jsonObject(with: Data(response.body))
+                                            as? [String: Any],
+                                        let next = (page["next"] as? NSNumber)?.int64Value
+                                    else { throw BenchError("pull answered \(response.status)") }
+                                    received += (page["changes"] as? [Any])?.count ?? 0
+                                    if next == after { break }
+                                    after = next
+                                }
+                                return received
+                            }
+                        }
+                        for try await received in group where received != total {
+                            throw BenchError("a client pulled \(received) changes of \(total)")
+                        }
+                    }
+                }
+                let row = Row(
+                    store: store, clients: clients, changes: total, pushSeconds: push.1,
+                    pushPerSecond: Double(total) / push.1, pullSeconds: pull.1,
+                    pullPerSecond: Double(total * clients) / pull.1)
+                note(
+                    "hub-throughput: \(store) \(clients) clients: push \(Int(row.pushPerSecond))/s, "
+                        + "pull \(Int(row.pullPerSecond))/s")
+                rows.append(row)
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        print(String(decoding: try encoder.encode(["rows": rows]), as: UTF8.self))
     }
 }

@@ -12,6 +12,7 @@ let usage = """
       notes DB_PATH [--annotations N] [--runs N] [--seed S]
       reader DB_PATH CORPUS_DIR WORK_DIR [--runs N] [--queries N] [--length N] [--annotations N]
       sync CORPUS_DIR WORK_DIR [--pages N] [--kb PATH] [--per-article N] [--one-change-runs N] [--seed S]
+      hub-throughput WORK_DIR [--kb PATH] [--changes N] [--batch N]
       split-eval CORPUS_DIR [-v] [--dump FOUND.jsonl] [--json]
       split-explain PAGE_FILE
 
@@ -51,6 +52,7 @@ do {
         }
         print("{\"seconds\": \((ContinuousClock.now - start).components.seconds)}")
     case "sync": try await SyncBenchmark.run(arguments)
+    case "hub-throughput": try await HubThroughputBenchmark.run(arguments)
     case "split-eval":
         let all = CommandLine.arguments
         let dump = all.firstIndex(of: "--dump").flatMap { $0 + 1 < all.count ? all[$0 + 1] : nil }

@@ -112,3 +112,40 @@ final class HostileHub: @unchecked Sendable {
         return process.finish(timeout: 10)
     }
 }
+
+/// `Fixtures/balancer.py`: a round-robin TCP balancer in front of several hub processes.
+final class Balancer: @unchecked Sendable {
+    // @unchecked: touched only from the test that owns it.
+    let process: ChildProcess
+    let port: Int
+
+    init(hubPorts: [Int]) throws {
+        let script = try TestPaths.fixture("balancer.py")
+        process = try ChildProcess(
+            try TestPaths.python3(), [script.path] + hubPorts.flatMap { ["--target-port", "\($0)"] },
+            environment: KBRunner.environment(["PYTHONUNBUFFERED": "1"]))
+        let line = process.stdout.wait(until: Date().addingTimeInterval(60)) { text in
+            text.firstIndex(of: "\n").map { String(text[..<$0]) }
+        }
+        let prefix = "balancer listening on 127.0.0.1:"
+        guard let line, line.hasPrefix(prefix), let port = Int(line.dropFirst(prefix.count)) else {
+            process.signal(SIGKILL)
+            Issue.record("the balancer did not start:\n\(process.finish(timeout: 10))")
+            throw Hub.HubError.notStarted
+        }
+        self.port = port
+    }
+
+    func url(_ kb: String) -> String { "http://127.0.0.1:\(port)/\(kb)" }
+
+    /// Connections it sent to a backend port so far.
+    func connections(to hubPort: Int) -> Int {
+        process.stdout.text.components(separatedBy: " -> \(hubPort)\n").count - 1
+    }
+
+    @discardableResult
+    func stop() -> ProcessResult {
+        process.signal(SIGKILL)
+        return process.finish(timeout: 10)
+    }
+}

@@ -530,13 +530,19 @@ final class Hub: @unchecked Sendable {
 
     /// Options given to every start (limits, TLS files).
     let options: [String]
+    /// A PostgreSQL URL given with `--store` instead of the data folder.
+    let storeURL: String?
+    /// `--data DIR` or `--store URL`, for `kb serve` and its token commands.
+    var storeArguments: [String] { storeURL.map { ["--store", $0] } ?? ["--data", dataPath] }
     /// `https` when the hub serves TLS (`--tls-cert` among the options).
     var scheme: String { options.contains("--tls-cert") ? "https" : "http" }
 
     /// Creates the data folder and starts the hub on a free port, with `options` added to `kb serve`.
-    init(options: [String] = []) throws {
+    init(options: [String] = [], store storeURL: String? = nil, port: Int = 0) throws {
         folder = try TemporaryFolder("kb-hub")
         self.options = options
+        self.storeURL = storeURL
+        self.port = port
         try start()
     }
 
@@ -552,14 +558,15 @@ final class Hub: @unchecked Sendable {
         if let process { earlierLogs += process.stderr.text }
         var lastFailure = ""
         for attempt in 1...20 {
-            let child = try KBRunner.start(["serve", "--listen", "127.0.0.1:\(port)", "--data", dataPath] + options)
+            let child = try KBRunner.start(["serve", "--listen", "127.0.0.1:\(port)"] + storeArguments + options)
             let deadline = Date().addingTimeInterval(60)
             let line = child.stdout.wait(until: deadline) { text in
                 text.firstIndex(of: "\n").map { String(text[..<$0]) }
             }
             if let line, let found = Self.port(fromFirstLine: line) {
+                let place = storeURL == nil ? "data \(dataPath)" : "store postgresql://"
                 #expect(
-                    line == "kb hub listening on \(scheme)://127.0.0.1:\(found) (data \(dataPath))",
+                    line.hasPrefix("kb hub listening on \(scheme)://127.0.0.1:\(found) (\(place)"),
                     "unexpected first line of kb serve: \(line)")
                 if port != 0 { #expect(found == port, "the hub came back on another port") }
                 port = found
@@ -618,7 +625,7 @@ final class Hub: @unchecked Sendable {
 
     /// `kb serve token create --data DIR --kb NAME`: the token alone on stdout.
     func makeToken(kb: String) throws -> String {
-        let result = try KBRunner.run(["serve", "token", "create", "--data", dataPath, "--kb", kb])
+        let result = try KBRunner.run(["serve", "token", "create"] + storeArguments + ["--kb", kb])
         try #require(result.succeeded, "kb serve token create failed:\n\(result)")
         let token = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(result.stdout == token + "\n", "the token is not alone on stdout: \(result.stdout)")
@@ -749,6 +756,23 @@ final class LoopbackSocket: @unchecked Sendable {
     }
 
     deinit { close() }
+
+    /// One HTTP/1.1 request with `Connection: close`; the status, the head and the body of the answer.
+    static func exchange(
+        port: Int, _ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8] = [],
+        timeout: TimeInterval = 30
+    ) throws -> (status: Int, head: String, body: [UInt8]) {
+        let socket = try LoopbackSocket(port: port)
+        var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { request += "\(name): \(value)\r\n" }
+        request += "Content-Length: \(body.count)\r\n\r\n"
+        try socket.send(Array(request.utf8) + body)
+        let (bytes, _) = socket.receive(until: Date().addingTimeInterval(timeout))
+        guard let end = headEnd(bytes) else { throw SocketError(step: "receive", code: ETIMEDOUT) }
+        let head = String(decoding: bytes[..<end], as: UTF8.self)
+        let status = Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0
+        return (status, head, Array(bytes[(end + 4)...]))
+    }
 }
 
 // MARK: - JSON and text helpers

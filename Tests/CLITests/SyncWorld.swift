@@ -12,8 +12,13 @@ final class SyncWorld: @unchecked Sendable {
     private(set) var replicas: [Replica] = []
 
     /// Starts a hub and makes `count` replicas named r1, r2, … with the remote added.
-    init(replicas count: Int, kb kbName: String = "notes", remoteURL: ((Hub) -> String)? = nil) throws {
-        hub = try Hub()
+    convenience init(replicas count: Int, kb kbName: String = "notes", remoteURL: ((Hub) -> String)? = nil) throws {
+        try self.init(hub: try Hub(), replicas: count, kb: kbName, remoteURL: remoteURL)
+    }
+
+    /// The same around a hub started by the caller (on PostgreSQL, say).
+    init(hub: Hub, replicas count: Int, kb kbName: String = "notes", remoteURL: ((Hub) -> String)? = nil) throws {
+        self.hub = hub
         folder = try TemporaryFolder("kb-replicas")
         self.kbName = kbName
         tokenFile = try hub.makeTokenFile(kb: kbName)

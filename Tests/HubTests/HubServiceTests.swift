@@ -20,8 +20,8 @@ struct HubServiceTests {
 
     // MARK: - Health and routes
 
-    @Test func health_isOkWithoutAToken() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func health_isOkWithoutAToken(_ kind: StoreKind) async throws {
+        let hub = try await TestHub(kind)
         let answer = await hub.service.respond(
             HubServiceRequest(method: "GET", path: "/health", headers: ["accept-encoding": "gzip"]))
         #expect(answer.status == 200)
@@ -78,8 +78,8 @@ struct HubServiceTests {
         #expect(answer.status == 200)
     }
 
-    @Test func unknownToken_is401_andNoAnswerRepeatsIt() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func unknownToken_is401_andNoAnswerRepeatsIt(_ kind: StoreKind) async throws {
+        let hub = try await TestHub(kind)
         var nearMiss = Array(hub.token)
         nearMiss[nearMiss.count - 1] = nearMiss.last == "0" ? "1" : "0"
         for token in [TokenHash.newToken(), String(nearMiss), hub.token.uppercased(), TokenHash.hash(hub.token)] {
@@ -94,8 +94,10 @@ struct HubServiceTests {
         #expect(try await hub.store.knowledgeBase(TestHub.name)?.head == 0)
     }
 
-    @Test func tokenOfAnotherKnowledgeBase_is403_whetherOrNotTheNameExists() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func tokenOfAnotherKnowledgeBase_is403_whetherOrNotTheNameExists(
+        _ kind: StoreKind
+    ) async throws {
+        let hub = try await TestHub(kind)
         let archiveToken = try await TestHub.addToken(hub.store, for: "archive")
         var answers: [String: String] = [:]
         for name in ["research", "no-such-kb"] {
@@ -114,8 +116,8 @@ struct HubServiceTests {
         #expect(own.status == 200)
     }
 
-    @Test func tokenIsChecked_beforeTheBody() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func tokenIsChecked_beforeTheBody(_ kind: StoreKind) async throws {
+        let hub = try await TestHub(kind)
         let otherToken = try await TestHub.addToken(hub.store, for: "archive")
         let oversized = [UInt8](repeating: UInt8(ascii: "x"), count: SyncLimits.maxBodyBytes + 1)
         for body in [oversized, Array("{not json".utf8)] {
@@ -130,8 +132,8 @@ struct HubServiceTests {
         }
     }
 
-    @Test func precheck_answersOnlyRequestsItMustRefuse() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func precheck_answersOnlyRequestsItMustRefuse(_ kind: StoreKind) async throws {
+        let hub = try await TestHub(kind)
         let otherToken = try await TestHub.addToken(hub.store, for: "archive")
         let path = "/v1/kb/research/changes"
         #expect(await hub.service.precheck(path: "/health", headers: [:]) == nil)
@@ -148,8 +150,10 @@ struct HubServiceTests {
 
     // MARK: - Push
 
-    @Test func push_storesChanges_andPullServesThemAsStored() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func push_storesChanges_andPullServesThemAsStored(_ kind: StoreKind)
+        async throws
+    {
+        let hub = try await TestHub(kind)
         let epoch = try #require(try await hub.store.knowledgeBase(TestHub.name)).epoch
         let pushed = await hub.push(Self.changes)
         #expect(pushed.status == 200)
@@ -173,8 +177,8 @@ struct HubServiceTests {
         #expect(text.contains("𠮷野家的非遗 🧑‍🎨"))
     }
 
-    @Test func samePushTwice_isCountedAsDuplicates() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func samePushTwice_isCountedAsDuplicates(_ kind: StoreKind) async throws {
+        let hub = try await TestHub(kind)
         _ = await hub.push(Self.changes)
         let again = await hub.push(Self.changes)
         #expect(again.status == 200)
@@ -183,8 +187,10 @@ struct HubServiceTests {
         #expect(try Answer.decode(PullResponse.self, await hub.pull()).changes.count == 3)
     }
 
-    @Test func resentChange_withOtherKeyOrderEscapesAndExtraKeys_isTheSameChange() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func resentChange_withOtherKeyOrderEscapesAndExtraKeys_isTheSameChange(
+        _ kind: StoreKind
+    ) async throws {
+        let hub = try await TestHub(kind)
         let change = F.change(F.laptop, 1, title: "非遗")
         _ = await hub.push([change])
         // The same change as another client might write it: keys in another order, \u escapes, an unknown key.
@@ -203,8 +209,10 @@ struct HubServiceTests {
         #expect(pulled.contains(String(decoding: change.jsonBytes, as: UTF8.self)))
     }
 
-    @Test func otherChangeUnderAHeldID_is409SequenceReused_andNothingOfThePushIsStored() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func otherChangeUnderAHeldID_is409SequenceReused_andNothingOfThePushIsStored(
+        _ kind: StoreKind
+    ) async throws {
+        let hub = try await TestHub(kind)
         _ = await hub.push([F.change(F.laptop, 1, title: "甲的标题")])
         let answer = await hub.push([F.change(F.desktop, 1), F.change(F.laptop, 1, title: "乙的标题")])
         let message = try Answer.expectError(answer, 409, HubErrorCode.sequenceReused)
@@ -213,8 +221,10 @@ struct HubServiceTests {
         #expect(page.changes.map(\.change) == [F.change(F.laptop, 1, title: "甲的标题")])
     }
 
-    @Test func holeInAReplicasSequence_is409SequenceGap_andNothingOfThePushIsStored() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func holeInAReplicasSequence_is409SequenceGap_andNothingOfThePushIsStored(
+        _ kind: StoreKind
+    ) async throws {
+        let hub = try await TestHub(kind)
         _ = await hub.push((Int64(1)...8).map { F.change(F.desktop, $0) }, sender: F.desktop)
         let answer = await hub.push([F.change(F.laptop, 1), F.change(F.desktop, 11)], sender: F.desktop)
         let message = try Answer.expectError(answer, 409, HubErrorCode.sequenceGap)
@@ -224,8 +234,10 @@ struct HubServiceTests {
         #expect(replicas.replicas == [F.desktop: 8])
     }
 
-    @Test func pushMayCarryChangesOfSeveralReplicas_inRequestOrder() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func pushMayCarryChangesOfSeveralReplicas_inRequestOrder(_ kind: StoreKind)
+        async throws
+    {
+        let hub = try await TestHub(kind)
         let changes = [F.change(F.desktop, 1), F.change(F.laptop, 1), F.change(F.desktop, 2), F.change(F.laptop, 2)]
         let answer = await hub.push(changes, sender: F.laptop)
         #expect(try Answer.decode(PushResponse.self, answer).accepted == 4)
@@ -234,16 +246,16 @@ struct HubServiceTests {
         #expect(page.changes.map(\.hubSeq) == [1, 2, 3, 4])
     }
 
-    @Test func emptyPush_storesNothing() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func emptyPush_storesNothing(_ kind: StoreKind) async throws {
+        let hub = try await TestHub(kind)
         let answer = await hub.push([])
         #expect(answer.status == 200)
         let outcome = try Answer.decode(PushResponse.self, answer)
         #expect((outcome.accepted, outcome.duplicates, outcome.head) == (0, 0, 0))
     }
 
-    @Test func bodyOver16MiB_is413_andOneOf16MiBIsRead() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func bodyOver16MiB_is413_andOneOf16MiBIsRead(_ kind: StoreKind) async throws {
+        let hub = try await TestHub(kind)
         let over = await hub.pushBody([UInt8](repeating: UInt8(ascii: " "), count: SyncLimits.maxBodyBytes + 1))
         let message = try Answer.expectError(over, 413, HubErrorCode.bodyTooLarge)
         #expect(message.contains("16777216"))
@@ -285,8 +297,10 @@ struct HubServiceTests {
         #expect(try Answer.decode(PullResponse.self, await hub.pull()).changes.map(\.change) == Self.changes)
     }
 
-    @Test func gzipBody_thatDoesNotDecompress_is400MalformedBody() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func gzipBody_thatDoesNotDecompress_is400MalformedBody(_ kind: StoreKind)
+        async throws
+    {
+        let hub = try await TestHub(kind)
         let plain = PushRequest(replica: F.laptop, changes: Self.changes).jsonBytes
         var truncated = try Gzip.compress(plain)
         truncated.removeLast(truncated.count / 2)
@@ -297,8 +311,10 @@ struct HubServiceTests {
         #expect(try await hub.store.knowledgeBase(TestHub.name)?.head == 0)
     }
 
-    @Test func gzipBody_over16MiBDecompressed_is413_whileInflating() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func gzipBody_over16MiBDecompressed_is413_whileInflating(_ kind: StoreKind)
+        async throws
+    {
+        let hub = try await TestHub(kind)
         let bomb = try Gzip.compress([UInt8](repeating: UInt8(ascii: " "), count: SyncLimits.maxBodyBytes * 4 + 1))
         #expect(bomb.count < SyncLimits.maxBodyBytes)
         let answer = await hub.pushBody(bomb, headers: ["content-encoding": "gzip"])
@@ -306,8 +322,10 @@ struct HubServiceTests {
         #expect(message.contains("inflates to more than \(SyncLimits.maxBodyBytes) bytes"))
     }
 
-    @Test func pushOfMoreChangesThanTheLimit_is413_andNothingIsStored() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func pushOfMoreChangesThanTheLimit_is413_andNothingIsStored(_ kind: StoreKind)
+        async throws
+    {
+        let hub = try await TestHub(kind)
         let count = SyncLimits.maxChangesPerRequest + 1
         let changes = (1...Int64(count)).map { F.change(F.laptop, $0, title: "炸弹 𠮷") }
         let body = PushRequest(replica: F.laptop, changes: changes).jsonBytes
@@ -375,8 +393,10 @@ struct HubServiceTests {
         #expect(try await hub.store.knowledgeBase(TestHub.name)?.head == 0)
     }
 
-    @Test func replicaIDsOtherThan16LowercaseHexDigits_areRefused_evenOf64Characters() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func replicaIDsOtherThan16LowercaseHexDigits_areRefused_evenOf64Characters(
+        _ kind: StoreKind
+    ) async throws {
+        let hub = try await TestHub(kind)
         let ascii = String(repeating: "a", count: 64)
         let chinese = String(repeating: "非", count: 16)
         for replica in [ascii, chinese, F.laptop.uppercased()] {
@@ -389,8 +409,9 @@ struct HubServiceTests {
 
     // MARK: - The clock rule
 
-    @Test func changeStampedOver5MinutesAhead_is422ClockAhead_andNothingOfThePushIsStored() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases)
+    func changeStampedOver5MinutesAhead_is422ClockAhead_andNothingOfThePushIsStored(_ kind: StoreKind) async throws {
+        let hub = try await TestHub(kind)
         let ahead = [F.change(F.laptop, 1), F.change(F.laptop, 2, millisecondsAhead: 300_001)]
         let answer = await hub.push(ahead)
         try Answer.expectError(answer, 422, HubErrorCode.clockAhead)
@@ -401,8 +422,9 @@ struct HubServiceTests {
         #expect(try Answer.decode(PushResponse.self, atLimit).accepted == 2)
     }
 
-    @Test func clockAheadMessage_givesTheMinutes_andThePushIsTakenOnceTheHubsClockGetsThere() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases)
+    func clockAheadMessage_givesTheMinutes_andThePushIsTakenOnceTheHubsClockGetsThere(_ kind: StoreKind) async throws {
+        let hub = try await TestHub(kind)
         let hourAhead = [F.change(F.laptop, 1, title: "未来的标题", millisecondsAhead: 60 * 60_000)]
         let answer = await hub.push(hourAhead)
         let message = try Answer.expectError(answer, 422, HubErrorCode.clockAhead)
@@ -413,8 +435,8 @@ struct HubServiceTests {
         #expect(try Answer.decode(PushResponse.self, accepted).accepted == 1)
     }
 
-    @Test func stampsInThePast_areNotChecked() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func stampsInThePast_areNotChecked(_ kind: StoreKind) async throws {
+        let hub = try await TestHub(kind)
         var old = F.change(F.laptop, 1)
         old.hlc = HybridTimestamp(milliseconds: 86_400_000).rawValue  // 1970-01-02
         let answer = await hub.push([old])
@@ -433,8 +455,10 @@ struct HubServiceTests {
         try Answer.expectError(answer, 400, HubErrorCode.badRequest)
     }
 
-    @Test func pullLimit_defaultsTo1000_andAccepts1To10000() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func pullLimit_defaultsTo1000_andAccepts1To10000(_ kind: StoreKind)
+        async throws
+    {
+        let hub = try await TestHub(kind)
         let changes = (Int64(1)...1001).map { F.change(F.laptop, $0, title: "第\($0)条") }
         #expect(await hub.push(changes).status == 200)
         let page = try Answer.decode(PullResponse.self, await hub.pull())
@@ -445,8 +469,10 @@ struct HubServiceTests {
         #expect(try Answer.decode(PullResponse.self, await hub.pull(["limit": "10000"])).changes.count == 1001)
     }
 
-    @Test func pullingPageByPage_withExpect_reachesTheHead() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func pullingPageByPage_withExpect_reachesTheHead(_ kind: StoreKind)
+        async throws
+    {
+        let hub = try await TestHub(kind)
         var changes: [WireChange] = []
         for seq in Int64(1)...5 { changes += [F.change(F.laptop, seq), F.change(F.desktop, seq, title: "🀄\(seq)")] }
         _ = await hub.push(changes)
@@ -469,8 +495,10 @@ struct HubServiceTests {
         #expect(cursorID == "\(F.desktop):5")
     }
 
-    @Test func pullExcludingAReplica_leavesItsChangesOut_andMovesPastThem() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func pullExcludingAReplica_leavesItsChangesOut_andMovesPastThem(
+        _ kind: StoreKind
+    ) async throws {
+        let hub = try await TestHub(kind)
         _ = await hub.push([F.change(F.laptop, 1), F.change(F.desktop, 1), F.change(F.laptop, 2)])
         let page = try Answer.decode(PullResponse.self, await hub.pull(["exclude": F.laptop]))
         #expect(page.changes == [PulledChange(hubSeq: 2, change: F.change(F.desktop, 1))])
@@ -478,8 +506,9 @@ struct HubServiceTests {
         #expect(page.nextID == "\(F.laptop):2")
     }
 
-    @Test func pullPage_stopsAfterTheChangeThatReaches1MB() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func pullPage_stopsAfterTheChangeThatReaches1MB(_ kind: StoreKind) async throws
+    {
+        let hub = try await TestHub(kind)
         let title = String(repeating: "非遗技艺交流", count: 5_000)  // 90,000 bytes of UTF-8
         let changes = (Int64(1)...15).map { F.change(F.laptop, $0, title: title) }
         #expect(await hub.push(changes).status == 200)
@@ -493,16 +522,16 @@ struct HubServiceTests {
         #expect(rest.changes.count == 15 - expected)
     }
 
-    @Test func pullWithAnEmptyLog_hasNullNextID() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func pullWithAnEmptyLog_hasNullNextID(_ kind: StoreKind) async throws {
+        let hub = try await TestHub(kind)
         let answer = await hub.pull()
         #expect(answer.status == 200)
         let epoch = try #require(try await hub.store.knowledgeBase(TestHub.name)).epoch
         #expect(Answer.text(answer) == #"{"epoch":"\#(epoch)","head":0,"next":0,"next_id":null,"changes":[]}"#)
     }
 
-    @Test func pullAfterTheHead_is409HistoryChanged() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func pullAfterTheHead_is409HistoryChanged(_ kind: StoreKind) async throws {
+        let hub = try await TestHub(kind)
         _ = await hub.push(Self.changes)
         let beyond = await hub.pull(["after": "4"])
         let message = try Answer.expectError(beyond, 409, HubErrorCode.historyChanged)
@@ -512,8 +541,10 @@ struct HubServiceTests {
         #expect((atHead.next, atHead.nextID, atHead.head) == (3, "\(F.desktop):1", 3))
     }
 
-    @Test func pullExpectingAnotherChangeAtTheCursor_is409HistoryChanged() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func pullExpectingAnotherChangeAtTheCursor_is409HistoryChanged(
+        _ kind: StoreKind
+    ) async throws {
+        let hub = try await TestHub(kind)
         _ = await hub.push(Self.changes)
         let seen = await hub.pull(["after": "2", "expect": "\(F.laptop):2"])
         #expect(seen.status == 200)
@@ -525,8 +556,8 @@ struct HubServiceTests {
         #expect(await hub.pull(["after": "0", "expect": "garbage"]).status == 200)
     }
 
-    @Test func largeAnswers_areGzipped_onlyWhenAskedFor() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func largeAnswers_areGzipped_onlyWhenAskedFor(_ kind: StoreKind) async throws {
+        let hub = try await TestHub(kind)
         _ = await hub.push((Int64(1)...20).map { F.change(F.laptop, $0, title: "非遗技艺交流活动第\($0)场") })
         let plain = await hub.pull()
         #expect(plain.headers["content-encoding"] == nil)
@@ -549,8 +580,10 @@ struct HubServiceTests {
 
     // MARK: - Replicas
 
-    @Test func replicas_giveEpochHeadAndTheHighestSequencePerReplica_withSortedKeys() async throws {
-        let hub = try await TestHub()
+    @Test(arguments: StoreKind.allCases) func replicas_giveEpochHeadAndTheHighestSequencePerReplica_withSortedKeys(
+        _ kind: StoreKind
+    ) async throws {
+        let hub = try await TestHub(kind)
         let empty = await hub.replicas()
         #expect(empty.status == 200)
         let epoch = try #require(try await hub.store.knowledgeBase(TestHub.name)).epoch

@@ -4,6 +4,7 @@ import KB
 import Logging
 import Sync
 import Testing
+import ThrowawayPostgres
 
 /// A hub data folder in the temporary directory, removed when the value goes away.
 final class TempHubFolder: Sendable {
@@ -23,6 +24,54 @@ final class TempHubFolder: Sendable {
         try FileManager.default.contentsOfDirectory(atPath: path).sorted().flatMap { name in
             [UInt8](try Data(contentsOf: URL(fileURLWithPath: (path as NSString).appendingPathComponent(name))))
         }
+    }
+}
+
+/// The stores every contract test runs against.
+enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgresql
+
+    var testDescription: String { rawValue }
+}
+
+/// A real store for one test: SQLite in a temporary folder, or PostgreSQL in a new database of the test
+/// process's throwaway cluster (``ThrowawayPostgres/shared()``).
+final class StoreUnderTest: Sendable {
+    let kind: StoreKind
+    let folder: TempHubFolder
+    /// The PostgreSQL database's URL.
+    let url: String?
+    let store: any HubStore
+
+    private init(kind: StoreKind, folder: TempHubFolder, url: String?, store: any HubStore) {
+        self.kind = kind
+        self.folder = folder
+        self.url = url
+        self.store = store
+    }
+
+    static func make(_ kind: StoreKind) async throws -> StoreUnderTest {
+        let folder = TempHubFolder()
+        switch kind {
+        case .sqlite:
+            return StoreUnderTest(kind: kind, folder: folder, url: nil, store: try folder.open())
+        case .postgresql:
+            let url = try ThrowawayPostgres.shared().newDatabase(prefix: "hubtest")
+            return StoreUnderTest(kind: kind, folder: folder, url: url, store: try await Self.postgres(url))
+        }
+    }
+
+    /// Opens the same data again, as a restarted or second hub process would.
+    func reopen() async throws -> any HubStore {
+        if let url { return try await Self.postgres(url) }
+        return try folder.open()
+    }
+
+    static func postgres(_ url: String, timeout: Duration = .seconds(10)) async throws -> PostgresHubStore {
+        try await PostgresHubStore(
+            url: try PostgresURL(url), logger: HubFixtures.quietLogger, operationTimeout: timeout,
+            maximumConnections: 4)
     }
 }
 
@@ -56,24 +105,26 @@ enum HubFixtures {
     }
 }
 
-/// The real service over the real store in a temporary folder, with a knowledge base and its token.
+/// The real service over a real store (SQLite in a temporary folder by default), with a knowledge base
+/// and its token.
 struct TestHub {
-    let folder: TempHubFolder
-    let store: SQLiteHubStore
+    let underTest: StoreUnderTest
+    var folder: TempHubFolder { underTest.folder }
+    var store: any HubStore { underTest.store }
     let service: HubService
     let token: String
     static let name = "research"
 
-    init(clock: Clock = .fixed(HubFixtures.now)) async throws {
-        folder = TempHubFolder()
-        store = try folder.open()
+    init(_ kind: StoreKind = .sqlite, clock: Clock = .fixed(HubFixtures.now)) async throws {
+        underTest = try await StoreUnderTest.make(kind)
+        let store = underTest.store
         service = HubService(store: store, clock: clock, logger: HubFixtures.quietLogger)
         _ = try await store.ensureKnowledgeBase(Self.name)
         token = try await Self.addToken(store, for: Self.name)
     }
 
     /// Creates the knowledge base if needed and a new token for it.
-    static func addToken(_ store: SQLiteHubStore, for name: String) async throws -> String {
+    static func addToken(_ store: any HubStore, for name: String) async throws -> String {
         _ = try await store.ensureKnowledgeBase(name)
         let token = TokenHash.newToken()
         try await store.addToken(hash: TokenHash.hash(token), knowledgeBase: name, createdAt: HubFixtures.now)

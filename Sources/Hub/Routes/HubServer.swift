@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 public import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
@@ -58,6 +59,12 @@ public struct HubServer: Sendable {
         self.configuration = configuration
     }
 
+    /// A server for a service made by the caller (with metrics, say).
+    public init(service: HubService, configuration: Configuration = Configuration()) {
+        self.service = service
+        self.configuration = configuration
+    }
+
     /// Every request goes to the service.
     public func router() -> Router<HubRequestContext> {
         let router = Router(context: HubRequestContext.self)
@@ -91,6 +98,8 @@ public struct HubServer: Sendable {
             return Self.response(answer)
         }
         router.get("/health", use: forward)
+        router.get("/health/ready", use: forward)
+        router.get("/metrics", use: forward)
         router.get("/v1/kb/:kb/replicas", use: forward)
         router.get("/v1/kb/:kb/changes", use: forward)
         router.post("/v1/kb/:kb/changes", use: forward)
@@ -101,6 +110,8 @@ public struct HubServer: Sendable {
         var headers = HTTPFields()
         if let type = answer.headers["content-type"] { headers[.contentType] = type }
         if let encoding = answer.headers["content-encoding"] { headers[.contentEncoding] = encoding }
+        if let wait = answer.headers["retry-after"] { headers[.retryAfter] = wait }
+        if let id = answer.headers["x-request-id"], let name = HTTPField.Name("X-Request-Id") { headers[name] = id }
         return Response(
             status: HTTPResponse.Status(code: answer.status), headers: headers,
             body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))

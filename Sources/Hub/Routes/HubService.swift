@@ -35,7 +35,9 @@ public struct HubServiceResponse: Sendable {
 /// usable in-process by tests and by anything that carries HTTP.
 ///
 /// ```
-/// GET  /health
+/// GET  /health                  liveness: the process answers
+/// GET  /health/ready            readiness: the store answers too (503 when not)
+/// GET  /metrics                 Prometheus text, when enabled, with its own token
 /// GET  /v1/kb/{kb}/replicas
 /// GET  /v1/kb/{kb}/changes?after=N&limit=M[&exclude=REPLICA][&expect=REPLICA:SEQ]
 /// POST /v1/kb/{kb}/changes        {"replica": …, "changes": [ … ]}
@@ -47,11 +49,20 @@ public struct HubService: Sendable {
     public let store: any HubStore
     public let clock: Clock
     public let logger: Logger
+    /// Counters for `/metrics`, served only when ``metricsTokenHash`` is set.
+    public let metrics: HubMetrics
+    /// The SHA-256 hash of the token that opens `/metrics`; nil keeps the route closed (404).
+    public let metricsTokenHash: String?
 
-    public init(store: any HubStore, clock: Clock = .system, logger: Logger = Logger(label: "kb.hub")) {
+    public init(
+        store: any HubStore, clock: Clock = .system, logger: Logger = Logger(label: "kb.hub"),
+        metrics: HubMetrics = HubMetrics(), metricsTokenHash: String? = nil
+    ) {
         self.store = store
         self.clock = clock
         self.logger = logger
+        self.metrics = metrics
+        self.metricsTokenHash = metricsTokenHash
     }
 
     /// Answers a request.
@@ -59,6 +70,12 @@ public struct HubService: Sendable {
         let parts = request.path.split(separator: "/").map(String.init)
         if parts == ["health"] && request.method == "GET" {
             return Self.json(200, Array(#"{"status":"ok"}"#.utf8))
+        }
+        if parts == ["health", "ready"] && request.method == "GET" {
+            return await ready()
+        }
+        if parts == ["metrics"] && request.method == "GET" && metricsTokenHash != nil {
+            return scrape(request)
         }
         guard parts.count == 4, parts[0] == "v1", parts[1] == "kb" else {
             return Self.error(404, HubErrorCode.notFound, "There is no such route; see docs/sync-protocol.md.")
@@ -83,9 +100,8 @@ public struct HubService: Sendable {
         do {
             try await authorize(HubServiceRequest(method: "", path: path, headers: headers), knowledgeBase: parts[2])
             return nil
-        } catch let failure as Failure {
-            return Self.error(failure.status, failure.code, failure.message)
         } catch {
+            if let failure = Self.failure(of: error) { return Self.answer(failure) }
             return Self.error(500, HubErrorCode.internalError, "The hub could not check the token; try again.")
         }
     }
@@ -104,6 +120,52 @@ public struct HubService: Sendable {
         let status: Int
         let code: String
         let message: String
+
+        /// The answer to a store that cannot be reached: clients retry 5xx answers.
+        static let unavailable = Failure(
+            status: 503, code: HubErrorCode.unavailable,
+            message: "The hub's database cannot be reached; try again shortly.")
+    }
+
+    /// Seconds a client is asked to wait when the store cannot be reached.
+    static let retryAfterSeconds = 1
+
+    /// A store failure as the answer it gets, or nil for one the routes do not know.
+    static func failure(of error: any Error) -> Failure? {
+        if let failure = error as? Failure { return failure }
+        if let stored = error as? HubStoreError, case .unavailable = stored.code { return .unavailable }
+        return nil
+    }
+
+    static func answer(_ failure: Failure) -> HubServiceResponse {
+        var response = error(failure.status, failure.code, failure.message)
+        if failure.status == 503 { response.headers["retry-after"] = "\(retryAfterSeconds)" }
+        return response
+    }
+
+    private func ready() async -> HubServiceResponse {
+        do {
+            try await store.checkReady()
+            return Self.json(200, Array(#"{"status":"ready"}"#.utf8))
+        } catch {
+            logger.warning("store not ready", metadata: ["error": .string("\(error)")])
+            return Self.answer(.unavailable)
+        }
+    }
+
+    private func scrape(_ request: HubServiceRequest) -> HubServiceResponse {
+        guard let expected = metricsTokenHash, let header = request.headers["authorization"],
+            header.lowercased().hasPrefix("bearer "),
+            TokenHash.constantTimeEquals(
+                TokenHash.hash(header.dropFirst(7).trimmingCharacters(in: .whitespaces)), expected)
+        else {
+            return Self.error(
+                401, HubErrorCode.unauthorized,
+                "The metrics need the bearer token given to the hub with --metrics-token-file.")
+        }
+        return HubServiceResponse(
+            status: 200, headers: ["content-type": "text/plain; version=0.0.4; charset=utf-8"],
+            body: Array(metrics.render().utf8))
     }
 
     /// Authenticates, runs a route, and turns failures into JSON errors; logs one line per request.
@@ -113,29 +175,66 @@ public struct HubService: Sendable {
         let started = ContinuousClock.now
         var status = 200
         var errorCode = ""
-        let response: HubServiceResponse
+        var response: HubServiceResponse
+        let requestID = Self.requestID(request)
         do {
             try await authorize(request, knowledgeBase: name)
             response = Self.json(200, try await body(), compress: Self.acceptsGzip(request))
-        } catch let failure as Failure {
+        } catch let error where Self.failure(of: error) != nil {
+            let failure = Self.failure(of: error) ?? .unavailable
             status = failure.status
             errorCode = failure.code
-            response = Self.error(failure.status, failure.code, failure.message)
+            response = Self.answer(failure)
+            if status == 503 {
+                logger.warning(
+                    "store unavailable",
+                    metadata: ["route": .string(route), "request_id": .string(requestID), "error": .string("\(error)")])
+            }
         } catch {
             status = 500
             errorCode = HubErrorCode.internalError
-            logger.error("request failed", metadata: ["route": .string(route), "error": .string("\(error)")])
+            logger.error(
+                "request failed",
+                metadata: ["route": .string(route), "request_id": .string(requestID), "error": .string("\(error)")])
             response = Self.error(500, HubErrorCode.internalError, "The hub could not complete the request; try again.")
         }
         let elapsed = ContinuousClock.now - started
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        response.headers["x-request-id"] = requestID
+        metrics.request(route: route, status: status)
         logger.info(
             "request",
             metadata: [
-                "route": .string(route), "kb": .string(Self.echo(name)), "status": .stringConvertible(status),
-                "error": .string(errorCode), "ms": .string(String(format: "%.1f", milliseconds)),
+                "request_id": .string(requestID), "route": .string(route), "kb": .string(Self.echo(name)),
+                "status": .stringConvertible(status), "error": .string(errorCode),
+                "ms": .string(String(format: "%.1f", milliseconds)),
             ])
         return response
+    }
+
+    /// The request id: the client's `X-Request-Id` when it is short and plain, else a new one.
+    static func requestID(_ request: HubServiceRequest) -> String {
+        if let given = request.headers["x-request-id"], (1...64).contains(given.utf8.count),
+            given.utf8.allSatisfy({
+                $0 == 45 || $0 == 95 || $0 == 46 || (48...57).contains($0) || (65...90).contains($0)
+                    || (97...122).contains($0)
+            })
+        {
+            return given
+        }
+        var generator = SystemRandomNumberGenerator()
+        return String(format: "%016llx", generator.next() as UInt64)
+    }
+
+    /// Times a store operation for `/metrics`.
+    private func timed<T>(_ operation: String, _ body: () async throws -> T) async throws -> T {
+        let started = ContinuousClock.now
+        defer { metrics.storeLatency(operation: operation, seconds: Self.seconds(ContinuousClock.now - started)) }
+        return try await body()
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     private func authorize(_ request: HubServiceRequest, knowledgeBase name: String) async throws {
@@ -146,7 +245,9 @@ public struct HubService: Sendable {
                 status: 401, code: HubErrorCode.unauthorized,
                 message: "A bearer token is needed; create one with 'kb serve token create'.")
         }
-        guard let owner = try await store.knowledgeBase(forTokenHash: TokenHash.hash(token)) else {
+        guard
+            let owner = try await timed("token", { try await store.knowledgeBase(forTokenHash: TokenHash.hash(token)) })
+        else {
             throw Failure(
                 status: 401, code: HubErrorCode.unauthorized, message: "The token is not known to this hub.")
         }
@@ -159,7 +260,7 @@ public struct HubService: Sendable {
 
     private func replicas(_ name: String) async throws -> [UInt8] {
         let knowledgeBase = try await existing(name)
-        let replicas = try await store.replicas(in: name)
+        let replicas = try await timed("replicas") { try await store.replicas(in: name) }
         return try Self.encode(
             ReplicasResponse(epoch: knowledgeBase.epoch, head: knowledgeBase.head, replicas: replicas))
     }
@@ -187,9 +288,12 @@ public struct HubService: Sendable {
                     message: "The hub's log at \(after) is not the one this replica saw; reconcile from the start.")
             }
         }
-        let page = try await store.changes(
-            in: name, after: after, limit: limit, maxBytes: SyncLimits.batchBytes,
-            excluding: query["exclude"])
+        let page = try await timed("pull") {
+            try await store.changes(
+                in: name, after: after, limit: limit, maxBytes: SyncLimits.batchBytes,
+                excluding: query["exclude"])
+        }
+        metrics.pulled(changes: page.changes.count, bytes: page.changes.reduce(0) { $0 + $1.payload.count })
         // The stored JSON of each change goes out as it is.
         var out = Array(#"{"epoch":"#.utf8) + Array(Self.jsonString(knowledgeBase.epoch).utf8)
         out += Array(#","head":\#(page.head),"next":\#(page.next),"next_id":"#.utf8)
@@ -257,7 +361,10 @@ public struct HubService: Sendable {
                     replica: change.replica, seq: change.seq, hlc: change.hlc, payload: change.jsonBytes))
         }
         do {
-            let outcome = try await store.append(incoming, to: name, receivedAt: clock.now())
+            let outcome = try await timed("push") {
+                try await store.append(incoming, to: name, receivedAt: clock.now())
+            }
+            metrics.pushed(changes: outcome.accepted, bytes: request.body.count)
             return try Self.encode(
                 PushResponse(
                     accepted: outcome.accepted, duplicates: outcome.duplicates, head: outcome.head,
@@ -282,7 +389,7 @@ public struct HubService: Sendable {
     }
 
     private func existing(_ name: String) async throws -> HubKnowledgeBase {
-        guard let knowledgeBase = try await store.knowledgeBase(name) else {
+        guard let knowledgeBase = try await timed("knowledge_base", { try await store.knowledgeBase(name) }) else {
             throw Failure(
                 status: 404, code: HubErrorCode.notFound, message: "There is no knowledge base '\(Self.echo(name))'.")
         }

@@ -55,6 +55,10 @@ public struct HubStoreError: Error, Sendable, Equatable {
         /// A different change under a replica and sequence number the hub already holds.
         case sequenceReused(replica: String, seq: Int64)
         case unknownKnowledgeBase(String)
+        /// The database cannot be reached or did not answer in time; the hub answers 503.
+        case unavailable(String)
+        /// The database answered with an error of its own.
+        case databaseRefused(String)
     }
 
     public let code: Code
@@ -62,10 +66,75 @@ public struct HubStoreError: Error, Sendable, Equatable {
     public init(_ code: Code) { self.code = code }
 }
 
+/// A knowledge base as stored, for listing and copying.
+public struct HubKnowledgeBaseRecord: Sendable, Equatable {
+    public var name: String
+    public var epoch: String
+    /// Milliseconds since 1970.
+    public var createdAt: Int64
+    public var head: Int64
+
+    public init(name: String, epoch: String, createdAt: Int64, head: Int64) {
+        self.name = name
+        self.epoch = epoch
+        self.createdAt = createdAt
+        self.head = head
+    }
+}
+
+/// A token as stored: its hash, never the token.
+public struct HubTokenRecord: Sendable, Equatable {
+    public var hash: String
+    public var knowledgeBase: String
+    public var name: String?
+    /// Milliseconds since 1970.
+    public var createdAt: Int64
+    /// When it last opened a request, to within ``lastUsedResolution``; nil if never.
+    public var lastUsedAt: Int64?
+
+    public init(hash: String, knowledgeBase: String, name: String?, createdAt: Int64, lastUsedAt: Int64?) {
+        self.hash = hash
+        self.knowledgeBase = knowledgeBase
+        self.name = name
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+    }
+
+    /// The token's id for `kb serve token list` and `revoke`: the first hex digits of its hash, which
+    /// say nothing about the token itself and stay the same when the hub moves to another store.
+    public var id: String { String(hash.prefix(Self.idLength)) }
+
+    public static let idLength = 12
+
+    public static func isTokenID(_ text: String) -> Bool {
+        text.utf8.count == idLength && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
+
+    /// The last-used time is written at most once a minute per token.
+    public static let lastUsedResolution: Int64 = 60_000
+}
+
+/// A log entry as stored, for copying a hub.
+public struct HubLogRecord: Sendable, Equatable {
+    public var hubSeq: Int64
+    public var replica: String
+    public var seq: Int64
+    public var payload: [UInt8]
+    public var receivedAt: Int64
+
+    public init(hubSeq: Int64, replica: String, seq: Int64, payload: [UInt8], receivedAt: Int64) {
+        self.hubSeq = hubSeq
+        self.replica = replica
+        self.seq = seq
+        self.payload = payload
+        self.receivedAt = receivedAt
+    }
+}
+
 /// Where the hub keeps knowledge bases, tokens and logs.
 ///
-/// Nothing here is specific to one database: a SQLite implementation (``SQLiteHubStore``) exists,
-/// and a PostgreSQL one can follow behind the same protocol.
+/// Nothing here is specific to one database: ``SQLiteHubStore`` keeps a hub in one file, and
+/// ``PostgresHubStore`` in a PostgreSQL database that several hub processes share.
 public protocol HubStore: Sendable {
     /// Creates the knowledge base if it does not exist; returns it.
     func ensureKnowledgeBase(_ name: String) async throws -> HubKnowledgeBase
@@ -73,11 +142,27 @@ public protocol HubStore: Sendable {
     /// The knowledge base, or nil.
     func knowledgeBase(_ name: String) async throws -> HubKnowledgeBase?
 
-    /// Stores a token's hash for a knowledge base.
-    func addToken(hash: String, knowledgeBase: String, createdAt: Int64) async throws
+    /// Every knowledge base, by name.
+    func knowledgeBases() async throws -> [HubKnowledgeBaseRecord]
 
-    /// The knowledge base a token hash belongs to, or nil.
+    /// Stores a token's hash for a knowledge base, with an optional name for operators.
+    func addToken(hash: String, knowledgeBase: String, createdAt: Int64, name: String?) async throws
+
+    /// The knowledge base a token hash belongs to, or nil; notes that the token was used. Looked up on
+    /// every request, so that a revoked token is refused at once by every hub process.
     func knowledgeBase(forTokenHash hash: String) async throws -> String?
+
+    /// Every token, oldest first.
+    func tokens() async throws -> [HubTokenRecord]
+
+    /// Deletes the tokens whose id (``HubTokenRecord/id``) is `id`; returns how many.
+    func revokeToken(id: String) async throws -> Int
+
+    /// Throws when the store cannot serve requests (for `/health/ready`).
+    func checkReady() async throws
+
+    /// Log entries after a position, in order, with what only a copy needs.
+    func logRecords(in knowledgeBase: String, after: Int64, limit: Int) async throws -> [HubLogRecord]
 
     /// Appends changes to a knowledge base's log, atomically. A change already stored (same replica,
     /// sequence number and content) is counted as a duplicate and not stored again; a different change
@@ -95,4 +180,11 @@ public protocol HubStore: Sendable {
 
     /// The highest sequence number stored for each replica.
     func replicas(in knowledgeBase: String) async throws -> [String: Int64]
+}
+
+extension HubStore {
+    /// Stores a token's hash without a name.
+    public func addToken(hash: String, knowledgeBase: String, createdAt: Int64) async throws {
+        try await addToken(hash: hash, knowledgeBase: knowledgeBase, createdAt: createdAt, name: nil)
+    }
 }

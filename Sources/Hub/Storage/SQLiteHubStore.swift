@@ -59,6 +59,13 @@ public final class SQLiteHubStore: HubStore {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v2: token names and last use") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE tokens ADD COLUMN name TEXT;
+                    ALTER TABLE tokens ADD COLUMN last_used_at INTEGER;
+                    """)
+        }
         return migrator
     }
 
@@ -88,20 +95,86 @@ public final class SQLiteHubStore: HubStore {
         try Int64.fetchOne(db, sql: "SELECT MAX(hub_seq) FROM log WHERE kb = ?", arguments: [name]) ?? 0
     }
 
-    public func addToken(hash: String, knowledgeBase: String, createdAt: Int64) async throws {
+    public func knowledgeBases() async throws -> [HubKnowledgeBaseRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, epoch, created_at FROM knowledge_bases ORDER BY name").map {
+                HubKnowledgeBaseRecord(
+                    name: $0["name"], epoch: $0["epoch"], createdAt: $0["created_at"],
+                    head: try Self.head(db, $0["name"]))
+            }
+        }
+    }
+
+    public func addToken(hash: String, knowledgeBase: String, createdAt: Int64, name: String?) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "INSERT INTO tokens (hash, kb, created_at) VALUES (?, ?, ?)",
-                arguments: [hash, knowledgeBase, createdAt])
+                sql: "INSERT INTO tokens (hash, kb, created_at, name) VALUES (?, ?, ?, ?)",
+                arguments: [hash, knowledgeBase, createdAt, name])
         }
     }
 
     public func knowledgeBase(forTokenHash hash: String) async throws -> String? {
-        try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT hash, kb FROM tokens WHERE hash = ?", arguments: [hash])
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let found: (String, Int64?)? = try await pool.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT hash, kb, last_used_at FROM tokens WHERE hash = ?", arguments: [hash])
             else { return nil }
             // The lookup found it; compare the whole hash once more in constant time.
-            return TokenHash.constantTimeEquals(row["hash"], hash) ? row["kb"] : nil
+            return TokenHash.constantTimeEquals(row["hash"], hash) ? (row["kb"], row["last_used_at"]) : nil
+        }
+        guard let (kb, lastUsed) = found else { return nil }
+        // Written at most once a minute per token, so that requests stay reads.
+        if (lastUsed ?? 0) < now - HubTokenRecord.lastUsedResolution {
+            try await pool.write { db in
+                try db.execute(
+                    sql:
+                        "UPDATE tokens SET last_used_at = ? WHERE hash = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+                    arguments: [now, hash, now - HubTokenRecord.lastUsedResolution])
+            }
+        }
+        return kb
+    }
+
+    public func tokens() async throws -> [HubTokenRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT hash, kb, created_at, name, last_used_at FROM tokens ORDER BY created_at, hash"
+            ).map {
+                HubTokenRecord(
+                    hash: $0["hash"], knowledgeBase: $0["kb"], name: $0["name"], createdAt: $0["created_at"],
+                    lastUsedAt: $0["last_used_at"])
+            }
+        }
+    }
+
+    public func revokeToken(id: String) async throws -> Int {
+        guard HubTokenRecord.isTokenID(id) else { return 0 }
+        return try await pool.write { db in
+            try db.execute(
+                sql: "DELETE FROM tokens WHERE substr(hash, 1, ?) = ?", arguments: [HubTokenRecord.idLength, id])
+            return db.changesCount
+        }
+    }
+
+    public func checkReady() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    public func logRecords(in knowledgeBase: String, after: Int64, limit: Int) async throws -> [HubLogRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT hub_seq, replica, seq, payload, received_at FROM log WHERE kb = ? AND hub_seq > ?
+                    ORDER BY hub_seq LIMIT ?
+                    """, arguments: [knowledgeBase, after, limit]
+            ).map {
+                HubLogRecord(
+                    hubSeq: $0["hub_seq"], replica: $0["replica"], seq: $0["seq"],
+                    payload: [UInt8]($0["payload"] as Data),
+                    receivedAt: $0["received_at"])
+            }
         }
     }
 
