@@ -38,10 +38,12 @@ public enum Pinyin {
         static let denseEnd: UInt32 = 0x10000
 
         init() {
-            var perCharacter: [UInt32: [UInt16]] = [:]
-            for line in PinyinTable.readings.split(separator: "\n") {
-                guard let space = line.firstIndex(of: " ") else { continue }
-                let name = String(line[..<space])
+            // Two passes over arrays (no dictionary for the BMP): this runs at the first pinyin query.
+            let count = Int(Self.denseEnd - Self.denseStart)
+            var counts = [UInt32](repeating: 0, count: count + 1)
+            for line in PinyinTable.readings.utf8.split(separator: UInt8(ascii: "\n")) {
+                guard let space = line.firstIndex(of: UInt8(ascii: " ")) else { continue }
+                let name = String(decoding: line[..<space], as: UTF8.self)
                 let id = names.count
                 names.append(name)
                 let base = String(name.dropLast())
@@ -50,26 +52,26 @@ public enum Pinyin {
                 idsByBase[base, default: []].append(id)
                 longest = max(longest, base.count)
                 var list: [UInt32] = []
-                for scalar in line[line.index(after: space)...].unicodeScalars {
-                    list.append(scalar.value)
-                    perCharacter[scalar.value, default: []].append(UInt16(id))
+                for scalar in String(decoding: line[line.index(after: space)...], as: UTF8.self).unicodeScalars {
+                    let value = scalar.value
+                    list.append(value)
+                    if value >= Self.denseStart && value < Self.denseEnd {
+                        counts[Int(value - Self.denseStart) + 1] += 1
+                    } else {
+                        supplementary[value, default: []].append(UInt16(id))
+                    }
                 }
                 characters.append(list)
-            }
-            let count = Int(Self.denseEnd - Self.denseStart)
-            var counts = [UInt32](repeating: 0, count: count + 1)
-            for (character, ids) in perCharacter where character >= Self.denseStart && character < Self.denseEnd {
-                counts[Int(character - Self.denseStart) + 1] = UInt32(ids.count)
             }
             for index in 1...count { counts[index] += counts[index - 1] }
             offsets = counts
             flat = [UInt16](repeating: 0, count: Int(counts[count]))
-            for (character, ids) in perCharacter {
-                if character >= Self.denseStart && character < Self.denseEnd {
-                    let start = Int(offsets[Int(character - Self.denseStart)])
-                    for (k, id) in ids.enumerated() { flat[start + k] = id }
-                } else {
-                    supplementary[character] = ids
+            var cursor = counts
+            for (id, list) in characters.enumerated() {
+                for value in list where value >= Self.denseStart && value < Self.denseEnd {
+                    let index = Int(value - Self.denseStart)
+                    flat[Int(cursor[index])] = UInt16(id)
+                    cursor[index] += 1
                 }
             }
         }
