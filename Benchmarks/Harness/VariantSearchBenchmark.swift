@@ -182,7 +182,8 @@ enum VariantSearchBenchmark {
                 articles: scan.ids.count, converted: convertedIDs.count, convertedCharacters: convertedCharacters,
                 traditionalQueries: cjkQueries.count, traditionalExpected: traditionalExpected,
                 traditionalFound: traditionalFound,
-                traditionalRecall: traditionalExpected == 0 ? 1 : Double(traditionalFound) / Double(traditionalExpected),
+                traditionalRecall: traditionalExpected == 0
+                    ? 1 : Double(traditionalFound) / Double(traditionalExpected),
                 foldedExactness: folded, exactQueries: exactQueries, exactness: exact, exactTokenExactness: exactToken,
                 exactAgreesWithEither: agrees, pinyinQueries: latency.count / max(1, passes),
                 pinyinLatency: Distribution(latency), pinyinLatencyByKind: byKind.mapValues(Distribution.init),

@@ -66,7 +66,8 @@ extension SearchCommandTests {
         let traditional = try #require(
             try replica.object(["add", "--title", "山城", try folder.write("t.txt", "重慶的火鍋遠近聞名。")]).string("id"))
         let latin = try #require(
-            try replica.object(["add", "--title", "Trip", try folder.write("l.txt", "A week in Chongqing.")]).string("id"))
+            try replica.object(["add", "--title", "Trip", try folder.write("l.txt", "A week in Chongqing.")]).string(
+                "id"))
         let important = try #require(
             try replica.object(["add", "--title", "要事", try folder.write("z.txt", "这件事很重要。")]).string("id"))
         for query in ["py:chongqing", "py:chóngqìng", "py:chong2qing4", "py:cq", "py:\"chong qing\""] {

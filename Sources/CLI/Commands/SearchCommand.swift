@@ -28,7 +28,8 @@ struct SearchCommand: ParsableCommand {
             "Match the characters as typed only; by default 头发 also finds 頭髮 (exact: in the query does this per word).")
     var exact = false
 
-    @Flag(help: "Also read every word in Latin letters as pinyin: chongqing or cq finds 重庆 (py:word does this per word).")
+    @Flag(
+        help: "Also read every word in Latin letters as pinyin: chongqing or cq finds 重庆 (py:word does this per word).")
     var pinyin = false
 
     // Words that start with '-' are exclusions, not options: every argument that is not one of this

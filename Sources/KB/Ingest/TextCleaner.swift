@@ -77,7 +77,7 @@ public enum TextCleaner {
             case 0xA0 where previous.1 == 0xC2: return true  // U+00A0
             case 0x85 where previous.1 == 0xC2: return true  // U+0085
             case 0x80...0x8B where previous == (0xE2, 0x80): return true  // U+2000–U+200B
-            case 0xA8, 0xA9 where previous == (0xE2, 0x80): return true  // U+2028, U+2029
+            case 0xA8...0xA9 where previous == (0xE2, 0x80): return true  // U+2028, U+2029
             case 0xAF where previous == (0xE2, 0x80): return true  // U+202F
             case 0x9F where previous == (0xE2, 0x81): return true  // U+205F
             case 0x80 where previous == (0xE3, 0x80): return true  // U+3000

@@ -225,7 +225,9 @@ extension KnowledgeBase {
         for (field, weight) in zip(fields, weights) {
             for character in characters {
                 // Every variant form of the character: the index matched them all.
-                let forms = character.unicodeScalars.first.map { asTyped ? [$0.value] : VariantFolding.forms(of: $0.value) } ?? []
+                let forms =
+                    character.unicodeScalars.first.map { asTyped ? [$0.value] : VariantFolding.forms(of: $0.value) }
+                    ?? []
                 var stripped = "a.\(field)"
                 for form in forms {
                     guard let scalar = Unicode.Scalar(form) else { continue }
@@ -259,7 +261,9 @@ extension KnowledgeBase {
         let ranks = Dictionary(uniqueKeysWithValues: scored.map { ($0.rowid, $0.rank) })
         let rowids = scored.map { String($0.rowid) }.joined(separator: ",")
         var result: [(Article, Double, Int64)] = []
-        for row in try Row.fetchAll(db, sql: "SELECT a.*, a.rowid AS kb_rowid FROM articles a WHERE a.rowid IN (\(rowids))") {
+        for row in try Row.fetchAll(
+            db, sql: "SELECT a.*, a.rowid AS kb_rowid FROM articles a WHERE a.rowid IN (\(rowids))")
+        {
             let rowid: Int64 = row["kb_rowid"]
             result.append((try Article(row: row), ranks[rowid] ?? 0, rowid))
         }
@@ -269,9 +273,10 @@ extension KnowledgeBase {
 
     // MARK: - Pinyin
 
-    /// Searches a query that holds pinyin terms: the full-text index narrows the articles by the rest of the
-    /// query and the character index by the syllables' characters; the whole query is then checked on the
-    /// text. Hits on the text as written rank first, then those through other variant forms, then those
+    /// Searches a query that holds pinyin terms.
+    ///
+    /// The full-text index narrows the articles by the rest of the query and the character index by the
+    /// syllables' characters; the whole query is then checked on the text. Hits on the text as written rank first, then those through other variant forms, then those
     /// found through pinyin only.
     static func searchReadingPinyin(
         _ db: Database, _ wanted: SearchQuery, limit: Int, tagFilter: String, tagArguments: [String]
@@ -300,7 +305,8 @@ extension KnowledgeBase {
         var ranked: [(tier: Int, hit: SearchHit)] = []
         var seen: Set<String> = []
         let cursor = try Article.fetchCursor(
-            db, sql: "SELECT a.* FROM articles a WHERE a.deleted = 0\(filter)", arguments: StatementArguments(arguments))
+            db, sql: "SELECT a.* FROM articles a WHERE a.deleted = 0\(filter)", arguments: StatementArguments(arguments)
+        )
         while let article = try cursor.next() {
             var matcher = ExactMatcher(article: article)
             matcher.patterns = patterns
@@ -316,7 +322,9 @@ extension KnowledgeBase {
                 guard !text.isEmpty else { continue }
                 let count = hitRanges(in: CodePoints(text), terms: terms, readings: readings).count
                 score += weight * Double(count)
-                if best == nil && count > 0 { best = (snippetOf(text, terms: terms, readings: readings), field.rawValue) }
+                if best == nil && count > 0 {
+                    best = (snippetOf(text, terms: terms, readings: readings), field.rawValue)
+                }
             }
             let (snippet, field) = best ?? (snippetOf(article.body, terms: [], readings: []), "body")
             ranked.append(
@@ -362,8 +370,9 @@ extension KnowledgeBase {
         return ranked.prefix(limit).map(\.hit)
     }
 
-    /// A condition on `a.rowid` that every article matching the node meets, from the indexes: the full-text
-    /// index for words, the character index for pinyin. Nil when the node does not narrow anything.
+    /// A condition on `a.rowid` that every article matching the node meets, from the indexes.
+    ///
+    /// The full-text index answers for words, the character index for pinyin. Nil when the node does not narrow anything.
     static func narrowing(_ node: SearchQuery.Node, patterns: [String: PinyinPattern]) -> (String, [String])? {
         switch node {
         case .text, .exact:

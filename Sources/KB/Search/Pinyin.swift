@@ -183,7 +183,7 @@ public enum Pinyin {
             }
             for length in stride(from: min(table.longest, letters.count - start), through: 1, by: -1) {
                 var base = String(letters[start..<(start + length)])
-                if table.idsByBase[base] == nil, base == "lue" || base == "nue" { base = String(base.first!) + "ve" }
+                if table.idsByBase[base] == nil, base == "lue" || base == "nue" { base = String(base.prefix(1)) + "ve" }
                 guard let ids = table.idsByBase[base] else { continue }
                 var pieceTone: UInt8?
                 var conflict = false
@@ -221,8 +221,10 @@ public enum Pinyin {
         var joined: [PinyinPiece] = []
         var index = 0
         while index < letters.count {
-            if index + 1 < letters.count, letters[index + 1] == "h", "zcs".contains(letters[index]) {
-                joined.append(initials(String(letters[index...(index + 1)]))!)
+            if index + 1 < letters.count, letters[index + 1] == "h", "zcs".contains(letters[index]),
+                let digraph = initials(String(letters[index...(index + 1)]))
+            {
+                joined.append(digraph)
                 index += 2
             } else {
                 joined.append(single[index])

@@ -103,8 +103,10 @@ public enum CharacterClass: Sendable, Equatable, CaseIterable {
     @inline(__always)
     public static func isCJK(_ v: UInt32) -> Bool { quick(v)?.isCJK ?? false }
 
-    /// True for what Chinese text sets full-width: CJK characters, CJK and full-width punctuation and forms,
-    /// the typographic quotes, dashes and ellipsis, the middle dots, radicals and the circles of lists. Spaces
+    /// True for what Chinese text sets full-width.
+    ///
+    /// CJK characters, CJK and full-width punctuation and forms, the typographic quotes, dashes and ellipsis,
+    /// the middle dots, radicals and the circles of lists. Spaces
     /// next to them are extraction artefacts (``TextCleaner``), and they count twice in a display width.
     @inline(__always)
     public static func isWide(_ v: UInt32) -> Bool {
