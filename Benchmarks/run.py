@@ -13,6 +13,7 @@ Benchmarks (names for --only):
   split       the page splitter on a corpus made with --perturb, per perturbation (kb-bench split-eval)
   import      kb import (kb-bench import) vs SQLite FTS5 trigram on the same clean text; index sizes
   search      in-process search latency and exactness (kb-bench search)
+  search-variants  traditional copies found by simplified queries, --exact, pinyin, index / text (kb-bench)
   cli-search  `kb search` processes vs `rg -c -F` over the raw pages (hyperfine); ripgrep's recall
   reanchor    editArticle of a 50,000-character article with 1,000 annotations (kb-bench reanchor)
   notes       notes() over 100k annotations (kb-bench notes) and `kb notes --json` as a process
@@ -42,12 +43,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "Benchmarks")
 CORPUS_ROOT = os.path.join(BENCH, ".corpus")
 WORK_ROOT = os.path.join(BENCH, ".work")
-BIN = os.path.join(ROOT, ".build", "release")
+BIN = os.environ.get("KB_BENCH_BIN") or os.path.join(ROOT, ".build", "release")  # KB_BENCH_BIN: another build
 KB = os.path.join(BIN, "kb")
 KB_BENCH = os.path.join(BIN, "kb-bench")
 KB_HUB = os.path.join(BIN, "kb-hub")
 
-ALL = ["split", "import", "search", "cli-search", "reanchor", "notes", "reader", "sync", "hub", "memory"]
+ALL = ["split", "import", "search", "search-variants", "cli-search", "reanchor", "notes", "reader", "sync", "hub", "memory"]
 FULL_PAGES = 2000
 MB = 1_000_000
 
@@ -317,6 +318,62 @@ def bench_search(ctx):
             + (f"; missed in: …{example['missed_context']}…" if example.get("missed_context") else "")
             + (f"; extra: {example['extra_snippet']}" if example.get("extra_snippet") else ""))
     return data, rows, notes
+
+
+def bench_search_variants(ctx):
+    db = ctx.ensure_kb_db()
+    copy = os.path.join(ctx.work, "variants.sqlite")
+    copy_database(db, copy)
+    articles = 100 if ctx.quick else 300
+    data = run_json([KB_BENCH, "search-variants", copy, os.path.join(ctx.corpus, "queries.tsv"),
+                     "--articles", str(articles), "--passes", str(max(1, ctx.runs // 2 + 1))])
+    folded = data["folded_exactness"]
+    exact = data["exactness"]
+    scan = data["pinyin_scan_exactness"]
+    lat = data["pinyin_latency"]
+    size = kb_binary_size()
+    rows = [
+        Row("articles written in traditional forms", f"{data['converted']} ({data['converted_characters']:,} characters)",
+            "", f"of {data['articles']:,}"),
+        Row("simplified queries: recall on the traditional copies",
+            f"{data['traditional_recall']:.4f} ({data['traditional_found']}/{data['traditional_expected']})", "",
+            "1.0", data["traditional_recall"] >= 1.0),
+        Row("  recall / precision against the folded truth", f"{folded['recall']:.4f} / {folded['precision']:.4f}",
+            "", "1.0 / 1.0", folded["recall"] >= 1.0 and folded["precision"] >= 1.0),
+        Row("--exact against today's truth (recall / precision)", f"{exact['recall']:.4f} / {exact['precision']:.4f}",
+            "", "1.0 / 1.0", exact["recall"] >= 1.0 and exact["precision"] >= 1.0),
+        Row("  --exact queries equal to the truth (either rule)", f"{data['exact_agrees_with_either']}/{data['exact_queries']}"),
+        Row("pinyin queries: articles holding the characters found",
+            f"{data['pinyin_holders_recall']:.4f} ({data['pinyin_holders_found']}/{data['pinyin_holders_expected']})",
+            "", "1.0", data["pinyin_holders_recall"] >= 1.0),
+        Row("pinyin: result sets against a scan (recall / precision)", f"{scan['recall']:.4f} / {scan['precision']:.4f}",
+            "", "1.0 / 1.0", scan["recall"] >= 1.0 and scan["precision"] >= 1.0),
+        Row("pinyin latency p50 / p99", f"{fmt(lat['p50'], 'ms', 3)} / {fmt(lat['p99'], 'ms', 3)}"),
+        Row("index / text (articles_fts + articles_chars)", fmt(data["index_ratio"], "×"), "", "≤ 1.5×",
+            data["index_ratio"] <= 1.5),
+        Row("kb binary (release, as built / stripped)", size, ""),
+    ]
+    notes = [
+        f"{data['pinyin_queries']} pinyin queries (toneless, numbered tones, initials) from CJK queries of 2–4 "
+        "characters, each character's first reading; the scan matches the same pattern on every article.",
+    ]
+    for kind, dist in sorted(data["pinyin_latency_by_kind"].items()):
+        notes.append(f"pinyin {kind:8}: p50 {dist['p50']:.2f} ms, p99 {dist['p99']:.2f} ms, max {dist['max']:.2f} ms")
+    notes += [f"pinyin example: {example}" for example in data["pinyin_examples"][:5]]
+    return data, rows, notes
+
+
+def kb_binary_size():
+    """The release kb binary's size, and stripped (a copy), in MB."""
+    try:
+        size = os.path.getsize(KB)
+        stripped = os.path.join(WORK_ROOT, "kb.stripped")
+        subprocess.run(["strip", "-o", stripped, KB], check=True)
+        result = f"{size / MB:.1f} MB / {os.path.getsize(stripped) / MB:.1f} MB"
+        os.remove(stripped)
+        return result
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
 
 
 def hyperfine(commands_template, values, runs, name):
@@ -652,6 +709,7 @@ BENCHMARKS = {
     "split": ("Page splitter on perturbed pages", "", bench_split),
     "import": ("Import: kb vs SQLite FTS5 trigram", "trigram", bench_import),
     "search": ("Search in process: latency and exactness", "", bench_search),
+    "search-variants": ("Search across variant forms and by pinyin", "", bench_search_variants),
     "cli-search": ("Search as processes: kb vs ripgrep", "ripgrep", bench_cli_search),
     "reanchor": ("Re-anchoring on edit", "", bench_reanchor),
     "notes": ("Listing notes", "", bench_notes),

@@ -196,8 +196,11 @@ struct ScanIndex {
     /// The same text where whitespace between two ASCII letters/digits is kept as a 0x01 byte.
     var bounded: [UInt8] = []
     var boundedStarts: [Int] = []
+    /// Whether variant forms are folded (search's default), or the characters kept as written (`--exact`).
+    var folds = true
 
-    init(_ kb: KnowledgeBase) throws {
+    init(_ kb: KnowledgeBase, folds: Bool = true) throws {
+        self.folds = folds
         let rows = try kb.database.writer.read { db in
             try Row.fetchAll(
                 db, sql: "SELECT id, title, subtitle, kicker, byline, dateline, body FROM articles WHERE deleted = 0")
@@ -210,14 +213,16 @@ struct ScanIndex {
             boundedStarts.append(bounded.count)
             for column in 1...6 {
                 let text: String = row[column]
-                Self.append(Self.normalize(text), compact: &compact, bounded: &bounded)
+                Self.append(Self.normalize(text, folds: folds), compact: &compact, bounded: &bounded)
             }
         }
     }
 
-    /// NFKC, lowercase and variant forms folded, as kb's tokenizer folds text by default.
-    static func normalize(_ text: String) -> String {
-        VariantFolding.fold(text.precomposedStringWithCompatibilityMapping.lowercased())
+    /// NFKC, lowercase and variant forms folded, as kb's tokenizer folds text by default (not folded for
+    /// the `--exact` truth).
+    static func normalize(_ text: String, folds: Bool = true) -> String {
+        let normalized = text.precomposedStringWithCompatibilityMapping.lowercased()
+        return folds ? VariantFolding.fold(normalized) : normalized
     }
 
     static func isASCIIAlnum(_ byte: UInt8) -> Bool {
@@ -245,7 +250,7 @@ struct ScanIndex {
 
     /// The articles whose text contains the query.
     func find(_ query: String, wholeTokens: Bool) -> Set<Int> {
-        let needle = Self.needle(query)
+        let needle = Self.needle(query, folds: folds)
         guard !needle.isEmpty else { return [] }
         let buffer = wholeTokens ? bounded : compact
         let starts = wholeTokens ? boundedStarts : compactStarts
@@ -262,9 +267,9 @@ struct ScanIndex {
     }
 
     /// The query as the scan looks for it: normalized, whitespace removed, in UTF-8.
-    static func needle(_ query: String) -> [UInt8] {
+    static func needle(_ query: String, folds: Bool = true) -> [UInt8] {
         var bytes: [UInt8] = []
-        for scalar in normalize(query).unicodeScalars where !scalar.properties.isWhitespace {
+        for scalar in normalize(query, folds: folds).unicodeScalars where !scalar.properties.isWhitespace {
             bytes.append(contentsOf: String(scalar).utf8)
         }
         return bytes
@@ -308,7 +313,7 @@ struct ScanIndex {
 
     /// About 15 characters either side of the query's first occurrence in an article.
     func context(of query: String, in article: Int) -> String? {
-        let needle = Self.needle(query)
+        let needle = Self.needle(query, folds: folds)
         let from = compactStarts[article]
         let to = article + 1 < compactStarts.count ? compactStarts[article + 1] : compact.count
         let slice = Array(compact[from..<to])

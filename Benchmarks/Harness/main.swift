@@ -8,6 +8,7 @@ let usage = """
     usage: kb-bench COMMAND ...
       import CORPUS_DIR DB_PATH [--peer-db PATH] [--pages N]
       search DB_PATH QUERIES_FILE [--passes N] [--limit N]
+      search-variants DB_COPY QUERIES_FILE [--articles N] [--seed S] [--pinyin-queries N] [--passes N]
       reanchor CORPUS_DIR WORK_DIR [--length N] [--annotations N] [--edits N] [--seed S]
       notes DB_PATH [--annotations N] [--runs N] [--seed S]
       reader DB_PATH CORPUS_DIR WORK_DIR [--runs N] [--queries N] [--length N] [--annotations N]
@@ -26,6 +27,7 @@ do {
     switch command {
     case "import": try ImportBenchmark.run(arguments)
     case "search": try SearchBenchmark.run(arguments)
+    case "search-variants": try VariantSearchBenchmark.run(arguments)
     case "reanchor": try ReanchorBenchmark.run(arguments)
     case "notes": try NotesBenchmark.run(arguments)
     case "reader": try await ReaderBenchmark.run(arguments)

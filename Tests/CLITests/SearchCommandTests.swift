@@ -56,3 +56,35 @@ extension SearchCommandTests {
         #expect(try replica.array(["search", "头发"]).first?.string("id") == simplified)
     }
 }
+
+extension SearchCommandTests {
+    @Test func pinyin_findsTheCharactersReadThatWay_throughTheBinary() throws {
+        let folder = try TemporaryFolder()
+        let replica = Replica("search", in: folder)
+        let simplified = try #require(
+            try replica.object(["add", "--title", "山城", try folder.write("s.txt", "重庆的火锅远近闻名。")]).string("id"))
+        let traditional = try #require(
+            try replica.object(["add", "--title", "山城", try folder.write("t.txt", "重慶的火鍋遠近聞名。")]).string("id"))
+        let latin = try #require(
+            try replica.object(["add", "--title", "Trip", try folder.write("l.txt", "A week in Chongqing.")]).string(
+                "id"))
+        let important = try #require(
+            try replica.object(["add", "--title", "要事", try folder.write("z.txt", "这件事很重要。")]).string("id"))
+        for query in ["py:chongqing", "py:chóngqìng", "py:chong2qing4", "py:cq", "py:\"chong qing\""] {
+            let ids = try replica.array(["search", query]).compactMap { $0.string("id") }
+            #expect(Set(ids) == [simplified, traditional], "\(query)")
+        }
+        #expect(try replica.array(["search", "py:zhongyao"]).compactMap { $0.string("id") } == [important])
+        // --pinyin: the Latin text as written first, then what reads as it.
+        let hits = try replica.array(["search", "--pinyin", "chongqing"])
+        #expect(hits.compactMap { $0.string("id") }.first == latin)
+        #expect(Set(hits.compactMap { $0.string("id") }) == [latin, simplified, traditional])
+        #expect(hits.contains { $0.string("snippet")?.contains("**重慶**") == true }, "\(hits)")
+        // Human output marks the hit; a query that is not pinyin is one clear error.
+        let human = try replica.ok(["search", "py:cq"])
+        #expect(human.stdout.contains("重庆") && human.stdout.contains("重慶"))
+        let wrong = try replica.run(["search", "py:重庆"])
+        #expect(wrong.exitCode != 0 && wrong.stderr.contains("not pinyin"), "\(wrong)")
+        #expect(try replica.ok(["search", "--help"]).stdout.contains("--pinyin"))
+    }
+}

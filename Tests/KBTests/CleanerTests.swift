@@ -34,7 +34,8 @@ extension CleanerTests {
     @Test func byteLevelSpaceTestAgreesWithCharacterClasses() {
         let pieces = [
             "中", "文", "A", "1", "，", "“", "—", "…", " ", "\t", "\u{00A0}", "\u{2003}", "\u{200B}", "\u{202F}",
-            "\u{205F}", "\u{3000}", "\u{FEFF}", "\u{2010}", "\u{3001}", "\u{FF0C}", "😀", "𠮷",
+            "\u{205F}", "\u{3000}", "\u{FEFF}", "\u{2010}", "\u{3001}", "\u{FF0C}", "😀", "𠮷", "\u{2028}",
+            "\u{2029}", "\u{0085}", "丨", "\u{2027}", "\u{00A9}",
         ]
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<2000 {

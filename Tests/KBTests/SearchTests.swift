@@ -713,3 +713,145 @@ struct VariantSearchTests {
         #expect(hit.snippet.rendered(open: "[", close: "]").contains("[頭髮護理]"))
     }
 }
+
+/// Pinyin: `py:` and `--pinyin` find the characters read that way, tones or not, initials, polyphones.
+struct PinyinSearchTests {
+    /// Articles in simplified and traditional text, with polyphonic characters and a Latin name.
+    static func corpus() throws -> (KnowledgeBase, [String: Article]) {
+        let kb = try KnowledgeBase.inMemory()
+        var articles: [String: Article] = [:]
+        articles["重庆"] = try kb.addArticle(title: "山城", body: "重庆的火锅远近闻名。")
+        articles["重慶"] = try kb.addArticle(title: "山城繁體", body: "重慶的火鍋遠近聞名。")
+        articles["重要"] = try kb.addArticle(title: "要事", body: "这件事很重要，不可轻视。")
+        articles["银行"] = try kb.addArticle(title: "金融", body: "银行今天开门。")
+        articles["行动"] = try kb.addArticle(title: "行动", body: "大家立即行动起来。")
+        articles["西安"] = try kb.addArticle(title: "古都", body: "西安有城墙。")
+        articles["先"] = try kb.addArticle(title: "次序", body: "先来后到。")
+        articles["latin"] = try kb.addArticle(title: "Trip", body: "A week in Chongqing with friends.")
+        articles["wrap"] = try kb.addArticle(title: "换行", body: "到了重\n庆，又去成都。")
+        articles["comma"] = try kb.addArticle(title: "标点", body: "分量很重，庆幸没事。")
+        return (kb, articles)
+    }
+
+    static func ids(_ kb: KnowledgeBase, _ query: String, pinyin: Bool = false) throws -> Set<String> {
+        Set(try kb.search(query, limit: 50, pinyin: pinyin).map(\.id))
+    }
+
+    @Test(arguments: [
+        "py:chongqing", "py:chóngqìng", "py:chong2qing4", "py:\"chong qing\"", "py:chong'qing", "py:CHONGQING",
+        "py:\"Chóng Qìng\"", "pinyin:chongqing", "py:cq",
+    ])
+    func pinyin_findsSimplifiedTraditionalAndWrappedText_neverAcrossPunctuation(_ query: String) throws {
+        let (kb, a) = try Self.corpus()
+        let found = try Self.ids(kb, query)
+        #expect(found.isSuperset(of: [a["重庆"]!.id, a["重慶"]!.id, a["wrap"]!.id]), "\(query)")
+        #expect(!found.contains(a["comma"]!.id), "\(query): 重，庆 is not one word")
+        #expect(!found.contains(a["latin"]!.id), "\(query): py: reads characters only")
+        // Every hit is marked in its snippet.
+        for hit in try kb.search(query, limit: 50) { #expect(!hit.snippet.highlights.isEmpty, "\(query)") }
+    }
+
+    @Test func wrongTone_findsNothing_rightTonesFindIt() throws {
+        let (kb, a) = try Self.corpus()
+        #expect(try Self.ids(kb, "py:chong4qing4").isEmpty)
+        #expect(try Self.ids(kb, "py:chòngqìng").isEmpty)
+        #expect(try Self.ids(kb, "py:chong2qing4") == [a["重庆"]!.id, a["重慶"]!.id, a["wrap"]!.id])
+    }
+
+    @Test func polyphonicCharacters_matchEachReading() throws {
+        let (kb, a) = try Self.corpus()
+        // 重 is chóng in 重庆 and zhòng in 重要; 行 is háng in 银行 and xíng in 行动.
+        #expect(try Self.ids(kb, "py:zhongyao") == [a["重要"]!.id])
+        #expect(try Self.ids(kb, "py:yinhang") == [a["银行"]!.id])
+        #expect(try Self.ids(kb, "py:xingdong").contains(a["行动"]!.id))
+        #expect(try Self.ids(kb, "py:hang2").contains(a["行动"]!.id))
+        #expect(try Self.ids(kb, "py:xing2").contains(a["银行"]!.id))
+        #expect(Pinyin.readings(of: "重").contains("zhong4") && Pinyin.readings(of: "重").contains("chong2"))
+    }
+
+    @Test func unspacedSyllables_areCutEveryWay() throws {
+        let (kb, a) = try Self.corpus()
+        // xian: 先 as one syllable, 西安 as xi + an.
+        let found = try Self.ids(kb, "py:xian")
+        #expect(found.isSuperset(of: [a["西安"]!.id, a["先"]!.id]))
+        #expect(try Self.ids(kb, "py:xi'an").contains(a["西安"]!.id))
+        #expect(!(try Self.ids(kb, "py:xi'an")).contains(a["先"]!.id))
+        let pattern = try #require(Pinyin.pattern("xian"))
+        // xian, xi an, xia n, xi a n: every cut the table allows.
+        #expect(Set(pattern.alternatives.map(\.count)).isSuperset(of: [1, 2]))
+    }
+
+    @Test func initials_findTheCharacters_andNotOthers() throws {
+        let (kb, a) = try Self.corpus()
+        #expect(try Self.ids(kb, "py:xa").contains(a["西安"]!.id))
+        #expect(try Self.ids(kb, "py:yh").contains(a["银行"]!.id))
+        #expect(!(try Self.ids(kb, "py:yh")).contains(a["行动"]!.id))
+        #expect(try Self.ids(kb, "py:zhy").contains(a["重要"]!.id))
+    }
+
+    @Test func pinyinFlag_ranksTheTextAsWrittenFirst_thenPinyin() throws {
+        let (kb, a) = try Self.corpus()
+        let hits = try kb.search("chongqing", limit: 50, pinyin: true)
+        #expect(hits.first?.id == a["latin"]!.id)
+        #expect(Set(hits.map(\.id)) == [a["latin"]!.id, a["重庆"]!.id, a["重慶"]!.id, a["wrap"]!.id])
+        #expect(try kb.search("chongqing").map(\.id) == [a["latin"]!.id])
+        // Folded and exact words rank above the pinyin-only ones in a mixed query.
+        let mixed = try kb.search("重庆 OR py:xian", limit: 50).map(\.id)
+        #expect(mixed.count == 5)
+        #expect(Set(mixed.prefix(2)) == [a["重庆"]!.id, a["wrap"]!.id])
+        #expect(mixed.dropFirst(2).first == a["重慶"]!.id)
+        #expect(Set(mixed.suffix(2)) == [a["西安"]!.id, a["先"]!.id])
+        // Pinyin combines with words, exclusions and tags.
+        #expect(try Self.ids(kb, "py:chongqing 火锅") == [a["重庆"]!.id, a["重慶"]!.id])
+        #expect(try Self.ids(kb, "py:chongqing -火锅") == [a["wrap"]!.id])
+        _ = try kb.tag(a["重慶"]!.id, ["繁体"])
+        #expect(try Self.ids(kb, "py:cq tag:繁体") == [a["重慶"]!.id])
+    }
+
+    @Test(arguments: ["py:", "py:重庆", "py:chong@qing", "py:xq7"])
+    func notPinyin_isASyntaxError(_ query: String) throws {
+        let (kb, _) = try Self.corpus()
+        #expect(throws: KBError.self) { try kb.search(query) }
+    }
+
+    @Test func annotationNote_isFoundByPinyin() throws {
+        let (kb, a) = try Self.corpus()
+        let note = try kb.addArticle(title: "无关", body: "今天下雨。")
+        _ = try kb.annotate(note.id, target: .quote("下雨", occurrence: nil, prefix: nil, suffix: nil), note: "想去成都")
+        let hits = try kb.search("py:chengdu", limit: 50)
+        #expect(Set(hits.map(\.id)) == [note.id, a["wrap"]!.id])
+        #expect(hits.first { $0.id == note.id }?.annotationID != nil)
+    }
+}
+
+/// One-character queries are ranked by how often the articles hold the character, like the others.
+struct OneCharacterRankingTests {
+    @Test func moreOccurrences_rankHigher_andScoresAreNotZero() throws {
+        // Given an article with 水 eleven times, a newer one with it once, one with it in the title, one without
+        let kb = try KnowledgeBase.inMemory()
+        let many = try kb.addArticle(title: "甲", body: String(repeating: "水，", count: 11) + "又多又清。")
+        let once = try kb.addArticle(title: "乙", body: "今天喝了一杯水，然后去上班了。")
+        let titled = try kb.addArticle(title: "水", body: "标题里有这个字。")
+        _ = try kb.addArticle(title: "丙", body: "没有那个字。")
+
+        // When
+        let hits = try kb.search("水")
+
+        // Then the eleven rank above the one, the title counts more than the body, every score is above zero
+        let order = hits.map(\.id)
+        #expect(Set(order) == [many.id, once.id, titled.id])
+        #expect(order.last == once.id, "\(hits)")
+        #expect(hits.allSatisfy { $0.score > 0 }, "\(hits.map(\.score))")
+        #expect(hits[0].score > hits[2].score)
+        // Traditional forms are found too, below the characters as typed; --exact keeps to the ones typed.
+        let traditional = try kb.addArticle(title: "丁", body: String(repeating: "頭髮，", count: 5))
+        let single = try kb.addArticle(title: "戊", body: "头发。")
+        let often = try kb.addArticle(title: "庚", body: String(repeating: "头发，", count: 5))
+        #expect(try kb.search("发").map(\.id) == [often.id, single.id, traditional.id])
+        #expect(try kb.search("髮", exact: true).map(\.id) == [traditional.id])
+        // Several one-character terms together: the article holding both most often first.
+        let both = try kb.addArticle(title: "己", body: String(repeating: "山水，", count: 6))
+        #expect(try kb.search("山 水").map(\.id) == [both.id])
+        #expect(try kb.search("水 -山").map(\.id).sorted() == [many.id, once.id, titled.id].sorted())
+    }
+}

@@ -12,7 +12,10 @@ struct SearchCommand: ParsableCommand {
             articles that carry the tag or hold an annotation that does (tag:"two words" for a tag with a \
             space). Chinese needs no spaces: 市场开拓能力 finds the text across line wraps and spurious spaces. \
             Simplified and traditional forms match alike (头发 finds 頭髮, 台湾 finds 臺灣), hits on the \
-            characters as typed first; --exact or exact:word keeps to the characters typed.
+            characters as typed first; --exact or exact:word keeps to the characters typed. py:chongqing finds \
+            the characters read that way (重庆, 重慶), with or without tones (py:chóngqìng, py:chong2qing4), \
+            by initials (py:cq), syllables spaced or not (py:"chong qing"); --pinyin reads every Latin word \
+            of the query as pinyin too, hits on the text as written first.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -24,6 +27,10 @@ struct SearchCommand: ParsableCommand {
         help:
             "Match the characters as typed only; by default 头发 also finds 頭髮 (exact: in the query does this per word).")
     var exact = false
+
+    @Flag(
+        help: "Also read every word in Latin letters as pinyin: chongqing or cq finds 重庆 (py:word does this per word).")
+    var pinyin = false
 
     // Words that start with '-' are exclusions, not options: every argument that is not one of this
     // command's options belongs to the query.
@@ -37,7 +44,7 @@ struct SearchCommand: ParsableCommand {
 
     func run() throws {
         let kb = try global.open()
-        let hits = try kb.search(query.joined(separator: " "), limit: limit, exact: exact)
+        let hits = try kb.search(query.joined(separator: " "), limit: limit, exact: exact, pinyin: pinyin)
         if global.json {
             try Terminal.printJSON(
                 hits.map { hit -> [String: Any] in

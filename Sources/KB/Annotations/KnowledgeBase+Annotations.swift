@@ -163,9 +163,7 @@ extension KnowledgeBase {
         positions.reserveCapacity(text.count)
         for index in 0..<text.count {
             let value = text[index]
-            if let scalar = Unicode.Scalar(value), TextCleaner.isSpace(scalar) || value == 0x0A || value == 0x0D {
-                continue
-            }
+            if CharacterClass.isWhitespace(value) { continue }
             compact.append(value)
             positions.append(index)
         }

@@ -25,7 +25,7 @@ public enum Identifier {
         bytes.reserveCapacity(parts.reduce(0) { $0 + $1.utf8.count } + parts.count)
         for (index, part) in parts.enumerated() {
             if index > 0 { bytes.append(0x1F) }
-            for scalar in part.unicodeScalars where !TextCleaner.isSpace(scalar) && scalar != "\n" && scalar != "\r" {
+            for scalar in part.unicodeScalars where !CharacterClass.isWhitespace(scalar.value) {
                 let folded =
                     (0xFF01...0xFF5E).contains(scalar.value) ? Unicode.Scalar(scalar.value - 0xFEE0) ?? scalar : scalar
                 UTF8.encode(folded) { bytes.append($0) }

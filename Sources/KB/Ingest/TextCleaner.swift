@@ -75,7 +75,9 @@ public enum TextCleaner {
             switch byte {
             case 0x20, 0x09, 0x0B, 0x0C, 0x0D: return true
             case 0xA0 where previous.1 == 0xC2: return true  // U+00A0
+            case 0x85 where previous.1 == 0xC2: return true  // U+0085
             case 0x80...0x8B where previous == (0xE2, 0x80): return true  // U+2000–U+200B
+            case 0xA8...0xA9 where previous == (0xE2, 0x80): return true  // U+2028, U+2029
             case 0xAF where previous == (0xE2, 0x80): return true  // U+202F
             case 0x9F where previous == (0xE2, 0x81): return true  // U+205F
             case 0x80 where previous == (0xE3, 0x80): return true  // U+3000
@@ -141,32 +143,23 @@ public enum TextCleaner {
 
     // MARK: - Character classes
 
+    /// Whitespace within a line (``CharacterClass/isSpaceInLine(_:)``).
     @inline(__always)
     static func isSpace(_ s: Unicode.Scalar) -> Bool {
-        switch s.value {
-        case 0x20, 0x09, 0x0B, 0x0C, 0x0D, 0xA0, 0x3000, 0x2000...0x200B, 0x202F, 0x205F, 0xFEFF: return true
-        default: return false
-        }
+        CharacterClass.isSpaceInLine(s.value)
     }
 
     /// True for a CJK character, CJK or full-width punctuation, or the typographic quotes,
-    /// dashes and ellipsis that Chinese text uses.
+    /// dashes and ellipsis that Chinese text uses (``CharacterClass/isWide(_:)``).
     @inline(__always)
     static func isCJKContext(_ s: Unicode.Scalar) -> Bool {
-        let v = s.value
-        if v < 0x80 { return false }
-        return isCJKCharacter(s) || (v >= 0x3000 && v <= 0x303F) || (v >= 0xFF00 && v <= 0xFFEF)
-            || (v >= 0x2010 && v <= 0x2027) || v == 0x00B7 || (v >= 0x2E80 && v <= 0x2FDF)
-            || (v >= 0xFE30 && v <= 0xFE4F) || v == 0x25CB || v == 0x25CF || v == 0x2014
+        CharacterClass.isWide(s.value)
     }
 
-    /// True for Han, kana and hangul characters.
+    /// True for Han, kana and hangul characters (``CharacterClass/isCJK``).
     @inline(__always)
     public static func isCJKCharacter(_ s: Unicode.Scalar) -> Bool {
-        let v = s.value
-        return (v >= 0x4E00 && v <= 0x9FFF) || (v >= 0x3400 && v <= 0x4DBF) || (v >= 0x20000 && v <= 0x323AF)
-            || (v >= 0xF900 && v <= 0xFAFF) || (v >= 0x3040 && v <= 0x30FF) || (v >= 0xAC00 && v <= 0xD7A3)
-            || v == 0x3007
+        CharacterClass.isCJK(s.value)
     }
 
     @inline(__always)
@@ -194,7 +187,7 @@ public enum TextCleaner {
     /// The text without any whitespace: what "nothing lost" is measured on.
     public static func removingWhitespace(_ text: some StringProtocol) -> String {
         var view = String.UnicodeScalarView()
-        for s in text.unicodeScalars where !isSpace(s) && s != "\n" && s != "\r" { view.append(s) }
+        for s in text.unicodeScalars where !CharacterClass.isWhitespace(s.value) { view.append(s) }
         return String(view)
     }
 }

@@ -35,6 +35,8 @@ struct ExactMatcher {
             return containsTerm(raw, column: column, exact: exact)
         case .exact(let inner):
             return matches(inner, exact: true)
+        case .pinyin(let text):
+            return readsPinyin && readsAs(text)
         case .and(let nodes):
             for node in nodes where !matches(node, exact: exact) { return false }
             return true
@@ -44,6 +46,18 @@ struct ExactMatcher {
         case .not(let inner):
             return !matches(inner, exact: exact)
         }
+    }
+
+    /// Pinyin patterns by query term, parsed once per search.
+    var patterns: [String: PinyinPattern] = [:]
+    /// False to treat pinyin terms as matching nothing: what tells a hit through pinyin only.
+    var readsPinyin = true
+
+    /// True when some field reads as the pinyin term.
+    private mutating func readsAs(_ text: String) -> Bool {
+        if patterns[text] == nil { patterns[text] = Pinyin.pattern(text) }
+        guard let pattern = patterns[text] else { return false }
+        return fields.contains { pattern.matches($0.text) }
     }
 
     /// True when no field holds a character that folds to another: then folded and exact matching agree for

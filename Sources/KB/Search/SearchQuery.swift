@@ -4,8 +4,10 @@ import Foundation
 ///
 /// Syntax: terms separated by spaces are ANDed; `"a phrase"` keeps words together; `OR` between
 /// two parts; `-term` excludes; `title:term` searches the headline (title, subtitle and kicker);
-/// `tag:name` keeps articles that carry the tag or hold an annotation that does (`tag:"two words"`); `word*` finds words starting with `word`; parentheses group. Chinese needs no spaces: `市场开拓能力` is one term that matches the
-/// text wherever it stands, across line wraps and spurious spaces.
+/// `tag:name` keeps articles that carry the tag or hold an annotation that does (`tag:"two words"`); `word*`
+/// finds words starting with `word`; `py:chongqing` finds the characters read that way (see ``Pinyin``);
+/// parentheses group. Chinese needs no spaces: `市场开拓能力` is one term that matches the text wherever it
+/// stands, across line wraps and spurious spaces.
 ///
 /// ```swift
 /// let query = try SearchQuery.parse("工会 title:非遗 -上海 tag:2025")
@@ -17,6 +19,8 @@ public struct SearchQuery: Sendable, Equatable {
         case text(String, column: String?)
         /// The terms inside match the characters as written, not their other variant forms (`exact:`).
         case exact(Node)
+        /// Characters read as the pinyin given (`py:chongqing`, `py:cq`), see ``Pinyin``.
+        case pinyin(String)
         case and([Node])
         case or([Node])
         case not(Node)
@@ -59,10 +63,65 @@ public struct SearchQuery: Sendable, Equatable {
                 for node in nodes { walk(node, negated: negated) }
             case .not(let inner): walk(inner, negated: !negated)
             case .exact(let inner): walk(inner, negated: negated)
+            case .pinyin: break
             }
         }
         if let root { walk(root, negated: false) }
         return terms
+    }
+
+    /// The pinyin terms whose hits should be highlighted: every positive `py:` term.
+    public var pinyinTerms: [String] { pinyinTerms(includingExcluded: false) }
+
+    /// Every pinyin term, excluded ones too.
+    var allPinyinTerms: [String] { pinyinTerms(includingExcluded: true) }
+
+    private func pinyinTerms(includingExcluded: Bool) -> [String] {
+        var terms: [String] = []
+        func walk(_ node: Node, negated: Bool) {
+            switch node {
+            case .pinyin(let text): if !negated || includingExcluded { terms.append(text) }
+            case .text: break
+            case .and(let nodes), .or(let nodes):
+                for node in nodes { walk(node, negated: negated) }
+            case .not(let inner): walk(inner, negated: !negated)
+            case .exact(let inner): walk(inner, negated: negated)
+            }
+        }
+        if let root { walk(root, negated: false) }
+        return terms
+    }
+
+    /// True when some term is pinyin.
+    public var hasPinyin: Bool {
+        func walk(_ node: Node) -> Bool {
+            switch node {
+            case .pinyin: return true
+            case .text: return false
+            case .and(let nodes), .or(let nodes): return nodes.contains(where: walk)
+            case .not(let inner), .exact(let inner): return walk(inner)
+            }
+        }
+        return root.map(walk) ?? false
+    }
+
+    /// The query with every plain term that reads as pinyin (`chongqing`, `cq`) also matched as pinyin
+    /// (`--pinyin`): `chongqing` becomes `chongqing OR py:chongqing`.
+    public func readingPinyin() -> SearchQuery {
+        func read(_ node: Node) -> Node {
+            switch node {
+            case .text(let text, nil) where !text.hasSuffix("*") && Pinyin.pattern(text) != nil:
+                return .or([node, .pinyin(text)])
+            case .text, .pinyin: return node
+            case .and(let nodes): return .and(nodes.map(read))
+            case .or(let nodes): return .or(nodes.map(read))
+            case .not(let inner): return .not(read(inner))
+            case .exact(let inner): return .exact(read(inner))
+            }
+        }
+        var query = self
+        query.root = root.map(read)
+        return query
     }
 
     /// True when some term is limited to a column (such queries do not search annotations).
@@ -70,6 +129,7 @@ public struct SearchQuery: Sendable, Equatable {
         func walk(_ node: Node) -> Bool {
             switch node {
             case .text(_, let column): return column != nil
+            case .pinyin: return false
             case .and(let nodes), .or(let nodes): return nodes.contains(where: walk)
             case .not(let inner), .exact(let inner): return walk(inner)
             }
@@ -81,7 +141,7 @@ public struct SearchQuery: Sendable, Equatable {
     public var hasExactTerms: Bool {
         func walk(_ node: Node) -> Bool {
             switch node {
-            case .text: return false
+            case .text, .pinyin: return false
             case .exact: return true
             case .and(let nodes), .or(let nodes): return nodes.contains(where: walk)
             case .not(let inner): return walk(inner)
@@ -103,7 +163,7 @@ public struct SearchQuery: Sendable, Equatable {
     func relaxed() -> SearchQuery {
         func relax(_ node: Node) -> Node? {
             switch node {
-            case .text: return node
+            case .text, .pinyin: return node
             case .exact(let inner): return relax(inner)
             case .and(let nodes):
                 let kept = nodes.compactMap { node -> Node? in
@@ -132,9 +192,11 @@ public struct SearchQuery: Sendable, Equatable {
     ///
     /// Nil when there are none, or when such a term stands inside an OR or a group (then the whole
     /// query goes to the full-text index).
+    ///
+    /// The characters come as typed (not folded): the character index folds them itself.
     public func separatingLoneCharacters() -> (rest: Node?, required: [String], excluded: [String])? {
         guard let root else { return nil }
-        var tokenizer = TextTokenizer()
+        var tokenizer = TextTokenizer(foldsVariants: false)
         func lone(_ node: Node) -> String? {
             guard case .text(let text, nil) = node, !text.hasSuffix("*") else { return nil }
             let tokens = tokenizer.tokens(in: text, mode: .query)
@@ -194,6 +256,10 @@ public struct SearchQuery: Sendable, Equatable {
             case .exact(let inner):
                 // The index holds folded forms: it finds a superset, checked afterwards.
                 return render(inner)
+            case .pinyin:
+                // Not reached: queries with pinyin are searched by ``KnowledgeBase/searchReadingPinyin``. An
+                // empty phrase matches nothing.
+                return "\"\""
             case .not(let inner):
                 // Only reached for a NOT that is not inside an AND; the parser prevents it.
                 return render(inner)
@@ -248,7 +314,7 @@ struct QueryParser {
 
     private static func hasPositive(_ node: SearchQuery.Node) -> Bool {
         switch node {
-        case .text: return true
+        case .text, .pinyin: return true
         case .exact(let inner): return hasPositive(inner)
         case .and(let nodes): return nodes.contains(where: hasPositive)
         case .or(let nodes): return nodes.allSatisfy(hasPositive)
@@ -425,6 +491,18 @@ struct QueryParser {
                 requiredTags.append(try checkedTag(quotedValue(tag)))
                 return nil
             }
+            if let value = Self.pinyinValue(word) {
+                let text = quotedValue(value)
+                guard !text.isEmpty else {
+                    throw syntax("The query '\(input)' has 'py:' with nothing after it; write py:chongqing.")
+                }
+                guard Pinyin.pattern(text) != nil else {
+                    throw syntax(
+                        "The query term 'py:\(text)' is not pinyin; write syllables such as py:chongqing, "
+                            + "py:chóngqìng, py:chong2qing4 or initials such as py:cq.")
+                }
+                return .pinyin(text)
+            }
             if word.lowercased().hasPrefix("exact:") {
                 let value = quotedValue(String(word.dropFirst(6)))
                 guard !value.isEmpty else {
@@ -454,6 +532,15 @@ struct QueryParser {
         guard rest.isEmpty, position < tokens.count, case .phrase(let phrase) = tokens[position] else { return rest }
         position += 1
         return phrase
+    }
+
+    /// The value of a `py:` (or `pinyin:`) word.
+    private static func pinyinValue(_ word: String) -> String? {
+        let lowered = word.lowercased()
+        for prefix in ["py:", "pinyin:"] where lowered.hasPrefix(prefix) {
+            return String(word.dropFirst(prefix.count))
+        }
+        return nil
     }
 
     private static func tagValue(_ word: String) -> String? {

@@ -235,40 +235,23 @@ public struct TextTokenizer: Sendable {
 
     enum CharClass: Equatable { case space, cjk, alnum, separator, ignorable, symbol, slow }
 
+    /// The tokenizer's view of a code point, from ``CharacterClass``: letters and digits of ASCII make words,
+    /// CJK characters runs, whitespace nothing, punctuation of any width a break; compatibility ideographs and
+    /// everything outside ``CharacterClass/quick(_:)``'s ranges go through NFKC first (`.slow`).
     @inline(__always)
     static func fastClass(_ v: UInt32) -> CharClass {
         if v & symbolMarker != 0 { return .symbol }
-        if v < 0x80 {
-            if (v >= 0x61 && v <= 0x7A) || (v >= 0x41 && v <= 0x5A) || (v >= 0x30 && v <= 0x39) { return .alnum }
-            if v == 0x20 || (v >= 0x09 && v <= 0x0D) { return .space }
-            return .separator
+        if v >= 0xF900 && v <= 0xFAFF { return .slow }  // NFKC maps them to unified ideographs
+        guard let known = CharacterClass.quick(v) else { return .slow }
+        switch known {
+        case .whitespace: return .space
+        case .ideograph, .kana, .hangul: return .cjk
+        case .letter, .digit: return v < 0x80 ? .alnum : .slow
+        case .punctuation: return .separator
+        case .symbol: return .symbol
+        case .ignorable: return .ignorable
+        case .other: return v < 0x80 ? .separator : .slow
         }
-        if v >= 0x4E00 && v <= 0x9FFF { return .cjk }
-        if v >= 0x3400 && v <= 0x4DBF { return .cjk }
-        if v >= 0x20000 && v <= 0x323AF { return .cjk }
-        if v >= 0x3000 && v <= 0x303F {
-            if v == 0x3000 { return .space }
-            if v == 0x3005 || v == 0x3006 || v == 0x3007 { return .cjk }
-            return .separator
-        }
-        if v >= 0x3040 && v <= 0x30FF {
-            if v == 0x30FB || v == 0x30A0 { return .separator }
-            return .cjk
-        }
-        if v >= 0xAC00 && v <= 0xD7A3 { return .cjk }
-        if v >= 0x31F0 && v <= 0x31FF { return .cjk }
-        if v >= 0x3100 && v <= 0x312F { return .cjk }
-        if v >= 0xFE00 && v <= 0xFE0F { return .ignorable }
-        if v == 0x200D || v == 0x200C || v == 0x00AD { return .ignorable }
-        if v == 0x00A0 || v == 0xFEFF || v == 0x200B || v == 0x202F || v == 0x205F || (v >= 0x2000 && v <= 0x200A)
-            || v == 0x2028 || v == 0x2029 || v == 0x0085
-        {
-            return .space
-        }
-        if v >= 0x2010 && v <= 0x205E { return .separator }  // general punctuation: dashes, quotes, ellipsis
-        if v >= 0xFF5F && v <= 0xFF65 { return .separator }
-        if (v >= 0x1F000 && v <= 0x1FAFF) || (v >= 0x2600 && v <= 0x27BF) { return .symbol }
-        return .slow
     }
 
     @inline(__always)

@@ -43,6 +43,20 @@ public enum VariantFolding {
         return result
     }()
 
+    /// Every form that folds to a character, the character first, read once when first asked for.
+    private static let formsByFolded: [UInt32: [UInt32]] = {
+        var table: [UInt32: [UInt32]] = [:]
+        for (from, to) in pairs { table[to, default: [to]].append(from) }
+        return table
+    }()
+
+    /// The forms of a character that fold to the same one as it does: 发 gives 发, 髮, 發 (in the table's order
+    /// after the folded one); a character with no other form gives itself.
+    public static func forms(of value: UInt32) -> [UInt32] {
+        let folded = fold(value)
+        return formsByFolded[folded] ?? [folded]
+    }
+
     /// Names the table in use: stored with the index, which is built again when it differs.
     public static var version: String { VariantTable.version }
 
