@@ -21,9 +21,9 @@ struct HubOperationsTests {
     @Test func databaseAway_is503WithRetryAfter_notReady_butAlive_andServesOnceBack() async throws {
         let cluster = try ThrowawayPostgres()
         try cluster.psql("CREATE DATABASE hub")
-        // The default operation timeout: on a loaded machine a first connection can take seconds.
-        let store = try await StoreUnderTest.postgres(cluster.url(database: "hub"))
-        let token = try await TestHub.addToken(store, for: TestHub.name)
+        let token = try await TestHub.addToken(
+            try await StoreUnderTest.postgres(cluster.url(database: "hub")), for: TestHub.name)
+        let store = try await StoreUnderTest.postgresQuickToGiveUp(cluster.url(database: "hub"))
         let service = HubService(store: store, clock: .fixed(F.now), logger: F.quietLogger)
         let push = HubServiceRequest(
             method: "POST", path: "/v1/kb/\(TestHub.name)/changes", headers: ["authorization": "Bearer \(token)"],

@@ -396,10 +396,10 @@ struct HubStoreContractTests {
     @Test func postgresUnreachable_isUnavailable_andTheStoreServesOnceItIsBack() async throws {
         let cluster = try ThrowawayPostgres()
         try cluster.psql("CREATE DATABASE hub")
-        // The default operation timeout: on a loaded machine a first connection can take seconds.
-        let store = try await StoreUnderTest.postgres(cluster.url(database: "hub"))
-        _ = try await store.ensureKnowledgeBase(kb)
-        _ = try await store.append([F.incoming(F.laptop, 1)], to: kb, receivedAt: F.now)
+        let setUp = try await StoreUnderTest.postgres(cluster.url(database: "hub"))
+        _ = try await setUp.ensureKnowledgeBase(kb)
+        _ = try await setUp.append([F.incoming(F.laptop, 1)], to: kb, receivedAt: F.now)
+        let store = try await StoreUnderTest.postgresQuickToGiveUp(cluster.url(database: "hub"))
         cluster.stop()
         await #expect {
             try await store.append([F.incoming(F.laptop, 2)], to: kb, receivedAt: F.now)
