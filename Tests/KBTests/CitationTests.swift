@@ -74,6 +74,49 @@ struct MetadataExtractionTests {
         #expect(metadata.page == 3)
     }
 
+    @Test func pdfMasthead_onTwoLines_givesPageAndPageName_overFileNameAndPDFPage() {
+        // The second page of a two-page PDF whose masthead prints 第4版 under the paper's name and date.
+        let info = PDFInfo(
+            title: "page.html", creationDate: "2026-12-07T07:40:40Z", pageCount: 2,
+            header: ["工人日报　2025年4月22日　星期二", "第4版　地方"])
+        let metadata = MetadataExtractor.metadata(
+            path: "/x/rmrb-20240101-7.pdf", text: "正文。\n", pdfPage: 2, pdfInfo: info)
+        #expect(metadata.publication == "工人日报")
+        #expect(metadata.issued == "2025-04-22")
+        #expect(metadata.page == 4)
+        #expect(metadata.pageName == "地方")
+    }
+
+    @Test func pdfWithoutMasthead_pageNumberThenTitleAndCreationDate_overFileName() {
+        let info = PDFInfo(title: "南方日报 第2版", creationDate: "2025-03-01T08:00:00+08:00", pageCount: 8, header: [])
+        let metadata = MetadataExtractor.metadata(
+            path: "/x/rmrb-20240101-7.pdf", text: "正文。\n", pdfPage: 5, pdfInfo: info)
+        #expect(metadata.publication == "南方日报", "the title names the paper")
+        #expect(metadata.issued == "2025-03-01", "the date the file was made, over the file name's")
+        #expect(metadata.page == 5, "the PDF page of a file of several pages, over the title's")
+        // A file of one page says nothing of which page of the paper it is: the file name does.
+        let single = MetadataExtractor.metadata(
+            path: "/x/rmrb-20240101-7.pdf", text: "正文。\n", pdfPage: 1,
+            pdfInfo: PDFInfo(title: "page.html", pageCount: 1))
+        #expect(single.publication == "人民日报")
+        #expect(single.issued == "2024-01-01")
+        #expect(single.page == 7)
+    }
+
+    @Test func pdfMasthead_pageLineFirst_andNoMastheadDate_keepTheWeakerDate() {
+        let metadata = MetadataExtractor.fromMasthead(["第3版　要闻", "工人日报　2025年4月22日　星期二"])
+        #expect(metadata.publication == "工人日报")
+        #expect(metadata.issued == "2025-04-22")
+        #expect(metadata.page == 3)
+        #expect(metadata.pageName == "要闻")
+        let pageOnly = MetadataExtractor.metadata(
+            path: "/x/scan.pdf", text: "正文。\n", pdfPage: 1,
+            pdfInfo: PDFInfo(creationDate: "2025-04-22T07:35:32Z", pageCount: 1, header: ["第3版　要闻"]))
+        #expect(pageOnly.issued == "2025-04-22")
+        #expect(pageOnly.page == 3)
+        #expect(pageOnly.publication == nil)
+    }
+
     @Test(arguments: [
         ("2025-04-25", "2025-04-25"), ("2025-4-5", "2025-04-05"), ("2025/04/25", "2025-04-25"),
         ("20250425", "2025-04-25"), ("2025年4月25日", "2025-04-25"), ("2025-04", "2025-04"), ("2025", "2025"),

@@ -85,6 +85,30 @@ struct SourceMetadataTests {
         #expect(try kb.setAuthors(first.articleID, nil).authors.map(\.name) == ["陈华"])
     }
 
+    @Test func jsonDump_carriesMetadataAndAuthorsSetByHand_includingClearedOnes() throws {
+        let (kb, ids) = try Self.seeded()
+        let first = try Self.firstArticle(kb)
+        let other = try #require(try kb.citations().first { $0.names == ["黄洪涛"] })
+        try kb.setSourceMetadata(first.articleID, [.page: "", .pageName: "要闻", .extra: #"{"archive":"CNKI"}"#])
+        try kb.setAuthors(first.articleID, ["陈华", "王五"])
+        try kb.setAuthors(other.articleID, [])
+        let before = try kb.citations(ids)
+        #expect(before.contains { $0.metadata.page == nil && $0.metadata.pageName == "要闻" })
+
+        let dump = try kb.exportJSON()
+        let restored = try KnowledgeBase.inMemory()
+        _ = try restored.restoreDump(dump, path: "backup.json")
+        let after = try restored.citations(ids)
+        #expect(after.map(\.metadata) == before.map(\.metadata))
+        #expect(after.map(\.authors) == before.map(\.authors))
+        #expect(after.map(\.authorsSetByHand) == before.map(\.authorsSetByHand))
+        #expect(after.first { $0.articleID == first.articleID }?.names == ["陈华", "王五"])
+        #expect(after.first { $0.articleID == other.articleID }?.authors.isEmpty == true)
+        // What was set by hand stays set by hand: a later change syncs over it, the byline can take it back.
+        #expect(try restored.setAuthors(first.articleID, nil).authors.map(\.name) == ["陈华"])
+        #expect(try restored.exportJSON() != dump)
+    }
+
     @Test func reimportOfTheSameFile_keepsMetadataSetByHand() throws {
         let folder = try TemporaryFolder()
         let path = try folder.write("page.txt", try Fixtures.seedPage)

@@ -22,6 +22,61 @@ public enum MetadataExtractor {
         fromFileName(path).overlaid(with: fromHeader(text))
     }
 
+    /// What a page gives, strongest last: the file name, then (for a page of a PDF file) the PDF's own title and
+    /// creation date, the page's header lines in its text, the PDF page number (when the file holds more than
+    /// one page), and the masthead lines the PDF page prints in its margins.
+    ///
+    /// - Parameters:
+    ///   - path: The file the page was imported from.
+    ///   - text: The page's text.
+    ///   - pdfPage: The page of the PDF file (1 for the first), nil for other sources.
+    ///   - pdfInfo: What the PDF file says of itself and prints in the page's margins, nil for other sources.
+    /// - Returns: Each field from the strongest of them that gives it.
+    public static func metadata(path: String, text: String, pdfPage: Int?, pdfInfo: PDFInfo?) -> SourceMetadata {
+        guard let pdfInfo else { return metadata(path: path, text: text) }
+        var fromFile = SourceMetadata()
+        if pdfInfo.pageCount > 1, let pdfPage, pdfPage > 0 { fromFile.page = pdfPage }
+        return fromFileName(path).overlaid(with: fromPDFInfo(pdfInfo)).overlaid(with: fromHeader(text))
+            .overlaid(with: fromFile).overlaid(with: fromMasthead(pdfInfo.header))
+    }
+
+    // MARK: - PDF files
+
+    /// What a PDF file says of itself: its title read as a file name is (a newspaper's name, a date, a page),
+    /// else a newspaper's name anywhere in it; the date it was made when the title gives none.
+    public static func fromPDFInfo(_ info: PDFInfo) -> SourceMetadata {
+        var metadata = SourceMetadata()
+        if let created = info.creationDate, created.count >= 10 {
+            metadata.issued = SourceMetadata.normalizedDate(String(created.prefix(10)))
+        }
+        if let title = info.title?.trimmingCharacters(in: .whitespaces), !title.isEmpty {
+            var fromTitle = fromFileName(title)
+            if fromTitle.publication == nil {
+                fromTitle.publication =
+                    Publications.known.filter { title.contains($0.name) }.max {
+                        $0.name.count < $1.name.count
+                    }?.name
+            }
+            metadata = metadata.overlaid(with: fromTitle)
+        }
+        return metadata
+    }
+
+    /// What the masthead lines of a PDF page say: a line with a date as a header line does (publication, date,
+    /// page, page name), and a line of its own with the page (`第3版　要闻`) the page and its name.
+    public static func fromMasthead(_ lines: [String]) -> SourceMetadata {
+        var metadata = SourceMetadata()
+        for line in lines.map({ String($0.filter { !$0.isWhitespace }) }) where !line.isEmpty && line.count <= 80 {
+            if let found = header(line) {
+                metadata = found.overlaid(with: metadata)
+            } else if let found = pageAndName(in: line) {
+                if metadata.page == nil { metadata.page = found.page }
+                if metadata.pageName == nil { metadata.pageName = found.name }
+            }
+        }
+        return metadata
+    }
+
     // MARK: - File names
 
     /// What a file name says: publication, date and page.
@@ -149,23 +204,30 @@ public enum MetadataExtractor {
             let run = String(before.reversed().prefix { $0.isHan }.reversed())
             if looksLikePublication(run) { metadata.publication = run }
         }
-        if let pageMatch {
-            // Full-width digits (０-９) as ASCII.
-            let digits = String(
-                String.UnicodeScalarView(
-                    pageMatch.1.unicodeScalars.map {
-                        (0xFF10...0xFF19).contains($0.value) ? Unicode.Scalar($0.value - 0xFF10 + 0x30) ?? $0 : $0
-                    }))
-            metadata.page = Int(digits)
-            var rest = line[pageMatch.range.upperBound...]
-            rest = rest.drop(while: { "：:·|丨/-—（(".contains($0) })
-            var name = String(rest.prefix { $0.isHan })
-            for stop in ["责任编辑", "本版编辑", "编辑", "版式", "美编", "校对"] {
-                if let range = name.range(of: stop) { name = String(name[..<range.lowerBound]) }
-            }
-            if (2...10).contains(name.count), !looksLikePublication(name) { metadata.pageName = name }
+        if let found = pageAndName(in: line) {
+            metadata.page = found.page
+            metadata.pageName = found.name
         }
         return metadata
+    }
+
+    /// The page (`第3版`) a line (spaces removed) names, and the page's name after it (up to 责任编辑 or 编辑).
+    static func pageAndName(in line: String) -> (page: Int, name: String?)? {
+        guard let pageMatch = line.firstMatch(of: #/第([0-9０-９]{1,3})版/#) else { return nil }
+        // Full-width digits (０-９) as ASCII.
+        let digits = String(
+            String.UnicodeScalarView(
+                pageMatch.1.unicodeScalars.map {
+                    (0xFF10...0xFF19).contains($0.value) ? Unicode.Scalar($0.value - 0xFF10 + 0x30) ?? $0 : $0
+                }))
+        guard let page = Int(digits), page > 0 else { return nil }
+        var rest = line[pageMatch.range.upperBound...]
+        rest = rest.drop(while: { "：:·|丨/-—（(".contains($0) })
+        var name = String(rest.prefix { $0.isHan })
+        for stop in ["责任编辑", "本版编辑", "编辑", "版式", "美编", "校对"] {
+            if let range = name.range(of: stop) { name = String(name[..<range.lowerBound]) }
+        }
+        return (page, (2...10).contains(name.count) && !looksLikePublication(name) ? name : nil)
     }
 }
 

@@ -3,9 +3,9 @@ public import GRDB
 
 /// Keeps the tables of page metadata and of authors set by hand in step with the sources and the changes.
 ///
-/// `source_metadata` holds each page's metadata as it stands: what ``MetadataExtractor`` reads from the page
-/// and its file name (the same on every replica, since both travel with the source), overlaid with the values
-/// set by hand (changes of the source's metadata fields, merged last writer wins, an empty value clearing the
+/// `source_metadata` holds each page's metadata as it stands: what ``MetadataExtractor`` reads from the page,
+/// its file name and, for a PDF page, its masthead and the file's own metadata (the same on every replica, since
+/// all of them travel with the source), overlaid with the values set by hand (changes of the source's metadata fields, merged last writer wins, an empty value clearing the
 /// field). `article_authors` holds the authors set by hand; other articles' authors come from their bylines.
 public enum SourceMetadataStore {
     /// The separator between names in `article_authors` and in what `kb_authors()` returns.
@@ -21,9 +21,14 @@ public enum SourceMetadataStore {
     public static func refresh(_ db: Database, sourceID: String, now: Int64) throws {
         guard
             let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT path, text FROM sources WHERE id = ?"), arguments: [sourceID])
+                db.cachedStatement(sql: "SELECT path, text, pdf_page, pdf_info FROM sources WHERE id = ?"),
+                arguments: [sourceID])
         else { return }
-        var metadata = MetadataExtractor.metadata(path: row["path"], text: row["text"])
+        // A PDF page's masthead and the file's own metadata count too (an unreadable record of them: not).
+        let info: String? = row["pdf_info"]
+        var metadata = MetadataExtractor.metadata(
+            path: row["path"], text: row["text"], pdfPage: row["pdf_page"],
+            pdfInfo: info.flatMap { try? JSONText.decode(PDFInfo.self, from: $0) })
         var conflicts: Set<String> = []
         for field in SourceMetadata.fields {
             let values = try Materializer.headValues(db, id: sourceID, field: field, entity: .source) { _, _ in nil }
@@ -37,6 +42,19 @@ public enum SourceMetadataStore {
         }
         try Materializer.settleConflicts(db, entityID: sourceID, derived: conflicts, now: now)
         try save(db, sourceID: sourceID, metadata)
+    }
+
+    /// The metadata set by hand on a page, by field.
+    ///
+    /// The newest value of each field, as ``refresh`` takes it; `""` for a field cleared by hand. Only reads.
+    public static func handSetValues(_ db: Database, sourceID: String) throws -> [ChangeField: String] {
+        var result: [ChangeField: String] = [:]
+        for field in SourceMetadata.fields {
+            let values = try Materializer.headValues(db, id: sourceID, field: field, entity: .source) { _, _ in nil }
+            let newest = values.filter { $0.json != nil }.max { Materializer.isOlder($0.head, $1.head) }
+            if let json = newest?.json { result[field] = try JSONText.decodeString(json) }
+        }
+        return result
     }
 
     /// Writes a page's metadata.

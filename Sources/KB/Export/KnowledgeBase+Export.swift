@@ -19,9 +19,12 @@ public struct Dump: Codable, Sendable, Equatable {
         var updatedAt: String
         /// `（上接第1版）` / `（下转第2版）`; absent when the article has none.
         var continuation: String? = nil
+        /// The authors set by hand (`kb edit --author`), in order, `[]` for "no author"; absent when they come
+        /// from the byline.
+        var authors: [String]? = nil
 
         enum CodingKeys: String, CodingKey {
-            case id, position, kind, kicker, title, subtitle, byline, dateline, body, continuation
+            case id, position, kind, kicker, title, subtitle, byline, dateline, body, continuation, authors
             case sourceID = "source_id"
             case createdAt = "created_at"
             case updatedAt = "updated_at"
@@ -67,9 +70,12 @@ public struct Dump: Codable, Sendable, Equatable {
         var encoding: String?
         /// What a PDF file says of itself and prints in the page's margins.
         var pdfInfo: PDFInfo?
+        /// The metadata set by hand (`kb source set`), by field, `""` for a field cleared by hand; absent when
+        /// none was set.
+        var metadata: [ChangeField: String]? = nil
 
         enum CodingKeys: String, CodingKey {
-            case id, path, sha256, kind, text, encoding
+            case id, path, sha256, kind, text, encoding, metadata
             case importedAt = "imported_at"
             case pdfPage = "pdf_page"
             case pdfInfo = "pdf_info"
@@ -124,6 +130,18 @@ extension KnowledgeBase {
                 createdAt: Timestamp.iso($0.createdAt), updatedAt: Timestamp.iso($0.updatedAt),
                 continuation: $0.continuation.isEmpty ? nil : $0.continuation)
         }
+        let handAuthors = try Row.fetchAll(db, sql: "SELECT article_id, authors FROM article_authors")
+        let authorsByArticle = Dictionary(
+            handAuthors.map { row -> (String, [String]) in
+                let names: String = row["authors"]
+                return (
+                    row["article_id"],
+                    names.split(separator: Character(SourceMetadataStore.nameSeparator)).map(String.init)
+                )
+            }, uniquingKeysWith: { first, _ in first })
+        for index in dump.articles.indices {
+            dump.articles[index].authors = authorsByArticle[dump.articles[index].id]
+        }
         let sourceIDs = Set(dump.articles.compactMap(\.sourceID))
         dump.sources = try Source.fetchAll(db, sql: "SELECT * FROM sources ORDER BY id").filter {
             sourceIDs.contains($0.id)
@@ -132,6 +150,10 @@ extension KnowledgeBase {
                 id: $0.id, path: $0.path, sha256: $0.sha256, kind: $0.kind, text: $0.text,
                 importedAt: Timestamp.iso($0.importedAt), pdfPage: $0.pdfPage, encoding: $0.encoding,
                 pdfInfo: $0.pdfInfo)
+        }
+        for index in dump.sources.indices {
+            let values = try SourceMetadataStore.handSetValues(db, sourceID: dump.sources[index].id)
+            dump.sources[index].metadata = values.isEmpty ? nil : values
         }
         dump.annotations = try Annotation.fetchAll(
             db,
@@ -156,7 +178,8 @@ extension KnowledgeBase {
     }
 
     /// Restores a dump: every record not present yet is created with its id and timestamps,
-    /// and its creation is recorded so that sync carries it.
+    /// and its creation is recorded so that sync carries it; the page metadata and the authors set by hand on
+    /// the pages and articles it creates are set again, as changes.
     ///
     /// - Returns: The ids of the dump's articles that are live here, how many of them were created,
     ///   and whether anything at all (a source, article, annotation or tag) was created.
@@ -187,6 +210,11 @@ extension KnowledgeBase {
                     encoding: source.encoding, pdfInfo: source.pdfInfo)
                 try record.insert(db)
                 try changes.create(.source, id: source.id, json: nil)
+                // The values set by hand, as changes of their own so that sync carries them.
+                for (field, value) in (source.metadata ?? [:]).sorted(by: { $0.key < $1.key })
+                where SourceMetadata.fields.contains(field) {
+                    try changes.set(.source, id: source.id, field: field, json: JSONText.string(value))
+                }
                 try SourceMetadataStore.refresh(db, sourceID: source.id, now: changes.timestamp)
             }
             var restored: [String] = []
@@ -199,6 +227,12 @@ extension KnowledgeBase {
                     updatedAt: try Timestamp.parse(item.updatedAt, path: path))
                 try article.save(db)
                 try changes.create(.article, id: article.id, json: try JSONText.encode(ArticleCreation(article)))
+                if let names = item.authors {
+                    // As `kb edit --author` writes them: `;` alone for "no author".
+                    let value = names.isEmpty ? ";" : names.joined(separator: "; ")
+                    try changes.set(.article, id: article.id, field: .authors, json: JSONText.string(value))
+                    try SourceMetadataStore.refreshAuthors(db, articleID: article.id, now: changes.timestamp)
+                }
                 restored.append(article.id)
             }
             var touched: Set<String> = []

@@ -38,3 +38,6 @@ public enum ChangeField: String, Sendable, Codable, CaseIterable, Comparable {
         }
     }
 }
+
+/// Fields as the keys of a JSON object (the metadata set by hand in a dump).
+extension ChangeField: CodingKeyRepresentable {}

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 // MARK: - Migrations
@@ -38,6 +39,13 @@ extension AppDatabase {
         // Continuation markers (`（上接第1版）`, `（下转第2版）`) are metadata of an article, not its text.
         migrator.registerMigration("v4-corrections") { db in
             try db.execute(sql: "ALTER TABLE articles ADD COLUMN continuation TEXT NOT NULL DEFAULT ''")
+        }
+        // A PDF page's metadata from its masthead and the file's own metadata (docs/citations.md).
+        migrator.registerMigration("v4-pdf-metadata") { db in
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            for id in try String.fetchAll(db, sql: "SELECT id FROM sources WHERE pdf_info IS NOT NULL") {
+                try SourceMetadataStore.refresh(db, sourceID: id, now: now)
+            }
         }
         return migrator
     }
