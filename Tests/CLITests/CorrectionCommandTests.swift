@@ -48,6 +48,8 @@ struct CorrectionCommandTests {
             #expect(moved.compactMap { $0.string("id") } == [late.string("id")].compactMap { $0 })
             #expect(try replica.articleIDs().contains(shandong) == false)
         }
+        // The same articles, annotations and open conflicts on both.
+        try world.expectConverged()
 
         // A headline moved on one replica reaches the other.
         try r1.ok(["retitle", made, "--from", first])

@@ -200,6 +200,15 @@ public enum Materializer {
             if existing != nil { annotation.updatedAt = now }
             try annotation.save(db)
         }
+        // Moved off a deleted article (`kb merge`, or a pull that brought the move after the delete): that
+        // article's conflicts are derived again without it, so they do not depend on the order changes came in.
+        if let existing, existing.articleID != annotation.articleID,
+            try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT deleted FROM articles WHERE id = ?"), arguments: [existing.articleID])
+                == true
+        {
+            try article(db, id: existing.articleID, now: now)
+        }
         // A change made on a deleted article's annotation, here or elsewhere, may be one its delete did not
         // know of: the article's conflicts are derived again.
         try RelatedRecords.recomputeOwners(db, of: .annotation, id: id, now: now)

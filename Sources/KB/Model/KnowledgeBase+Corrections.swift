@@ -158,10 +158,12 @@ extension KnowledgeBase {
                 }
             }
             let now = changes.timestamp
-            // Later items of the page move down one place.
+            // Later items of the page move down one place (not those in the trash: a change made after a delete
+            // would stand as a conflict with it).
             if let sourceID = article.sourceID {
                 for later in try Article.fetchAll(
-                    db, sql: "SELECT * FROM articles WHERE source_id = ? AND position > ? ORDER BY position DESC",
+                    db,
+                    sql: "SELECT * FROM articles WHERE source_id = ? AND position > ? AND deleted = 0 ORDER BY position DESC",
                     arguments: [sourceID, article.position])
                 {
                     try changes.set(.article, id: later.id, field: .position, json: String(later.position + 1))
