@@ -336,7 +336,7 @@ struct SyncScenarioTests {
         // The laptop comes back from the backup and is edited before it syncs.
         let restored = Replica(
             kb: KnowledgeBase(database: try AppDatabase(backup), clock: clock.clock),
-            transport: InProcessTransport(service: hub.service), name: "restored")
+            transport: InProcessTransport(service: hub.service), name: "restored", hub: hub)
         _ = try restored.kb.editArticle(article.id, title: "恢复之后的标题")
         let report = try await restored.sync()
         #expect(report.reidentified)
@@ -663,15 +663,16 @@ struct SyncScenarioTests {
 extension Replica {
     /// The same knowledge base with another way to the hub.
     func withTransport(_ transport: any HubTransport) throws -> Replica {
-        Replica(kb: kb, transport: transport, name: name)
+        Replica(kb: kb, transport: transport, name: name, hub: hub)
     }
 
-    init(kb: KnowledgeBase, transport: any HubTransport, name: String) {
+    init(kb: KnowledgeBase, transport: any HubTransport, name: String, hub: TestHub) {
         self.kb = kb
         var engine = SyncEngine(kb: kb, transport: transport)
         engine.pageSize = 50
         self.engine = engine
         self.name = name
+        self.hub = hub
     }
 }
 

@@ -116,9 +116,13 @@ struct Replica {
     let kb: KnowledgeBase
     let engine: SyncEngine
     let name: String
+    /// Held so that the hub's store outlives every replica that syncs with it (a freed ``TestHub``
+    /// removes its folder).
+    let hub: TestHub
 
     init(_ name: String, hub: TestHub, token: String, clock: Clock, transport: (any HubTransport)? = nil) throws {
         self.name = name
+        self.hub = hub
         kb = KnowledgeBase(database: try AppDatabase.inMemory(), clock: clock)
         var engine = SyncEngine(kb: kb, transport: transport ?? InProcessTransport(service: hub.service))
         engine.pageSize = 50
