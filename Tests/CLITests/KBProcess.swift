@@ -122,15 +122,19 @@ final class StreamCollector: Sendable {
     /// Starts reading `handle` until end of file on a thread of its own.
     init(_ handle: FileHandle) {
         let thread = Thread { [self] in
+            // read(2) itself, not `availableData`, which traps on any error (EINTR, a bad descriptor).
+            let descriptor = handle.fileDescriptor
+            var buffer = [UInt8](repeating: 0, count: 64 * 1024)
             while true {
-                let chunk = handle.availableData
+                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
                 condition.lock()
                 state.withLock { state in
-                    if chunk.isEmpty { state.isClosed = true } else { state.data.append(chunk) }
+                    if count > 0 { state.data.append(contentsOf: buffer[0..<count]) } else { state.isClosed = true }
                 }
                 condition.broadcast()
                 condition.unlock()
-                if chunk.isEmpty { break }
+                if count <= 0 { break }
             }
             try? handle.close()
         }

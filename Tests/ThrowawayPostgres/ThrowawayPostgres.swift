@@ -192,6 +192,20 @@ public final class ThrowawayPostgres: @unchecked Sendable {
         try run(binaries + "/" + tool, arguments, asOwner: true)
     }
 
+    /// Everything `handle` gives until end of file or an error, read with read(2) itself:
+    /// `readDataToEndOfFile` traps on any error (EINTR, a bad descriptor).
+    static func readToEnd(_ handle: FileHandle) -> Data {
+        let descriptor = handle.fileDescriptor
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { return data }
+            data.append(contentsOf: buffer[0..<count])
+        }
+    }
+
     static func setpriv(_ owner: (uid: uid_t, gid: gid_t)) -> [String] {
         ["/usr/bin/setpriv", "--reuid=\(owner.uid)", "--regid=\(owner.gid)", "--clear-groups", "--"]
     }
@@ -216,7 +230,7 @@ public final class ThrowawayPostgres: @unchecked Sendable {
         for (index, handle) in [output.fileHandleForReading, errors.fileHandleForReading].enumerated() {
             group.enter()
             DispatchQueue.global().async {
-                let data = handle.readDataToEndOfFile()
+                let data = Self.readToEnd(handle)
                 collected.withLock {
                     if index == 0 { $0.0 = data } else { $0.1 = data }
                 }

@@ -72,7 +72,8 @@ public enum PDFReader {
                 .unreadableFile, "'\(path)' could not be read: pdftotext did not start (\(error.localizedDescription))."
             )
         }
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        // readToEnd throws where readDataToEndOfFile would trap (an interrupted read).
+        let message = String(decoding: (try? errors.fileHandleForReading.readToEnd()) ?? Data(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0, let data = FileManager.default.contents(atPath: output.path) else {
             let detail = message.split(separator: "\n").first.map { ": \($0)" } ?? ""
