@@ -42,9 +42,10 @@ enum SplitEvaluation {
         }
     }
 
-    /// The number of true items found right in every field, in page order: the longest common
-    /// subsequence of the two lists. An item cut in two, or an extra item, costs the items it
-    /// touches, not every item after it as a comparison by position does.
+    /// The number of true items found right in every field, in page order.
+    ///
+    /// It is the length of the longest common subsequence of the two lists: an item cut in two, or an
+    /// extra item, costs the items it touches, not every item after it as a comparison by position does.
     static func itemsFoundInOrder(_ found: [[String]], _ truth: [[String]]) -> Int {
         guard !found.isEmpty, !truth.isEmpty else { return 0 }
         var next = [Int](repeating: 0, count: truth.count + 1)

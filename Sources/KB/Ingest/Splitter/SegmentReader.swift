@@ -111,10 +111,11 @@ struct SegmentReader {
     /// into it (`第68号`, a page number, a symbol), in width units (a CJK character is 2).
     static let insertionWidthLimit = 12
 
-    /// True when a line inside a paragraph is wider than its column only because the extraction inserted
-    /// a few characters into it: it is running text (a pause inside it, no sentence or dash at its end,
-    /// at most ``insertionWidthLimit`` wider than the column) and the line after it goes on at the
-    /// column's width or ends the paragraph. A headline of another column has no pause inside.
+    /// True when a line inside a paragraph is wider than its column only because of inserted characters.
+    ///
+    /// It is running text (a pause inside it, no sentence or dash at its end, at most
+    /// ``insertionWidthLimit`` wider than the column) and the line after it goes on at the column's width
+    /// or ends the paragraph. A headline of another column has no pause inside.
     func widenedByInsertion(_ index: Int) -> Bool {
         let line = lines[index]
         guard index + 1 < lines.count, !line.endsSentence, !line.endsWithDash, !line.endsWithCredit,
