@@ -91,6 +91,20 @@ extension PageSplitterTests {
         #expect(items.first?.kicker == "各地认真贯彻会议精神——")
     }
 
+    /// `（转第2版）` closes the article it is in: a subhead above it does not end the article, as a closing
+    /// dateline under an article that opened with one would.
+    @Test func continuedOnDoesNotMakeASubheadATitle() throws {
+        let items = split(
+            Self.page(
+                "本报讯 （记者王明）1月5日，全国农业", "工作会议在京召开。会议部署了今年的", "农业和农村工作。", "粮食生产",
+                "会议要求各地切实抓好粮食生产，保证", "农民收入稳定增长，推动农村改革。", "（转第2版）", "全国农业工作会议召开"))
+        #expect(items.map(\.title) == ["全国农业工作会议召开"])
+        let item = try #require(items.first)
+        #expect(item.continuation == "（转第2版）")
+        #expect(item.body.contains("粮食生产"))
+        #expect(item.body.hasSuffix("推动农村改革。"))
+    }
+
     static let headlinesFirstPage = [
         "全国农业工作会议召开",
         "本报讯 （记者王明）1月5日，全国农业",

@@ -462,10 +462,10 @@ struct SegmentReader {
         if zone.count >= 2 && !wrapped { return true }
         // A dateline in brackets closes an article that opened without one (no marker, or
         // `（上接第N版）`): after an opening with a dateline or a byline line, text closed by such a
-        // dateline is another article.
+        // dateline is another article. `（下转第2版）` closes the article it is in: no other opened.
         if [.newsflash, .datelineStart, .bylineLine, .bylineStart].contains(current.marker),
             following.contains(where: {
-                if case .paragraph(let lines, _) = $0 { lines.last?.endsWithEndMarker == true } else { false }
+                if case .paragraph(let lines, _) = $0 { lines.last?.endsWithDateline == true } else { false }
             })
         {
             return true
