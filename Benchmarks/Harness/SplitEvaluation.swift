@@ -28,6 +28,8 @@ enum SplitEvaluation {
         var pagesRight = 0
         var items = 0
         var itemsRight = 0
+        /// Items right in every field and found in page order, whatever items were found around them.
+        var itemsFound = 0
         var invariantFailures = 0
 
         mutating func add(_ other: Tally) {
@@ -35,8 +37,26 @@ enum SplitEvaluation {
             pagesRight += other.pagesRight
             items += other.items
             itemsRight += other.itemsRight
+            itemsFound += other.itemsFound
             invariantFailures += other.invariantFailures
         }
+    }
+
+    /// The number of true items found right in every field, in page order.
+    ///
+    /// It is the length of the longest common subsequence of the two lists: an item cut in two, or an
+    /// extra item, costs the items it touches, not every item after it as a comparison by position does.
+    static func itemsFoundInOrder(_ found: [[String]], _ truth: [[String]]) -> Int {
+        guard !found.isEmpty, !truth.isEmpty else { return 0 }
+        var next = [Int](repeating: 0, count: truth.count + 1)
+        for item in found.reversed() {
+            var row = [Int](repeating: 0, count: truth.count + 1)
+            for index in truth.indices.reversed() {
+                row[index] = item == truth[index] ? next[index + 1] + 1 : max(next[index], row[index + 1])
+            }
+            next = row
+        }
+        return next[0]
     }
 
     /// Checks that nothing of the page is lost or invented: every non-whitespace character of the
@@ -68,6 +88,7 @@ enum SplitEvaluation {
         var pagesRight = 0
         var items = 0
         var itemsRight = 0
+        var itemsFound = 0
         var fieldErrors: [String: Int] = [:]
         var countErrors = 0
         var shown = 0
@@ -102,6 +123,21 @@ enum SplitEvaluation {
             }
             pages += 1
             items += truth.items.count
+            let foundKeys = found.map { item in
+                [
+                    item.kind.rawValue, item.kicker, item.title, item.subtitle, item.byline, item.dateline, item.body,
+                    item.continuation,
+                ].map(TextCleaner.removingWhitespace)
+            }
+            let truthKeys = truth.items.map { item in
+                [
+                    item.kind, item.kicker, item.title, item.subtitle, item.byline, item.dateline, item.body,
+                    item.continuation ?? "",
+                ].map(TextCleaner.removingWhitespace)
+            }
+            let inOrder = itemsFoundInOrder(foundKeys, truthKeys)
+            itemsFound += inOrder
+            tally.itemsFound = inOrder
             var pageRight = found.count == truth.items.count
             if found.count != truth.items.count {
                 countErrors += 1
@@ -150,7 +186,8 @@ enum SplitEvaluation {
                 let tally = tallies[name, default: Tally()]
                 return [
                     "perturbation": name, "pages": tally.pages, "pages_exact": tally.pagesRight, "items": tally.items,
-                    "items_right": tally.itemsRight, "pages_losing_characters": tally.invariantFailures,
+                    "items_right": tally.itemsRight, "items_found": tally.itemsFound,
+                    "pages_losing_characters": tally.invariantFailures,
                 ]
             }
             let object: [String: Any] = ["classes": rows, "field_errors": fieldErrors]
@@ -159,7 +196,7 @@ enum SplitEvaluation {
             return
         }
         if classes.count > 1 {
-            print("perturbation\tpages\texact\titems\tright\tlost/duplicated")
+            print("perturbation\tpages\texact\titems\tfound\tby position\tlost/duplicated")
             var perturbed = Tally()
             for name in classes {
                 let tally = tallies[name, default: Tally()]
@@ -169,7 +206,8 @@ enum SplitEvaluation {
             print(row("all perturbed", perturbed))
         }
         print("pages \(pages), split exactly right \(pagesRight) (\(percent(pagesRight, pages)))")
-        print("items \(items), right in every field \(itemsRight) (\(percent(itemsRight, items)))")
+        print("items \(items), found right in every field \(itemsFound) (\(percent(itemsFound, items)))")
+        print("items right in every field at their position \(itemsRight) (\(percent(itemsRight, items)))")
         print("pages with a wrong item count: \(countErrors)")
         print("pages losing or duplicating characters: \(invariantFailures)")
         print(
@@ -180,7 +218,8 @@ enum SplitEvaluation {
 
     static func row(_ name: String, _ tally: Tally) -> String {
         "\(name)\t\(tally.pages)\t\(percent(tally.pagesRight, tally.pages))\t\(tally.items)\t"
-            + "\(percent(tally.itemsRight, tally.items))\t\(tally.invariantFailures)"
+            + "\(percent(tally.itemsFound, tally.items))\t\(percent(tally.itemsRight, tally.items))\t"
+            + "\(tally.invariantFailures)"
     }
 
     static func percent(_ part: Int, _ whole: Int) -> String {

@@ -50,7 +50,7 @@ struct PageLine {
         endsWithCredit = credit != nil
         creditWidth = credit.map { TextCleaner.width(String(text[$0])) } ?? 0
         let end = scalars.last?.value ?? 0
-        endsWithComma = [0xFF0C, 0x3001, 0xFF1B, 0x2C, 0x3B].contains(end)
+        endsWithComma = Self.pauses.contains(end)
         endsWithColon = end == 0xFF1A || end == 0x3A
         endsWithContinuation = (end == 0xFF09 || end == 0x29) && Self.continuedOnRange(in: text) != nil
     }
@@ -106,6 +106,8 @@ struct PageLine {
 
     /// Characters that end a sentence: `。！？!?…` and `．`.
     static let sentenceEnds: Set<UInt32> = [0x3002, 0xFF01, 0xFF1F, 0x21, 0x3F, 0x2026, 0xFF0E]
+    /// Pauses inside a sentence: `，`, `、`, `；` and their ASCII forms.
+    static let pauses: Set<UInt32> = [0xFF0C, 0x3001, 0xFF1B, 0x2C, 0x3B]
     /// Closing quotes and brackets that may follow the end of a sentence.
     static let closers: Set<UInt32> = [0x201D, 0x2019, 0x300D, 0x300F, 0xFF09, 0x29, 0x3011, 0x300B, 0x22]
 

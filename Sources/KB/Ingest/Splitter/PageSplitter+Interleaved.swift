@@ -85,12 +85,13 @@ extension PageSplitter {
             let drafts = SegmentReader(lines: caption.lines).read()
             let captionItems = drafts.map { $0.finish() }
             // The end of the line, shorter and shorter: its start may be a dateline or byline, which are
-            // not in the body.
+            // not in the body; the line may hold nothing but them (`本报讯 （记者 X）`).
             let line = TextCleaner.removingWhitespace(caption.hostLine)
+            let texts = items.map { TextCleaner.removingWhitespace($0.dateline + $0.byline + $0.body) }
             var at = items.count
             for length in hostSuffixLengths {
                 let host = String(line.suffix(length))
-                if let found = items.lastIndex(where: { TextCleaner.removingWhitespace($0.body).contains(host) }) {
+                if let found = texts.lastIndex(where: { $0.contains(host) }) {
                     at = found + 1
                     break
                 }

@@ -61,14 +61,32 @@ public enum PageSplitter {
     }
 
     /// True when the page prints headlines before their text: it opens with a headline block followed by
-    /// an article's opening marker, and its last segment ends with text, not a headline.
+    /// an article's opening marker (perhaps after a photo caption and its title, the headline then
+    /// printed under the caption's title), and its last segment ends with text, not a headline (but for
+    /// the title of a photo caption or of a column note, which stays after their text on such pages too).
     static func printsHeadlinesFirst(_ segments: [[PageLine]]) -> Bool {
         guard segments.count >= 2, let first = segments.first, !(first.first?.marker.startsArticle ?? true),
             let last = segments.last
         else { return false }
         let opening = SegmentReader(lines: first).blocks()
-        guard opening.allSatisfy({ if case .zone = $0 { true } else { false } }) else { return false }
-        guard case .paragraph = SegmentReader(lines: last).blocks().last else { return false }
+        if case .paragraph(let lines, _) = opening.first {
+            // A caption, then its title and the first article's headline.
+            guard lines.last?.endsWithCredit == true, opening.count == 2, case .zone(let zone) = opening[1],
+                zone.count >= 2
+            else { return false }
+        }
+        guard opening.allSatisfy({ if case .zone = $0 { true } else { false } }) || opening.count == 2 else {
+            return false
+        }
+        var closing = SegmentReader(lines: last).blocks()
+        if case .zone(let title) = closing.last, closing.count >= 2 {
+            let isColumnNote = title.first.map { columnNoteTitles.contains($0) } ?? false
+            guard case .paragraph(let lines, _) = closing[closing.count - 2],
+                isColumnNote || lines.last?.endsWithCredit == true
+            else { return false }
+            closing.removeLast()
+        }
+        guard case .paragraph = closing.last else { return false }
         return true
     }
 

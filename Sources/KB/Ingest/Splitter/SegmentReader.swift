@@ -81,6 +81,13 @@ struct SegmentReader {
         return lines[index + 1].width - lines[index + 1].creditWidth <= lines[index].width + 4
     }
 
+    /// True when the line is the first of a photo caption of two lines: running text (a pause inside it)
+    /// that the next line, ending with the credit, closes (see ``captionGoesOn(_:)``).
+    func opensCaption(_ index: Int) -> Bool {
+        captionGoesOn(index)
+            && lines[index].text.unicodeScalars.dropLast().contains { PageLine.pauses.contains($0.value) }
+    }
+
     /// How much narrower than the next line a paragraph's indented first line is, in width units
     /// (a CJK character is 2): its two-cell indent, give or take a punctuation mark.
     static let indentRange = 2...8
@@ -100,7 +107,31 @@ struct SegmentReader {
             || (index + 2 < lines.count && abs(lines[index + 2].width - next.width) <= Self.fullLineTolerance)
     }
 
+    /// How much wider than its column a line of text may be when the extraction inserted a few characters
+    /// into it (`第68号`, a page number, a symbol), in width units (a CJK character is 2).
+    static let insertionWidthLimit = 12
+
+    /// True when a line inside a paragraph is wider than its column only because of inserted characters.
+    ///
+    /// It is running text (a pause inside it, no sentence or dash at its end, at most
+    /// ``insertionWidthLimit`` wider than the column) and the line after it goes on at the column's width
+    /// or ends the paragraph. A headline of another column has no pause inside.
+    func widenedByInsertion(_ index: Int) -> Bool {
+        let line = lines[index]
+        guard index + 1 < lines.count, !line.endsSentence, !line.endsWithDash, !line.endsWithCredit,
+            Double(line.width) <= columns[index] + Double(Self.insertionWidthLimit),
+            line.text.unicodeScalars.dropLast().contains(where: { PageLine.pauses.contains($0.value) })
+        else { return false }
+        let next = lines[index + 1]
+        guard !next.marker.startsArticle, !next.endsWithCredit, !isWide(index + 1) else { return false }
+        return endsParagraph(index + 1) || !isShort(index + 1)
+    }
+
     enum Role: Equatable { case paragraphStart, continuation, headline }
+
+    /// How many lines apart a headline line and its printed copy may be: a block of kicker, title
+    /// and two subtitle lines.
+    static let repeatedHeadlineDistance = 4
 
     /// The role of every line.
     func roles() -> [Role] {
@@ -112,7 +143,7 @@ struct SegmentReader {
                 inParagraph = !line.marker.standsAlone && !endsParagraph(index)
                 continue
             }
-            if inParagraph && !(isWide(index) && !isWide(index - 1)) {
+            if inParagraph && !(isWide(index) && !isWide(index - 1) && !widenedByInsertion(index)) {
                 roles.append(.continuation)
                 inParagraph = !endsParagraph(index)
                 continue
@@ -147,12 +178,18 @@ struct SegmentReader {
         if line.marker.endsArticle || line.hasInnerFullStop || line.endsWithColon { return .paragraphStart }
         // A kicker ends with a dash; a dash run on into the next line (`…的前身——` / `—正规的…`) is text.
         let dashRunsOn = next?.text.utf8HasPrefix("—") == true
-        if line.endsWithDash && !dashRunsOn { return .headline }
-        // A headline printed twice: a line of a block and its copy.
-        if let next, next.text == line.text { return .headline }
-        for back in 1...4 where index >= back && lines[index - back].text == line.text { return .headline }
+        // A line ending with a dash that opens a paragraph (the next two lines are an indent wider and
+        // full) is text: `1991年，依多金企业集团公司的前身———` / `湖州练市针织制衣厂已濒临倒闭。…`; a
+        // title under a kicker may be an indent wider too, but ends there.
+        let opensLongParagraph = opensParagraph(index) && index + 1 < lines.count && !endsParagraph(index + 1)
+        if line.endsWithDash && !dashRunsOn && !opensLongParagraph { return .headline }
+        // A headline printed twice: a line of a block and its copy, before or after it.
+        for distance in 1...Self.repeatedHeadlineDistance {
+            if index >= distance && lines[index - distance].text == line.text { return .headline }
+            if index + distance < lines.count && lines[index + distance].text == line.text { return .headline }
+        }
         if index > 0, lines[index - 1].endsWithDash, !lines[index - 1].endsSentence, !line.text.utf8HasPrefix("—"),
-            !opensParagraph(index)
+            !opensParagraph(index), !opensCaption(index)
         {
             // The title under a kicker (a kicker printed without a title has the text under it).
             return .headline
@@ -306,8 +343,13 @@ struct SegmentReader {
                 let captionAfterText =
                     headlinesFirst && isCaption && !current.paragraphs.isEmpty && !current.lastParagraphHasCredit
                 if current.isClosed || captionAfterText {
+                    // A credit on a line of its own closes the caption printed in the paragraph before it.
+                    let captionText =
+                        captionAfterText && current.paragraphs.count >= 2 && Self.isCreditOnly(paragraphLines)
+                        ? [current.paragraphs.removeLast()] : []
                     items.append(current)
                     current = ItemDraft()
+                    current.paragraphs = captionText
                 }
                 current.paragraphs.append(
                     ItemDraft.Paragraph(
@@ -370,18 +412,36 @@ struct SegmentReader {
         return items
     }
 
+    /// True when the paragraph is a photo credit alone on its line: `本报通讯员 潘志梅摄`.
+    static func isCreditOnly(_ lines: [PageLine]) -> Bool {
+        guard lines.count == 1, let line = lines.first, line.endsWithCredit,
+            let credit = PageLine.creditRange(in: line.text, spacedInSource: true)
+        else { return false }
+        return line.text[..<credit.lowerBound].allSatisfy(\.isWhitespace)
+    }
+
     /// A headline wrapped inside quotes or brackets (`“人民是我们的衣食父母，孝敬父母是` /
-    /// `做儿女的本分”`) is one line.
+    /// `做儿女的本分”`), or after a comma (`“输血”，` / `更需“造血”`), is one line: no headline line
+    /// ends with a pause.
     static func joiningWrapped(_ zone: [String]) -> [String] {
         var joined: [String] = []
         for line in zone {
-            if let last = joined.last, PageLine.bracketDepth(last) > 0, PageLine.bracketDepth(last + line) <= 0 {
+            if let last = joined.last,
+                (PageLine.bracketDepth(last) > 0 && PageLine.bracketDepth(last + line) <= 0)
+                    || endsWithPause(last)
+            {
                 joined[joined.count - 1] = last + line
             } else {
                 joined.append(line)
             }
         }
         return joined
+    }
+
+    /// True when the text ends with a pause inside a sentence: `，`, `、` or `；`.
+    static func endsWithPause(_ text: String) -> Bool {
+        guard let last = text.unicodeScalars.last else { return false }
+        return PageLine.pauses.contains(last.value)
     }
 
     /// Whether a headline block (its lines, wrapped ones joined, and its lines as printed) followed by
@@ -402,10 +462,10 @@ struct SegmentReader {
         if zone.count >= 2 && !wrapped { return true }
         // A dateline in brackets closes an article that opened without one (no marker, or
         // `（上接第N版）`): after an opening with a dateline or a byline line, text closed by such a
-        // dateline is another article.
+        // dateline is another article. `（下转第2版）` closes the article it is in: no other opened.
         if [.newsflash, .datelineStart, .bylineLine, .bylineStart].contains(current.marker),
             following.contains(where: {
-                if case .paragraph(let lines, _) = $0 { lines.last?.endsWithEndMarker == true } else { false }
+                if case .paragraph(let lines, _) = $0 { lines.last?.endsWithDateline == true } else { false }
             })
         {
             return true
