@@ -90,6 +90,7 @@ struct HubOperationsTests {
         #expect(samples[#"kb_hub_requests_total{route="push",status="200"}"#] == 2)
         #expect(samples[#"kb_hub_requests_total{route="pull",status="200"}"#] == 1)
         #expect(samples[#"kb_hub_requests_total{route="pull",status="401"}"#] == 1)
+        #expect(samples[#"kb_hub_requests_total{route="metrics",status="401"}"#] == 2)
         #expect(samples["kb_hub_push_changes_total"] == 2)
         #expect(samples["kb_hub_push_bytes_total"] == Double(body.count * 2))
         #expect(samples["kb_hub_pull_changes_total"] == 2)

@@ -95,4 +95,56 @@ struct HubServerTests {
         running.cancel()
         _ = await running.result
     }
+
+    @Test func overLoopback_refusedTokensAreCountedInMetrics() async throws {
+        let folder = TempHubFolder()
+        defer { withExtendedLifetime(folder) {} }
+        let store = try folder.open()
+        let token = try await TestHub.addToken(store, for: "research")
+        let otherToken = try await TestHub.addToken(store, for: "archive")
+        let metricsToken = TokenHash.newToken()
+        let service = HubService(
+            store: store, clock: .fixed(F.now), logger: F.quietLogger, metricsTokenHash: TokenHash.hash(metricsToken))
+        let server = HubServer(service: service)
+        let (ports, started) = AsyncStream.makeStream(of: Int.self)
+        let running = Task {
+            defer { started.finish() }
+            try await server.run(host: "127.0.0.1", port: 0) { port in _ = started.yield(port) }
+        }
+        defer { running.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        let base = "http://127.0.0.1:\(port)"
+        let client = CurlTransport(connectTimeout: 5, timeout: 30)
+        let body = PushRequest(replica: F.laptop, changes: [F.change(F.laptop, 1, title: "标题")]).jsonBytes
+        let push = "\(base)/v1/kb/research/changes"
+        // Refused before the body is read: no token, an unknown one, another knowledge base's.
+        let refusals: [([(String, String)], Int)] = [
+            ([], 401), ([("Authorization", "Bearer \(TokenHash.newToken())")], 401),
+            ([("Authorization", "Bearer \(otherToken)")], 403),
+        ]
+        for (headers, status) in refusals {
+            let answer = try await client.send(HubRequest(method: .post, url: push, headers: headers, body: body))
+            #expect(answer.status == status)
+        }
+        let pulled = try await client.send(
+            HubRequest(method: .get, url: push, headers: [("Authorization", "Bearer \(otherToken)")]))
+        #expect(pulled.status == 403)
+        let accepted = try await client.send(
+            HubRequest(method: .post, url: push, headers: [("Authorization", "Bearer \(token)")], body: body))
+        #expect(accepted.status == 200)
+        #expect(try await client.send(HubRequest(method: .get, url: "\(base)/metrics")).status == 401)
+        let scrape = try await client.send(
+            HubRequest(method: .get, url: "\(base)/metrics", headers: [("Authorization", "Bearer \(metricsToken)")]))
+        #expect(scrape.status == 200)
+        let samples = try PrometheusText.parse(String(decoding: scrape.body, as: UTF8.self))
+        #expect(samples[#"kb_hub_requests_total{route="push",status="401"}"#] == 2)
+        #expect(samples[#"kb_hub_requests_total{route="push",status="403"}"#] == 1)
+        #expect(samples[#"kb_hub_requests_total{route="pull",status="403"}"#] == 1)
+        #expect(samples[#"kb_hub_requests_total{route="push",status="200"}"#] == 1)
+        #expect(samples[#"kb_hub_requests_total{route="metrics",status="401"}"#] == 1)
+
+        running.cancel()
+        _ = await running.result
+    }
 }

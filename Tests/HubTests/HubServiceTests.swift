@@ -136,16 +136,23 @@ struct HubServiceTests {
         let hub = try await TestHub(kind)
         let otherToken = try await TestHub.addToken(hub.store, for: "archive")
         let path = "/v1/kb/research/changes"
-        #expect(await hub.service.precheck(path: "/health", headers: [:]) == nil)
-        #expect(await hub.service.precheck(path: path, headers: hub.headers()) == nil)
-        let anonymous = try #require(await hub.service.precheck(path: path, headers: [:]))
+        #expect(await hub.service.precheck(method: "POST", path: "/health", headers: [:]) == nil)
+        #expect(await hub.service.precheck(method: "POST", path: path, headers: hub.headers()) == nil)
+        let anonymous = try #require(await hub.service.precheck(method: "POST", path: path, headers: [:]))
         try Answer.expectError(anonymous, 401, HubErrorCode.unauthorized)
         let unknown = try #require(
-            await hub.service.precheck(path: path, headers: ["authorization": "Bearer \(TokenHash.newToken())"]))
+            await hub.service.precheck(
+                method: "POST", path: path, headers: ["authorization": "Bearer \(TokenHash.newToken())"]))
         try Answer.expectError(unknown, 401, HubErrorCode.unauthorized)
         let foreign = try #require(
-            await hub.service.precheck(path: path, headers: ["authorization": "Bearer \(otherToken)"]))
+            await hub.service.precheck(method: "POST", path: path, headers: ["authorization": "Bearer \(otherToken)"]))
         try Answer.expectError(foreign, 403, HubErrorCode.forbidden)
+        #expect(foreign.headers["x-request-id"]?.isEmpty == false)
+        // Refusals made before the body is read are counted as the routes count theirs.
+        let samples = try PrometheusText.parse(hub.service.metrics.render())
+        #expect(samples[#"kb_hub_requests_total{route="push",status="401"}"#] == 2)
+        #expect(samples[#"kb_hub_requests_total{route="push",status="403"}"#] == 1)
+        #expect(samples[#"kb_hub_requests_total{route="push",status="200"}"#] == nil)
     }
 
     // MARK: - Push

@@ -70,7 +70,8 @@ public final class HubMetrics: Sendable {
     /// The text a scrape gets.
     public func render() -> String {
         let state = self.state.withLock { $0 }
-        var out = "# HELP kb_hub_requests_total Requests to the sync routes, by route and HTTP status.\n"
+        var out =
+            "# HELP kb_hub_requests_total Requests to the sync routes and to /metrics, by route and HTTP status (refusals included).\n"
         out += "# TYPE kb_hub_requests_total counter\n"
         for (route, statuses) in state.requests.sorted(by: { $0.key < $1.key }) {
             for (status, count) in statuses.sorted(by: { $0.key < $1.key }) {

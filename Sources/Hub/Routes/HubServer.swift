@@ -75,7 +75,9 @@ public struct HubServer: Sendable {
             var query: [String: String] = [:]
             for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
             // The token is checked before the body is read: no one without one makes the hub hold 16 MB.
-            if let refusal = await service.precheck(path: request.uri.path, headers: headers) {
+            if let refusal = await service.precheck(
+                method: request.method.rawValue, path: request.uri.path, headers: headers)
+            {
                 return Self.response(refusal)
             }
             // A body announced larger than the hub takes is refused from its header, before any of it is read.

@@ -94,15 +94,48 @@ public struct HubService: Sendable {
     }
 
     /// Checks the token of a request before its body is read: the answer to send at once, or nil.
-    public func precheck(path: String, headers: [String: String]) async -> HubServiceResponse? {
+    ///
+    /// A refusal is counted in `/metrics` and logged as ``respond(_:)`` counts and logs the requests it answers.
+    public func precheck(method: String, path: String, headers: [String: String]) async -> HubServiceResponse? {
         let parts = path.split(separator: "/").map(String.init)
         guard parts.count == 4, parts[0] == "v1", parts[1] == "kb" else { return nil }
+        let started = ContinuousClock.now
+        let request = HubServiceRequest(method: method, path: path, headers: headers)
+        var response: HubServiceResponse
+        var code: String
         do {
-            try await authorize(HubServiceRequest(method: "", path: path, headers: headers), knowledgeBase: parts[2])
+            try await authorize(request, knowledgeBase: parts[2])
             return nil
         } catch {
-            if let failure = Self.failure(of: error) { return Self.answer(failure) }
-            return Self.error(500, HubErrorCode.internalError, "The hub could not check the token; try again.")
+            if let failure = Self.failure(of: error) {
+                response = Self.answer(failure)
+                code = failure.code
+            } else {
+                response = Self.error(500, HubErrorCode.internalError, "The hub could not check the token; try again.")
+                code = HubErrorCode.internalError
+            }
+        }
+        let requestID = Self.requestID(request)
+        response.headers["x-request-id"] = requestID
+        let route = Self.route(method: method, last: parts[3])
+        metrics.request(route: route, status: response.status)
+        logger.info(
+            "request",
+            metadata: [
+                "request_id": .string(requestID), "route": .string(route), "kb": .string(Self.echo(parts[2])),
+                "status": .stringConvertible(response.status), "error": .string(code),
+                "ms": .string(String(format: "%.1f", Self.seconds(ContinuousClock.now - started) * 1000)),
+            ])
+        return response
+    }
+
+    /// The name a sync route has in `/metrics` and in the logs.
+    static func route(method: String, last: String) -> String {
+        switch (method, last) {
+        case ("GET", "changes"): "pull"
+        case ("POST", "changes"): "push"
+        case (_, "replicas"): "replicas"
+        default: "other"
         }
     }
 
@@ -159,10 +192,12 @@ public struct HubService: Sendable {
             TokenHash.constantTimeEquals(
                 TokenHash.hash(header.dropFirst(7).trimmingCharacters(in: .whitespaces)), expected)
         else {
+            metrics.request(route: "metrics", status: 401)
             return Self.error(
                 401, HubErrorCode.unauthorized,
                 "The metrics need the bearer token given to the hub with --metrics-token-file.")
         }
+        metrics.request(route: "metrics", status: 200)
         return HubServiceResponse(
             status: 200, headers: ["content-type": "text/plain; version=0.0.4; charset=utf-8"],
             body: Array(metrics.render().utf8))

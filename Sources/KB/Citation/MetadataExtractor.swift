@@ -17,6 +17,12 @@ import Foundation
 /// // publication 工人日报, issued 2025-04-25, page 3
 /// ```
 public enum MetadataExtractor {
+    // The patterns, made once: a regex literal builds its regex again each time it is evaluated.
+    nonisolated(unsafe) static let chineseDate = #/(\d{4})年(\d{1,2})月(\d{1,2})日/#
+    nonisolated(unsafe) static let numericDate = #/(\d{4})[-./](\d{1,2})[-./](\d{1,2})/#
+    nonisolated(unsafe) static let pageNumber = #/第([0-9０-９]{1,3})版/#
+    nonisolated(unsafe) static let asciiPageNumber = #/第(\d{1,3})版/#
+
     /// What the file name and the text give, the header first.
     public static func metadata(path: String, text: String) -> SourceMetadata {
         fromFileName(path).overlaid(with: fromHeader(text))
@@ -90,10 +96,10 @@ public enum MetadataExtractor {
         var metadata = SourceMetadata()
         let compact = name.filter { !$0.isWhitespace }
         // Written out in Chinese: 2025年4月25日, 第3版.
-        if let match = compact.firstMatch(of: #/(\d{4})年(\d{1,2})月(\d{1,2})日/#) {
+        if let match = compact.firstMatch(of: Self.chineseDate) {
             metadata.issued = SourceMetadata.normalizedDate("\(match.1)-\(match.2)-\(match.3)")
         }
-        if let match = compact.firstMatch(of: #/第(\d{1,3})版/#) { metadata.page = Int(match.1) }
+        if let match = compact.firstMatch(of: Self.asciiPageNumber) { metadata.page = Int(match.1) }
         let tokens = name.split(whereSeparator: { "_-. +,;()[]（）【】".contains($0) }).map(String.init)
         var index = 0
         var dateEnd: Int?
@@ -168,10 +174,26 @@ public enum MetadataExtractor {
 
     /// What a header line of the page says: publication, date, page and the page's name.
     public static func fromHeader(_ text: String) -> SourceMetadata {
-        let lines = text.split(whereSeparator: \.isNewline).map { $0.filter { !$0.isWhitespace } }.filter {
-            !$0.isEmpty
+        // The first ten and the last six lines with something on them, spaces removed: only those lines are
+        // cleaned, not the whole page.
+        let raw = text.split(whereSeparator: \.isNewline)
+        var first: [String] = []
+        var firstEnd = 0
+        while firstEnd < raw.count, first.count < 10 {
+            let line = raw[firstEnd].filter { !$0.isWhitespace }
+            if !line.isEmpty { first.append(line) }
+            firstEnd += 1
         }
-        let candidates = Array(lines.prefix(10)) + Array(lines.suffix(6))
+        var last: [String] = []
+        var lastStart = raw.count
+        while lastStart > firstEnd, last.count < 6 {
+            lastStart -= 1
+            let line = raw[lastStart].filter { !$0.isWhitespace }
+            if !line.isEmpty { last.insert(line, at: 0) }
+        }
+        // Fewer than six after the first ten: the last six reach back into them.
+        if last.count < 6 { last = Array(first.suffix(6 - last.count)) + last }
+        let candidates = first + last
         for line in candidates where line.count <= 80 {
             if let metadata = header(String(line)) { return metadata }
         }
@@ -182,17 +204,17 @@ public enum MetadataExtractor {
     static func header(_ line: String) -> SourceMetadata? {
         let date: String
         let dateRange: Range<String.Index>
-        if let match = line.firstMatch(of: #/(\d{4})年(\d{1,2})月(\d{1,2})日/#) {
+        if let match = line.firstMatch(of: Self.chineseDate) {
             date = "\(match.1)-\(match.2)-\(match.3)"
             dateRange = match.range
-        } else if let match = line.firstMatch(of: #/(\d{4})[-./](\d{1,2})[-./](\d{1,2})/#) {
+        } else if let match = line.firstMatch(of: Self.numericDate) {
             date = "\(match.1)-\(match.2)-\(match.3)"
             dateRange = match.range
         } else {
             return nil
         }
         guard let issued = SourceMetadata.normalizedDate(String(date)) else { return nil }
-        let pageMatch = line.firstMatch(of: #/第([0-9０-９]{1,3})版/#)
+        let pageMatch = line.firstMatch(of: Self.pageNumber)
         let known = Publications.known.filter { line.contains($0.name) }.max { $0.name.count < $1.name.count }?.name
         guard pageMatch != nil || line.contains("星期") || line.contains("周") || known != nil else { return nil }
         var metadata = SourceMetadata(issued: issued)
@@ -213,7 +235,7 @@ public enum MetadataExtractor {
 
     /// The page (`第3版`) a line (spaces removed) names, and the page's name after it (up to 责任编辑 or 编辑).
     static func pageAndName(in line: String) -> (page: Int, name: String?)? {
-        guard let pageMatch = line.firstMatch(of: #/第([0-9０-９]{1,3})版/#) else { return nil }
+        guard let pageMatch = line.firstMatch(of: Self.pageNumber) else { return nil }
         // Full-width digits (０-９) as ASCII.
         let digits = String(
             String.UnicodeScalarView(

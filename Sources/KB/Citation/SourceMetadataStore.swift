@@ -44,6 +44,29 @@ public enum SourceMetadataStore {
         try save(db, sourceID: sourceID, metadata)
     }
 
+    /// Writes the metadata of a page whose only change held is its creation, as extracted from the source
+    /// that was written: what ``refresh(_:sourceID:now:)`` computes then, without reading the row and the
+    /// heads back.
+    ///
+    /// Falls back to it when the page has other changes.
+    ///
+    /// - Parameters:
+    ///   - db: The database, in the transaction that wrote the source.
+    ///   - sourceID: The source's id.
+    ///   - extracted: `MetadataExtractor.metadata(path:text:pdfPage:pdfInfo:)` of the source as written.
+    ///   - now: The time of the change.
+    public static func refreshCreated(_ db: Database, sourceID: String, extracted: SourceMetadata, now: Int64) throws {
+        let changes = try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT COUNT(*) FROM (SELECT 1 FROM changes WHERE entity_id = ? LIMIT 2)"),
+            arguments: [sourceID])
+        guard changes == 1 else {
+            try refresh(db, sourceID: sourceID, now: now)
+            return
+        }
+        try Materializer.settleConflicts(db, entityID: sourceID, derived: [], now: now)
+        try save(db, sourceID: sourceID, extracted)
+    }
+
     /// The metadata set by hand on a page, by field.
     ///
     /// The newest value of each field, as ``refresh`` takes it; `""` for a field cleared by hand. Only reads.

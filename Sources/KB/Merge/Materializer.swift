@@ -154,7 +154,8 @@ public enum Materializer {
             annotation.start = result.range?.lowerBound
             annotation.end = result.range?.upperBound
         }
-        try annotation.save(db)
+        // No row with its id: ``isOnlyCreation`` saw to it.
+        try annotation.insert(db)
     }
 
     /// Recomputes an annotation, anchoring it in its article when the article is here.

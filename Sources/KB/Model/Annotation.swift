@@ -105,13 +105,21 @@ extension Annotation: FetchableRecord {
             ).execute(arguments: arguments)
             return
         }
+        try insert(db)
+    }
+
+    /// Inserts a new row and indexes it (the caller knows there is no row with its id).
+    public func insert(_ db: Database) throws {
         try db.cachedStatement(
             sql: """
                 INSERT INTO annotations (article_id, quote, prefix, suffix, anchor_start, anchor_end, start, "end",
                                          state, note, color, created_at, updated_at, deleted, id)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
-        ).execute(arguments: arguments)
+        ).execute(arguments: [
+            articleID, quote, prefix, suffix, anchorStart, anchorEnd, start, end, state.rawValue, note, color,
+            createdAt, updatedAt, isDeleted, id,
+        ])
         guard !isDeleted else { return }
         try db.cachedStatement(sql: "INSERT INTO annotations_fts (rowid, note, quote) VALUES (?, ?, ?)")
             .execute(arguments: [db.lastInsertedRowID, note, quote])

@@ -19,7 +19,26 @@ public struct ApplyResult: Sendable, Equatable {
 /// index follows through triggers in the same transaction. A change that cannot be applied (an
 /// unknown kind, a malformed value) is set aside in the quarantine table and the rest go on.
 public enum ChangeApplier {
+    /// A pulled change checked before its transaction: its stored form and the creation it carries
+    /// decoded, or why it is set aside.
+    ///
+    /// Checking needs no database, so a page is checked while the one before it is applied.
+    public struct CheckedChange: Sendable {
+        public let wire: WireChange
+        let outcome: Result<(change: Change, creation: Creation?), any Error>
+    }
+
+    /// Checks pulled changes ahead of ``apply(_:checked:now:)``.
+    public static func check(_ changes: [WireChange]) -> [CheckedChange] {
+        changes.map { wire in CheckedChange(wire: wire, outcome: Result { try checked(wire) }) }
+    }
+
     public static func apply(_ db: Database, _ changes: [WireChange], now: Int64) throws -> ApplyResult {
+        try apply(db, checked: check(changes), now: now)
+    }
+
+    /// Applies changes checked by ``check(_:)``.
+    public static func apply(_ db: Database, checked changes: [CheckedChange], now: Int64) throws -> ApplyResult {
         var result = ApplyResult()
         var touched: [EntityKind: [String]] = [:]
         var seen: [EntityKind: Set<String>] = [:]
@@ -29,7 +48,11 @@ public enum ChangeApplier {
         // record is written straight from it.
         var articleCreations: [String: ArticleCreation] = [:]
         var annotationCreations: [String: AnnotationCreation] = [:]
-        for wire in changes {
+        // Sources this page wrote, with the metadata read from them when they were checked: it is theirs when
+        // nothing else is held of them.
+        var sourceCreations: [String: SourceMetadata] = [:]
+        for checkedChange in changes {
+            let wire = checkedChange.wire
             let id = wire.changeID
             if try ChangeStore.contains(db, id: id) {
                 result.known += 1
@@ -38,14 +61,17 @@ public enum ChangeApplier {
             let change: Change
             let creation: Creation?
             do {
-                (change, creation) = try checked(wire)
+                (change, creation) = try checkedChange.outcome.get()
             } catch {
                 try quarantine(db, wire, reason: "\(error)", now: now)
                 result.quarantined += 1
                 continue
             }
-            if change.entity == .source, change.op == .create, let value = wire.value {
-                try Materializer.source(db, id: change.entityID, value: value)
+            // A source row already here (the same page imported on this replica too) is kept as it was.
+            var sourceInserted = false
+            if case .source(let source, _) = creation {
+                try source.insert(db)
+                sourceInserted = db.changesCount > 0 && source.id == change.entityID
             }
             try ChangeStore.append(db, change)
             result.applied += 1
@@ -63,10 +89,12 @@ public enum ChangeApplier {
             switch (creation, isFirstOfRecord) {
             case (.article(let value), true): articleCreations[change.entityID] = value
             case (.annotation(let value), true): annotationCreations[change.entityID] = value
+            case (.source(_, let metadata), true): if sourceInserted { sourceCreations[change.entityID] = metadata }
             case (_, false):
                 // A second change of the record in this page: the general merge decides.
                 if change.entity == .article { articleCreations[change.entityID] = nil }
                 if change.entity == .annotation { annotationCreations[change.entityID] = nil }
+                if change.entity == .source { sourceCreations[change.entityID] = nil }
             default: break
             }
         }
@@ -91,7 +119,13 @@ public enum ChangeApplier {
         }
         for id in touched[.tag] ?? [] { try Materializer.tag(db, id: id, now: now) }
         // Page metadata: read from a new page, or set by hand.
-        for id in touched[.source] ?? [] { try SourceMetadataStore.refresh(db, sourceID: id, now: now) }
+        for id in touched[.source] ?? [] {
+            if let extracted = sourceCreations[id] {
+                try SourceMetadataStore.refreshCreated(db, sourceID: id, extracted: extracted, now: now)
+            } else {
+                try SourceMetadataStore.refresh(db, sourceID: id, now: now)
+            }
+        }
         // An annotation created on an article deleted elsewhere: the delete may not have known of it. (The
         // other annotations and the tags were recomputed through the general merge, which sees to it.)
         try RelatedRecords.recomputeDeletedArticles(db, annotations: createdAnnotations, now: now)
@@ -100,9 +134,11 @@ public enum ChangeApplier {
     }
 
     /// A creation as decoded when its change was checked.
-    enum Creation {
+    enum Creation: Sendable {
         case article(ArticleCreation)
         case annotation(AnnotationCreation)
+        /// A page with the metadata read from it (``MetadataExtractor``), which is the work of checking.
+        case source(Source, SourceMetadata)
     }
 
     /// Checks a pulled change and turns it into a stored change, with the creation it carries decoded.
@@ -125,11 +161,13 @@ public enum ChangeApplier {
         switch (entity, op) {
         case (.source, .create):
             guard let json else { throw Invalid("source without value") }
-            _ = try JSONText.decode(Source.self, from: json)
+            let source = try JSONText.decode(Source.self, from: json)
             let change = Change(
                 id: wire.changeID, hlc: HybridTimestamp(rawValue: wire.hlc), entity: entity, entityID: wire.id,
                 field: .create, op: .create, value: nil, base: base)
-            return (change, nil)
+            let metadata = MetadataExtractor.metadata(
+                path: source.path, text: source.text, pdfPage: source.pdfPage, pdfInfo: source.pdfInfo)
+            return (change, .source(source, metadata))
         case (.article, .create):
             creation = .article(try JSONText.decode(ArticleCreation.self, from: json ?? ""))
         case (.annotation, .create):

@@ -225,7 +225,8 @@ public struct SyncEngine: Sendable {
         // apply failed, or the loop ends) is dropped: the cursor only moves with what was applied.
         let exclude = excludeOwn ? me : nil
         let pageSize = self.pageSize
-        var prefetched: Task<PullResponse, any Error>?
+        // A page is checked (its creations decoded) as soon as it arrives, off the thread that applies.
+        var prefetched: Task<(PullResponse, [ChangeApplier.CheckedChange]), any Error>?
         defer { prefetched?.cancel() }
         // Positions a page may cover without carrying them are those of this replica's own changes, left out
         // by `exclude`: a hub that skips more is not sending its log.
@@ -246,10 +247,11 @@ public struct SyncEngine: Sendable {
                     code: "sync_bound")
             }
             let page: PullResponse
+            var checkedChanges: [ChangeApplier.CheckedChange]?
             do {
                 if let next = prefetched {
                     prefetched = nil
-                    page = try await next.value
+                    (page, checkedChanges) = try await next.value
                 } else {
                     page = try await client.pull(after: cursor, limit: pageSize, exclude: exclude, expect: cursorID)
                 }
@@ -257,7 +259,9 @@ public struct SyncEngine: Sendable {
                 if page.next < page.head && page.next != cursor {
                     let (after, expect) = (page.next, page.nextID)
                     prefetched = Task {
-                        try await client.pull(after: after, limit: pageSize, exclude: exclude, expect: expect)
+                        let next = try await client.pull(
+                            after: after, limit: pageSize, exclude: exclude, expect: expect)
+                        return (next, ChangeApplier.check(next.changes.map(\.change)))
                     }
                 }
             } catch let error as SyncError where error.code == HubErrorCode.historyChanged {
@@ -289,10 +293,11 @@ public struct SyncEngine: Sendable {
                 // number beyond it would block this replica's own pushes for good.
                 var ownTop =
                     try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM changes WHERE replica = ?", arguments: [me]) ?? 0
-                var accepted: [WireChange] = []
+                let checked = checkedChanges ?? ChangeApplier.check(page.changes.map(\.change))
+                var accepted: [ChangeApplier.CheckedChange] = []
                 accepted.reserveCapacity(page.changes.count)
-                for pulled in page.changes {
-                    let change = pulled.change
+                for entry in checked {
+                    let change = entry.wire
                     if change.replica == me && change.seq > ownTop {
                         guard change.seq == ownTop + 1, change.seq <= holdings.replicas[me] ?? 0 else {
                             report.refusedOwn += 1
@@ -300,9 +305,9 @@ public struct SyncEngine: Sendable {
                         }
                         ownTop = change.seq
                     }
-                    accepted.append(change)
+                    accepted.append(entry)
                 }
-                let result = try ChangeApplier.apply(db, accepted, now: now)
+                let result = try ChangeApplier.apply(db, checked: accepted, now: now)
                 try db.execute(
                     sql: "UPDATE remotes SET cursor = ?, cursor_id = ?, epoch = ? WHERE name = ?",
                     arguments: [page.next, page.nextID, page.epoch, name])
