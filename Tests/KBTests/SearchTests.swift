@@ -610,6 +610,17 @@ struct SearchSyntaxTests {
         #expect(old.count == 1 && old.allSatisfy { $0.annotationID != nil })
     }
 
+    @Test(arguments: ["工会 -外贸", "工会 －外贸", "工会　－外贸", "（工会） －外贸", "－外贸 工会"])
+    func fullWidthMinus_excludesAsTheASCIIOne(_ query: String) throws {
+        // Given one article with both words and one with the first only
+        let kb = try KnowledgeBase.inMemory()
+        _ = try kb.addArticle(title: "甲", body: "工会与外贸企业座谈。")
+        let only = try kb.addArticle(title: "乙", body: "工会举办活动。")
+
+        // When / Then: a Chinese input method's minus (U+FF0D) before a word excludes it too
+        #expect(try kb.search(query).map(\.id) == [only.id])
+    }
+
     @Test func titlePrefix_searchesTitleSubtitleAndKicker() throws {
         // Given an article whose subtitle, and another whose kicker, hold the words, and one with them in the body
         let kb = try KnowledgeBase.inMemory()
@@ -711,6 +722,28 @@ struct VariantSearchTests {
         let (kb, _, traditional, _) = try Self.corpus()
         let hit = try #require(try kb.search("头发护理").first { $0.id == traditional.id })
         #expect(hit.snippet.rendered(open: "[", close: "]").contains("[頭髮護理]"))
+    }
+
+    /// A hit holding none of the other forms of the query's characters (nor a character NFKC maps) is ranked
+    /// as exact without tokenizing it: that shortcut must agree with matching it exactly, on every text.
+    @Test(arguments: ["头发", "頭髮", "头髮", "台湾 -护理", "里面 OR 裡面", "工会", "重庆 exact:火锅", "发展 -exact:發展", "AI公司"])
+    func exactShortcut_agreesWithExactMatching(_ query: String) throws {
+        let texts = [
+            "台湾的头发护理。", "臺灣的頭髮護理。", "頭发和臺湾", "工会在里面开会", "工會在裡面開會", "工会在裏面", "重庆火锅",
+            "重慶火鍋", "发展和發展", "AI公司說", "ai公司说😀𠮷", "兼容\u{F900}字头发", "⼯会（康熙部首）", "頭髮 髮", "",
+        ]
+        let root = try #require(try SearchQuery.parse(query).root)
+        let otherForms = ExactMatcher.otherForms(of: root)
+        for text in texts {
+            var matcher = ExactMatcher(fields: [("body", text), ("title", "标题")])
+            guard matcher.holdsNone(of: otherForms), matcher.matches(root, exact: false) else { continue }
+            let exact = matcher.matches(root, exact: true)
+            #expect(exact, "\(query) on \(text)")
+        }
+        // The other forms of 头发 hold 頭, 髮 and 發, and not 头 or 发.
+        let forms = Set(ExactMatcher.otherForms(of: try SearchQuery.parse("头发").root))
+        #expect(forms.isSuperset(of: [0x982D, 0x9AEE, 0x767C]) && forms.isDisjoint(with: [0x5934, 0x53D1]))
+        #expect(ExactMatcher.otherForms(of: try SearchQuery.parse("AI").root).isEmpty)
     }
 }
 

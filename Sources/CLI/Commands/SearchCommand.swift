@@ -9,8 +9,9 @@ struct SearchCommand: ParsableCommand {
         discussion: """
             Words are ANDed; "a phrase" keeps words together; OR between two parts; -word excludes \
             (kb search 工会 -外贸); title:word searches the headline (title, subtitle, kicker); tag:name keeps \
-            articles that carry the tag or hold an annotation that does (tag:"two words" for a tag with a \
-            space). Chinese needs no spaces: 市场开拓能力 finds the text across line wraps and spurious spaces. \
+            articles that carry the tag or hold an annotation that does ('tag:"two words"' for a tag with a \
+            space: the shell must keep the double quotes); a full-width －word excludes too. Chinese needs no \
+            spaces: 市场开拓能力 finds the text across line wraps and spurious spaces. \
             Simplified and traditional forms match alike (头发 finds 頭髮, 台湾 finds 臺灣), hits on the \
             characters as typed first; --exact or exact:word keeps to the characters typed. py:chongqing finds \
             the characters read that way (重庆, 重慶), with or without tones (py:chóngqìng, py:chong2qing4), \
@@ -43,9 +44,21 @@ struct SearchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let kb = try global.open()
-        let hits = try kb.search(query.joined(separator: " "), limit: limit, exact: exact, pinyin: pinyin)
-        if global.json {
+        // The parser keeps the `--` that ends the options among the query's words.
+        var words = query
+        if let end = words.firstIndex(of: "--") { words.remove(at: end) }
+        try Self.run(
+            SearchRequest(
+                db: global.db, json: global.json, allowDamaged: global.allowDamaged, limit: limit, exact: exact,
+                pinyin: pinyin, query: words))
+    }
+
+    /// Searches and prints the hits: the work of `kb search`, however its arguments were read.
+    static func run(_ request: SearchRequest) throws {
+        let kb = try GlobalOptions.open(db: request.db, allowDamaged: request.allowDamaged)
+        let text = request.query.joined(separator: " ")
+        let hits = try kb.search(text, limit: request.limit, exact: request.exact, pinyin: request.pinyin)
+        if request.json {
             try Terminal.printJSON(
                 hits.map { hit -> [String: Any] in
                     var object: [String: Any] = [
@@ -59,7 +72,7 @@ struct SearchCommand: ParsableCommand {
             return
         }
         if hits.isEmpty {
-            print("No results for '\(query.joined(separator: " "))'.")
+            print("No results for '\(text)'.")
             return
         }
         let (open, close) = Terminal.hitMarks
@@ -71,6 +84,91 @@ struct SearchCommand: ParsableCommand {
             )
             print("   " + hit.snippet.rendered(open: open, close: close))
         }
+    }
+}
+
+/// The values of `kb search`'s options and its query.
+struct SearchRequest: Equatable {
+    var db: String?
+    var json = false
+    var allowDamaged = false
+    var limit = 20
+    var exact = false
+    var pinyin = false
+    var query: [String] = []
+
+    /// Reads `search …` (the global options already moved behind the command) without swift-argument-parser,
+    /// whose reflection of the command tree is most of a short command's start-up; nil for anything but the
+    /// plain forms (`--help`, an option it does not know, a value it cannot read, no query), which
+    /// swift-argument-parser reads as before, with its messages.
+    init?(arguments: [String]) {
+        guard arguments.first == "search" else { return nil }
+        var seen: Set<String> = []
+        var index = 1
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            // Everything after `--` is the query.
+            if argument == "--" {
+                query += arguments[index...]
+                break
+            }
+            guard argument.hasPrefix("-") else {
+                query.append(argument)
+                continue
+            }
+            // A word after '-' that is not ASCII is an exclusion (-外贸), as swift-argument-parser reads it too.
+            if let first = argument.unicodeScalars.dropFirst().first, !first.isASCII {
+                query.append(argument)
+                continue
+            }
+            var name = argument
+            var value: String?
+            if let equals = argument.firstIndex(of: "=") {
+                name = String(argument[..<equals])
+                value = String(argument[argument.index(after: equals)...])
+            }
+            // A repeated option is left to swift-argument-parser.
+            guard seen.insert(name).inserted else { return nil }
+            switch name {
+            case "--json", "--allow-damaged", "--exact", "--pinyin":
+                guard value == nil else { return nil }
+                switch name {
+                case "--json": json = true
+                case "--allow-damaged": allowDamaged = true
+                case "--exact": exact = true
+                default: pinyin = true
+                }
+            case "--db", "--limit":
+                if value == nil {
+                    guard index < arguments.count, !arguments[index].hasPrefix("-") else { return nil }
+                    value = arguments[index]
+                    index += 1
+                }
+                guard let value, !value.isEmpty else { return nil }
+                if name == "--db" {
+                    db = value
+                } else {
+                    guard let number = Int(value), number >= 1 else { return nil }
+                    limit = number
+                }
+            default:
+                return nil
+            }
+        }
+        guard !query.isEmpty else { return nil }
+    }
+
+    init(
+        db: String?, json: Bool, allowDamaged: Bool, limit: Int, exact: Bool, pinyin: Bool, query: [String]
+    ) {
+        self.db = db
+        self.json = json
+        self.allowDamaged = allowDamaged
+        self.limit = limit
+        self.exact = exact
+        self.pinyin = pinyin
+        self.query = query
     }
 }
 

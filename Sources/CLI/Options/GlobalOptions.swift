@@ -14,14 +14,19 @@ struct GlobalOptions: ParsableArguments {
     var allowDamaged = false
 
     /// The path of the knowledge base.
-    var databasePath: String {
+    var databasePath: String { Self.databasePath(flag: db) }
+
+    /// The path of the knowledge base that `--db` names, else the environment's.
+    static func databasePath(flag: String?) -> String {
         var environment: [String: String] = [:]
         for name in ["KB_DB", "XDG_DATA_HOME", "HOME"] { environment[name] = Terminal.environment(name) }
-        return DatabaseLocation.resolve(flag: db, environment: environment)
+        return DatabaseLocation.resolve(flag: flag, environment: environment)
     }
 
     /// The clock: the system's, shifted by $KB_CLOCK_OFFSET_MS (for testing clock skew).
-    var clock: Clock {
+    var clock: Clock { Self.clock }
+
+    static var clock: Clock {
         if let text = Terminal.environment("KB_CLOCK_OFFSET_MS"), let offset = Int64(text) {
             return Clock.system.offset(by: offset)
         }
@@ -70,7 +75,16 @@ struct GlobalOptions: ParsableArguments {
     }
 
     private func open(mode: AppDatabase.OpenMode) throws -> KnowledgeBase {
-        let kb = try KnowledgeBase.open(path: databasePath, clock: clock, mode: mode, allowsDamaged: allowDamaged)
+        try Self.open(db: db, allowDamaged: allowDamaged, mode: mode)
+    }
+
+    /// Opens the knowledge base that `--db` (or the environment) names, as ``open()`` does, from the option
+    /// values themselves (for `kb search` read without swift-argument-parser, ``SearchRequest``).
+    static func open(db: String?, allowDamaged: Bool, mode: AppDatabase.OpenMode = .existing) throws
+        -> KnowledgeBase
+    {
+        let kb = try KnowledgeBase.open(
+            path: databasePath(flag: db), clock: clock, mode: mode, allowsDamaged: allowDamaged)
         if let copy = try kb.claimFile() {
             Terminal.printErr(
                 "This knowledge base file is a copy of replica \(copy.previousReplicaID) (made at "
@@ -94,8 +108,6 @@ struct GlobalOptions: ParsableArguments {
             }
             index += 1
         }
-        var environment: [String: String] = [:]
-        for name in ["KB_DB", "XDG_DATA_HOME", "HOME"] { environment[name] = Terminal.environment(name) }
-        return DatabaseLocation.resolve(flag: flag, environment: environment)
+        return databasePath(flag: flag)
     }
 }

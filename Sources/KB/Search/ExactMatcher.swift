@@ -67,6 +67,44 @@ struct ExactMatcher {
         }
     }
 
+    /// The characters that, found in a record, can make exact and folded matching of `node` differ: the other
+    /// forms of every character of its terms, excluded ones too (for 头发: 頭, 髮, 發).
+    static func otherForms(of node: SearchQuery.Node?) -> [UInt32] {
+        var tokenizer = TextTokenizer(foldsVariants: false)
+        var characters: Set<UInt32> = []
+        func walk(_ node: SearchQuery.Node) {
+            switch node {
+            case .text(let text, _):
+                for token in tokenizer.tokens(in: text, mode: .query) {
+                    for scalar in token.text.unicodeScalars where scalar.value >= 0x80 {
+                        characters.insert(scalar.value)
+                    }
+                }
+            case .pinyin: break
+            case .and(let nodes), .or(let nodes): nodes.forEach(walk)
+            case .not(let inner), .exact(let inner): walk(inner)
+            }
+        }
+        if let node { walk(node) }
+        var result: Set<UInt32> = []
+        for character in characters { result.formUnion(VariantFolding.otherForms(of: character)) }
+        return result.sorted()
+    }
+
+    /// True when no field holds one of `otherForms` (``otherForms(of:)``), nor a character that NFKC maps
+    /// before folding: then the record matches the query exactly just when it matches it folded, and no
+    /// field needs tokenizing to tell.
+    func holdsNone(of otherForms: [UInt32]) -> Bool {
+        for field in fields {
+            for scalar in field.text.unicodeScalars {
+                let value = scalar.value
+                guard value >= 0x80 else { continue }
+                if otherForms.contains(value) || TextTokenizer.fastClass(value) == .slow { return false }
+            }
+        }
+        return true
+    }
+
     private mutating func containsTerm(_ raw: String, column: String?, exact: Bool) -> Bool {
         let isPrefix = raw.count > 1 && raw.hasSuffix("*")
         let text = isPrefix ? String(raw.dropLast()) : raw

@@ -75,7 +75,8 @@ extension KnowledgeBase {
             throw KBError(.querySyntax, "The query only excludes exact words; add a word to search for.")
         }
         let limit = checksText ? candidateLimit(resultLimit) : resultLimit
-        let queryHasVariantForms = wanted.highlightTerms.contains { VariantFolding.fold($0) != $0 }
+        // What tells, without tokenizing a hit, that it matches the characters as typed.
+        let otherForms = ExactMatcher.otherForms(of: wanted.root)
         var exactHits: Set<String> = []
         var tagFilter = ""
         var tagArguments: [String] = []
@@ -160,7 +161,7 @@ extension KnowledgeBase {
             if let root = wanted.root {
                 if checksText && !matcher.matches(root, exact: false) { continue }
                 // Hits on the characters as typed rank above those found through another form.
-                if (!queryHasVariantForms && matcher.hasNoVariantForms) || matcher.matches(root, exact: true) {
+                if matcher.holdsNone(of: otherForms) || matcher.matches(root, exact: true) {
                     exactHits.insert(article.id)
                 }
             }
@@ -191,7 +192,7 @@ extension KnowledgeBase {
             if let root = wanted.root {
                 var matcher = ExactMatcher(fields: [("note", note), ("quote", quote)])
                 if checksText && !matcher.matches(root, exact: false) { continue }
-                if (!queryHasVariantForms && matcher.hasNoVariantForms) || matcher.matches(root, exact: true) {
+                if matcher.holdsNone(of: otherForms) || matcher.matches(root, exact: true) {
                     exactHits.insert(articleID)
                 }
             }

@@ -239,7 +239,9 @@ public struct SearchQuery: Sendable, Equatable {
                 let isPrefix = raw.count > 1 && raw.hasSuffix("*")
                 let text = isPrefix ? String(raw.dropLast()) : raw
                 let tokens = tokenizer.tokens(in: text, mode: .query)
-                let quoted = "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+                // FTS5 escapes a quote by doubling it (Swift, not Foundation: this runs in every search).
+                let escaped = text.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"")
+                let quoted = "\"" + escaped + "\""
                 let phrase = isPrefix || tokens.last?.isTrailingLoneCJK == true ? quoted + " *" : quoted
                 return column.map { "\(Self.indexColumns(for: $0)) : \(phrase)" } ?? phrase
             case .and(let nodes):
@@ -354,9 +356,9 @@ struct QueryParser {
             } else if character == ")" || character == "）" {
                 tokens.append(.close)
                 index = input.index(after: index)
-            } else if character == "-"
+            } else if (character == "-" || character == "－")  // the full-width minus of Chinese input methods
                 && (tokens.isEmpty || input[input.index(before: index)].isWhitespace
-                    || input[input.index(before: index)] == "(")
+                    || input[input.index(before: index)] == "(" || input[input.index(before: index)] == "（")
             {
                 tokens.append(.minus)
                 index = input.index(after: index)

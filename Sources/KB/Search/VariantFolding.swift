@@ -57,6 +57,15 @@ public enum VariantFolding {
         return formsByFolded[folded] ?? [folded]
     }
 
+    /// The characters other than `value` that fold as it does (发 gives 髮 and 發, 髮 gives 发 and 發), found
+    /// without building ``forms(of:)``'s table.
+    public static func otherForms(of value: UInt32) -> [UInt32] {
+        let folded = fold(value)
+        var result: [UInt32] = folded == value ? [] : [folded]
+        for (from, to) in pairs where to == folded && from != value { result.append(from) }
+        return result
+    }
+
     /// Names the table in use: stored with the index, which is built again when it differs.
     public static var version: String { VariantTable.version }
 

@@ -64,8 +64,6 @@ public struct AppDatabase: Sendable {
     public static func open(path: String, mode: OpenMode = .createIfMissing, allowsDamaged: Bool = false) throws
         -> AppDatabase
     {
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent().path
         let fileManager = FileManager.default
         let isNew = !fileManager.fileExists(atPath: path)
         if isNew && mode == .existing {
@@ -76,6 +74,7 @@ public struct AppDatabase: Sendable {
         }
         do {
             if isNew {
+                let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
                 try fileManager.createDirectory(
                     atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
                 // Readable by its owner only, from the start (SQLite gives the WAL files the same mode).
