@@ -67,7 +67,8 @@ public final class ReaderService: Sendable {
     let syncJob: ReaderSyncJob
     private let portValue = Mutex(0)
 
-    /// - Parameter transport: how the sync button reaches the hubs of the remotes (libcurl, as `kb sync`).
+    /// A reader of `kb`; `transport` is how its sync button reaches the hubs of the remotes (libcurl, as
+    /// `kb sync`).
     public init(
         kb: KnowledgeBase, secret: String = ReaderService.newSecret(),
         transport: any HubTransport = RetryingTransport(CurlTransport()), port: Int = 0
@@ -109,8 +110,10 @@ public final class ReaderService: Sendable {
 
     // MARK: - Answering
 
-    /// Checks the request, then routes it. A refusal of a page opened in the browser is a page that says
-    /// why; the API's are JSON (`{"error": "…"}`).
+    /// Checks the request, then routes it.
+    ///
+    /// A refusal of a page opened in the browser is a page that says why; the API's are JSON
+    /// (`{"error": "…"}`).
     public func respond(_ request: ReaderRequest) async -> ReaderResponse {
         let answer = await checkAndRoute(request)
         guard answer.status >= 400, request.method == "GET" || request.method == "HEAD",

@@ -74,9 +74,11 @@ extension Annotation: FetchableRecord {
         """
 
     /// Annotations from a query that selects ``columns``: read by position, straight from SQLite's
-    /// columns, for long listings (`kb notes` over 100,000 annotations).
+    /// columns, for long listings (`kb notes` over 100,000 annotations); `expected` is about how many rows
+    /// come, to allocate once.
     ///
-    /// - Parameter expected: about how many rows come, to allocate once.
+    /// - Returns: The annotations, in the query's order.
+    /// - Throws: A database error.
     static func fetchByColumns(
         _ db: Database, sql: String, arguments: StatementArguments, expected: Int = 0
     ) throws -> [Annotation] {
