@@ -44,6 +44,8 @@ let package = Package(
             name: "KB",
             dependencies: [
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C functions, for the listings that read rows faster than `Row` does.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -183,8 +185,10 @@ let package = Package(
         .testTarget(
             name: "ReaderTests",
             dependencies: [
+                "KBTestSupport",
                 "Reader",
                 "KB",
+                "Sync",
             ],
             swiftSettings: swiftSettings
         ),

@@ -38,7 +38,7 @@ enum ReaderBenchmark {
         let count = arguments.int("annotations", default: 1000)
 
         let kb = try KnowledgeBase.open(path: path, mode: .existing)
-        let service = ReaderService(kb: kb, kbProgram: "/bin/false", port: 1)
+        let service = ReaderService(kb: kb, port: 1)
         let articles = try Self.liveArticles(kb)
         note("reader: library over \(articles) articles")
         let libraryPage = try await times(service, "/", runs: runs)
@@ -82,7 +82,7 @@ enum ReaderBenchmark {
                 color: colors[made % colors.count])
             made += 1
         }
-        let readerService = ReaderService(kb: readerKB, kbProgram: "/bin/false", port: 1)
+        let readerService = ReaderService(kb: readerKB, port: 1)
         let page = try await times(readerService, "/read/\(article.id)", runs: runs)
         let api = try await times(readerService, "/api/articles/\(article.id)", runs: runs)
         try printJSON(

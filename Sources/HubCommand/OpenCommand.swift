@@ -42,7 +42,7 @@ struct OpenCommand: AsyncParsableCommand {
         } catch let error as KBError {
             throw HubCommand.Failure(message: error.message, code: error.isUsageError ? 64 : 1)
         }
-        let service = ReaderService(kb: kb, kbProgram: Self.kbProgram())
+        let service = ReaderService(kb: kb)
         let server = ReaderServer(service: service)
         let database = db
         let pid = getpid()
@@ -68,13 +68,6 @@ struct OpenCommand: AsyncParsableCommand {
             throw HubCommand.Failure(message: error.message, code: 1)
         }
         ReaderRuntime.remove(database: database, pid: pid)
-    }
-
-    /// `kb`, beside this program: the reader's sync button runs `kb sync --json`.
-    static func kbProgram() -> String {
-        let executable =
-            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("kb").path
     }
 }
 

@@ -164,18 +164,6 @@ struct ConflictPayload: Encodable {
     var createdAt: Int64
 }
 
-struct RemotesPayload: Encodable {
-    var remotes: [String]
-}
-
-/// What `POST /api/sync` answers: `kb sync --json`'s result.
-struct SyncPayload: Encodable {
-    var ok: Bool
-    var exitCode: Int32
-    var message: String
-    var report: String
-}
-
 // MARK: - Requests
 
 struct NewAnnotation: Decodable {
@@ -292,19 +280,28 @@ extension ReaderService {
         let offset = max(0, offset)
         let limit = min(max(1, limit), 1000)
         return try kb.readDatabase { db in
-            var filter = "a.deleted = 0"
+            var filters: [String] = []
             var arguments: StatementArguments = []
             if let tag {
-                filter +=
-                    " AND a.id IN (SELECT entity_id FROM tags WHERE norm = ? AND present = 1 AND entity = 'article')"
+                filters.append(
+                    "a.id IN (SELECT entity_id FROM tags WHERE norm = ? AND present = 1 AND entity = 'article')")
                 arguments += [KnowledgeBase.normalizeTag(tag)]
             }
             if let source {
-                filter += " AND a.source_id = ?"
+                filters.append("a.source_id = ?")
                 arguments += [source]
             }
+            let filter = (["a.deleted = 0"] + filters).joined(separator: " AND ")
+            // Counted from the indexes: every article less those in the trash (reading `deleted` of every row
+            // would walk each long body's overflow pages).
+            let every = (["1"] + filters).joined(separator: " AND ")
+            let trashed = (["a.deleted != 0"] + filters).joined(separator: " AND ")
             let total = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM articles a WHERE \(filter)", arguments: arguments)
+                db,
+                sql: """
+                    SELECT (SELECT count(*) FROM articles a WHERE \(every))
+                        - (SELECT count(*) FROM articles a WHERE \(trashed))
+                    """, arguments: arguments + arguments)
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -355,11 +352,18 @@ extension ReaderService {
                         """, arguments: [entity]
                 ).map { Facets.Tag(tag: $0[0], count: $0[1]) }
             }
+            // Source pages with their live articles: every article by the index on `source_id`, less those in
+            // the trash (`articles_trashed`), without reading the rows.
             let sources = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT s.id, s.path, count(a.id) FROM sources s JOIN articles a ON a.source_id = s.id AND a.deleted = 0
-                    GROUP BY s.id ORDER BY s.path
+                    SELECT s.id, s.path, every.n - coalesce(trashed.n, 0) FROM sources s
+                    JOIN (SELECT source_id, count(*) AS n FROM articles GROUP BY source_id) every
+                        ON every.source_id = s.id
+                    LEFT JOIN (SELECT source_id, count(*) AS n FROM articles WHERE deleted != 0 GROUP BY source_id) trashed
+                        ON trashed.source_id = s.id
+                    WHERE every.n - coalesce(trashed.n, 0) > 0
+                    ORDER BY s.path
                     """
             ).map { Facets.Source(id: $0[0], path: $0[1], articles: $0[2]) }
             return Facets(articleTags: try tags("article"), annotationTags: try tags("annotation"), sources: sources)
@@ -452,60 +456,21 @@ extension ReaderService {
             createdAt: conflict.createdAt)
     }
 
-    func remotes() throws -> RemotesPayload {
-        RemotesPayload(remotes: try RemoteStore.all(kb).map(\.name))
+    /// The remotes, and the sync running or last run.
+    func syncStatus() throws -> SyncStatusPayload {
+        syncJob.status(remotes: try RemoteStore.all(kb).map(\.name))
     }
 
-    /// Runs `kb sync --json` on this knowledge base, as the user would, and gives its result.
-    func sync() async throws -> SyncPayload {
-        guard !(try RemoteStore.all(kb).isEmpty) else {
+    /// Starts syncing every remote, as `kb sync` does, unless a sync runs already; the page follows
+    /// its steps with `GET /api/sync`.
+    func startSync() throws -> SyncStatusPayload {
+        let remotes = try RemoteStore.all(kb).map(\.name)
+        guard !remotes.isEmpty else {
             throw ReaderError(
                 409, "There is no remote to sync with; add one with 'kb remote add NAME http://HOST:PORT/KB'.")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: kbProgram)
-        process.arguments = ["sync", "--json", "--db", kb.database.path]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw ReaderError(500, "Cannot run '\(kbProgram) sync': \(error.localizedDescription).")
-        }
-        let running = RunningProcess(process: process, output: output, errors: errors)
-        let (out, err) = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                let out = running.output.fileHandleForReading.readDataToEndOfFile()
-                let err = running.errors.fileHandleForReading.readDataToEndOfFile()
-                running.process.waitUntilExit()
-                continuation.resume(returning: (out, err))
-            }
-        }
-        let messages = String(decoding: err, as: UTF8.self).split(separator: "\n").filter {
-            !$0.contains("\r") && !$0.hasPrefix("\u{1B}")
-        }
-        let status = process.terminationStatus
-        return SyncPayload(
-            ok: status == 0, exitCode: status,
-            message: messages.last.map(String.init) ?? (status == 0 ? "Synced." : "The sync failed."),
-            report: String(decoding: out, as: UTF8.self))
-    }
-}
-
-/// A child process and its pipes, handed to the thread that waits for it.
-private final class RunningProcess: @unchecked Sendable {
-    // @unchecked: the process and pipes are used by one thread at a time (started here, waited there).
-    let process: Process
-    let output: Pipe
-    let errors: Pipe
-
-    init(process: Process, output: Pipe, errors: Pipe) {
-        self.process = process
-        self.output = output
-        self.errors = errors
+        _ = syncJob.start(kb: kb, remotes: remotes)
+        return syncJob.status(remotes: remotes)
     }
 }
 

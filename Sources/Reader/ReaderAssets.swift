@@ -98,7 +98,8 @@ mark.kb-hl.kb-purple { background: var(--kb-purple); }
 .conflict-list pre { white-space: pre-wrap; font: .95em/1.5 var(--cjk-sans); background: #fff; border: 1px solid var(--line); padding: .4em; margin: .2em 0; max-height: 12em; overflow: auto; }
 .conflict-list .sides { display: grid; grid-template-columns: repeat(3, 1fr); gap: .8em; }
 .conflict-list .actions { display: flex; gap: .5em; margin-top: .4em; }
-.sync { display: flex; gap: 1em; align-items: center; margin-bottom: 1em; }
+.sync { display: flex; gap: 1em; align-items: center; flex-wrap: wrap; margin-bottom: 1em; }
+.sync-steps { flex-basis: 100%; margin: 0; max-height: 8em; overflow: auto; color: var(--muted); font-size: .85em; }
 @media (max-width: 900px) { main.reader { grid-template-columns: 1fr; } .panel { position: static; max-height: none; border-left: 0; padding-left: 0; } }
 @media print { .top, .panel, .selection-bar, .editor { display: none; } }
 
@@ -786,30 +787,57 @@ mark.kb-hl.kb-purple { background: var(--kb-purple); }
       } catch (error) { status.textContent = error.message; }
     }
 
+    // The sync runs in the reader; the page asks how far it is until it ends: each step (pushing n/N,
+    // applying, pulling n/N) in the line beside the button and the bar, then the result.
     const section = $('#sync');
+    const button = $('[data-action="sync"]', section);
+    const progress = $('#sync-progress');
+    const result = $('#sync-result');
+    const steps = $('#sync-steps');
+    function showSync(state) {
+      if (state.done !== null && state.done !== undefined && state.total) {
+        progress.max = state.total;
+        progress.value = Math.min(state.done, state.total);
+      } else {
+        progress.removeAttribute('value');
+      }
+      steps.replaceChildren(...state.steps.map((step) => make('li', {}, step)));
+      progress.hidden = !state.running;
+      button.disabled = state.running;
+      section.dataset.state = state.running ? 'running' : (state.result ? (state.result.ok ? 'done' : 'failed') : 'idle');
+      if (state.running) result.textContent = state.step || 'Syncing…';
+      else if (state.result) result.textContent = state.result.message;
+    }
+    async function follow() {
+      for (;;) {
+        let state;
+        try { state = await api('GET', '/api/sync'); } catch (error) { result.textContent = error.message; break; }
+        showSync(state);
+        if (!state.running) break;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      button.disabled = false;
+      progress.hidden = true;
+      load();
+    }
     api('GET', '/api/sync').then((answer) => {
       if (!answer.remotes.length) return;
       section.hidden = false;
-      const button = $('[data-action="sync"]', section);
-      const progress = $('#sync-progress');
-      const result = $('#sync-result');
       button.textContent = 'Sync with ' + answer.remotes.join(', ');
+      if (answer.running) { showSync(answer); follow(); }
       button.addEventListener('click', async () => {
         button.disabled = true;
         progress.hidden = false;
         result.textContent = 'Syncing…';
         try {
-          const outcome = await api('POST', '/api/sync');
-          let summary = outcome.message;
-          try {
-            const report = JSON.parse(outcome.report);
-            summary = 'pushed ' + report.pushed + ', pulled ' + report.pulled + ', ' + report.conflicts + ' open conflict' + (report.conflicts === 1 ? '' : 's') + (outcome.ok ? '' : ' — ' + outcome.message);
-          } catch (error) { /* the message alone */ }
-          result.textContent = (outcome.ok ? 'Synced: ' : 'Sync finished with a problem: ') + summary;
-        } catch (error) { result.textContent = error.message; }
-        progress.hidden = true;
-        button.disabled = false;
-        load();
+          showSync(await api('POST', '/api/sync'));
+        } catch (error) {
+          result.textContent = error.message;
+          button.disabled = false;
+          progress.hidden = true;
+          return;
+        }
+        follow();
       });
     }).catch(() => {});
     load();

@@ -50,6 +50,19 @@ enum ReaderPages {
         """
     }
 
+    /// A page that says why the reader refused a page, with a way back to the library.
+    static func error(_ status: Int, _ message: String) -> String {
+        page(
+            "error", title: "Error \(status)",
+            main: """
+                <main class="error">
+                <h1>\(status)</h1>
+                <p class="status" role="alert">\(escape(message))</p>
+                <p><a href="/">Back to the library</a></p>
+                </main>
+                """)
+    }
+
     static func library() -> String {
         page(
             "library", title: "Library",
@@ -94,6 +107,7 @@ enum ReaderPages {
                 <button type="button" data-action="sync">Sync now</button>
                 <progress id="sync-progress" hidden></progress>
                 <span id="sync-result" aria-live="polite"></span>
+                <ol class="sync-steps" id="sync-steps"></ol>
                 </section>
                 <p class="status" id="status" aria-live="polite"></p>
                 <ol class="conflict-list" id="results"></ol>

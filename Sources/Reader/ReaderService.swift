@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 public import KB
+public import Sync
 import Synchronization
 
 /// One HTTP request as the reader sees it: header names in lowercase, the Host header as `host`.
@@ -62,14 +63,19 @@ public final class ReaderService: Sendable {
     public let kb: KnowledgeBase
     /// The per-launch secret: 32 random bytes in hex.
     public let secret: String
-    /// The `kb` program that `POST /api/sync` runs (`kb sync --json`).
-    public let kbProgram: String
+    /// The sync that `POST /api/sync` starts and `GET /api/sync` follows.
+    let syncJob: ReaderSyncJob
     private let portValue = Mutex(0)
 
-    public init(kb: KnowledgeBase, secret: String = ReaderService.newSecret(), kbProgram: String, port: Int = 0) {
+    /// A reader of `kb`; `transport` is how its sync button reaches the hubs of the remotes (libcurl, as
+    /// `kb sync`).
+    public init(
+        kb: KnowledgeBase, secret: String = ReaderService.newSecret(),
+        transport: any HubTransport = RetryingTransport(CurlTransport()), port: Int = 0
+    ) {
         self.kb = kb
         self.secret = secret
-        self.kbProgram = kbProgram
+        self.syncJob = ReaderSyncJob(transport: transport)
         portValue.withLock { $0 = port }
     }
 
@@ -105,7 +111,23 @@ public final class ReaderService: Sendable {
     // MARK: - Answering
 
     /// Checks the request, then routes it.
+    ///
+    /// A refusal of a page opened in the browser is a page that says why; the API's are JSON
+    /// (`{"error": "…"}`).
     public func respond(_ request: ReaderRequest) async -> ReaderResponse {
+        let answer = await checkAndRoute(request)
+        guard answer.status >= 400, request.method == "GET" || request.method == "HEAD",
+            !request.path.hasPrefix("/api/"), !request.path.hasPrefix("/assets/"),
+            let object = try? JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any],
+            let message = object["error"] as? String
+        else { return answer }
+        var headers = Self.commonHeaders + [("Content-Type", "text/html; charset=utf-8")]
+        if let allow = answer.header("Allow") { headers.append(("Allow", allow)) }
+        return ReaderResponse(
+            status: answer.status, headers: headers, body: Array(ReaderPages.error(answer.status, message).utf8))
+    }
+
+    func checkAndRoute(_ request: ReaderRequest) async -> ReaderResponse {
         if let refusal = check(request) { return refusal }
         do {
             return try await route(request)
@@ -287,8 +309,8 @@ public final class ReaderService: Sendable {
             return try Self.json(resolve(parts[1], body: request.body))
         case ("sync", 1):
             try allow(.get, .post)
-            if method == .post { return try Self.json(await sync()) }
-            return try Self.json(remotes())
+            if method == .post { return try Self.json(startSync(), status: 202) }
+            return try Self.json(syncStatus())
         default:
             throw ReaderError(404, "No API at '/api/\(parts.joined(separator: "/"))'.")
         }

@@ -83,6 +83,81 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: replica.dbPath + ".reader"), "the runtime file is removed")
     }
 
+    /// The browser scripts beside this suite (Tests/Browser).
+    static func browserScript(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Browser/\(name)").path
+    }
+
+    static func requireBrowser() throws {
+        for needed in ["/usr/bin/chromium", "/usr/bin/chromedriver", "/usr/bin/python3"] {
+            try #require(
+                FileManager.default.isExecutableFile(atPath: needed),
+                "'\(needed)' is missing; 'make deps' installs chromium, chromium-driver and python3-selenium.")
+        }
+    }
+
+    /// Runs Tests/Browser/sync_test.py on a running reader: the lines it printed with each prefix.
+    static func clickSync(_ url: String, expectFailure: Bool = false) throws -> (
+        run: ProcessResult, steps: [String], result: String
+    ) {
+        let run = try ChildProcess(
+            URL(fileURLWithPath: "/usr/bin/python3"),
+            [browserScript("sync_test.py"), "--url", url] + (expectFailure ? ["--expect-failure"] : []),
+            environment: KBRunner.environment()
+        ).finish(timeout: 300)
+        print(run.stdout)
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        let steps = lines.filter { $0.hasPrefix("step: ") }.map { String($0.dropFirst(6)) }
+        let result = lines.last { $0.hasPrefix("result: ") }.map { String($0.dropFirst(8)) } ?? ""
+        return (run, steps, result)
+    }
+
+    @Test func conflictsPage_syncButton_showsEachStep_andTheResult() throws {
+        try Self.requireBrowser()
+        let world = try SyncWorld(replicas: 2)
+        let (first, second) = (world[0], world[1])
+        try first.ok(["import", try TestPaths.fixture("seed_page.txt").path])
+        let pushedByFirst = try #require(try world.sync(first)["pushed"] as? Int)
+        #expect(pushedByFirst > 0)
+        let added = try second.object(["add", "--title", "同步测试"], stdin: Data("本机写的一段文字，等待推送。".utf8))
+        let article = try #require(added["id"] as? String)
+        try second.ok(["annotate", article, "--quote", "本机写的", "--note", "推送"])
+        let pending = try #require(try second.status()["pending"] as? Int)
+        #expect(pending >= 2)
+
+        let (server, url) = try Self.open(second)
+        defer { server.signal(SIGTERM) }
+        let synced = try Self.clickSync(url)
+        #expect(
+            synced.run.succeeded,
+            "the sync in the browser failed:\n\(synced.run)\nhub log:\n\(world.hub.logs.suffix(2000))")
+        // Step by step: connecting, every change pushed, the pulled page applied, pulled to the head.
+        #expect(synced.steps.first == "origin: connecting")
+        #expect(synced.steps.contains("origin: pushing \(pending)/\(pending)"), "steps: \(synced.steps)")
+        #expect(synced.steps.contains("origin: applying \(pushedByFirst) changes"), "steps: \(synced.steps)")
+        let pulls = synced.steps.filter { $0.hasPrefix("origin: pulling ") }
+        let last = try #require(pulls.last, "no pulling step in \(synced.steps)").dropFirst("origin: pulling ".count)
+            .split(separator: "/")
+        #expect(last.count == 2 && last[0] == last[1], "the last pull reaches the hub's head: \(pulls)")
+        #expect(synced.steps.last == "origin: pushed \(pending), pulled \(pushedByFirst)")
+        #expect(
+            synced.result == "Synced: pushed \(pending), pulled \(pushedByFirst) changes; no open conflicts.",
+            "result: \(synced.result)")
+        // The CLI sees what the reader pulled, and the hub has what it pushed.
+        #expect(Set(try second.articleIDs()).isSuperset(of: try first.articleIDs()))
+        #expect((try second.status()["pending"] as? Int) == 0)
+        try world.sync(first)
+        #expect(try first.articleIDs().contains(article))
+
+        // The hub is gone: the page says so in one sentence per remote.
+        _ = world.hub.stop()
+        let failed = try Self.clickSync(url, expectFailure: true)
+        #expect(failed.run.succeeded, "\(failed.run)")
+        #expect(failed.result.hasPrefix("The sync failed. origin: "), "result: \(failed.result)")
+        #expect(failed.steps.first == "origin: connecting")
+    }
+
     @Test func open_withoutAKnowledgeBase_saysSo_andStartsNothing() throws {
         let folder = try TemporaryFolder("kb-reader")
         let result = try KBRunner.run(["open", "--no-browser", "--db", folder.path("none.sqlite")])

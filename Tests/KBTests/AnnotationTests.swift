@@ -38,6 +38,25 @@ struct AnnotationTests {
 
     // MARK: - Offsets
 
+    @Test(arguments: [0, 1, 2, 7, 500])
+    func sortByCreation_ordersByTimeThenId_asASortWould(count: Int) {
+        var random = SeededGenerator(seed: UInt64(count) + 3)
+        let annotations = (0..<count).map { index in
+            Annotation(
+                id: String(format: "%08x", UInt32.random(in: 0...UInt32.max, using: &random)),
+                articleID: "a\(index % 3)",
+                quote: "引文\(index)", prefix: "", suffix: "", anchorStart: index, anchorEnd: index + 1, start: index,
+                end: index + 1, state: .anchored, note: index % 2 == 0 ? "笔记 😀" : "", color: "",
+                createdAt: Int64.random(in: 0...5, using: &random), updatedAt: 0)
+        }
+        var sorted = annotations
+        KnowledgeBase.sortByCreation(&sorted)
+        #expect(sorted == annotations.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) })
+        var again = sorted
+        KnowledgeBase.sortByCreation(&again)
+        #expect(again == sorted)
+    }
+
     @Test func offsets_areCodePoints_afterEmojiAndSupplementaryCharacters() throws {
         // Given text where code points, UTF-16 units and characters all count differently
         let kb = try KnowledgeBase.inMemory()

@@ -21,6 +21,35 @@ struct TrashTests {
 
     // MARK: - Trash and restore
 
+    @Test func notes_leaveOutTheTrashedArticlesNotes_inLongListingsAsInShortOnes() throws {
+        // Given more annotations than the short path checks one by one, over every article of the seed page
+        let (kb, trashed) = try Self.seeded()
+        let articles = try kb.listArticles().map { try kb.article($0.id).article }
+            .filter { $0.body.unicodeScalars.count >= 8 }
+        try #require(articles.count >= 3)
+        var random = SeededGenerator(seed: 7)
+        for index in 0..<2100 {
+            let article = articles[index % articles.count]
+            let length = article.body.unicodeScalars.count
+            let start = Int.random(in: 0...(length - 4), using: &random)
+            _ = try kb.annotate(article.id, target: .range(start, start + 4), note: index % 7 == 0 ? "第\(index)条" : "")
+        }
+        let before = try kb.notes()
+        #expect(before.count == 2100)
+        let onTrashed = before.filter { $0.articleID == trashed }.count
+        try #require(onTrashed > 0)
+        // When one article goes to the trash
+        _ = try kb.trashArticle(trashed)
+        // Then the long listing leaves out its annotations and keeps every other one, in the same order
+        let after = try kb.notes()
+        #expect(after.map(\.id) == before.filter { $0.articleID != trashed }.map(\.id))
+        #expect(after == before.filter { $0.articleID != trashed })
+        // And a short listing (one article's) agrees
+        let one = try #require(articles.first { $0.id != trashed })
+        #expect(try kb.notes(NotesFilter(articleID: one.id)) == after.filter { $0.articleID == one.id })
+        #expect(throws: KBError.self) { try kb.notes(NotesFilter(articleID: trashed)) }
+    }
+
     @Test func rm_movesArticleWithNotesToTrash_restoreBringsThemBack_butNotANoteDeletedBefore() throws {
         // Given an article with three notes, one of which was deleted on its own
         let (kb, article) = try Self.seeded()

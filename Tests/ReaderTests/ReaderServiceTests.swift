@@ -1,5 +1,7 @@
 import Foundation
 import KB
+import KBTestSupport
+import Sync
 import Testing
 
 @testable import Reader
@@ -193,6 +195,31 @@ import Testing
         #expect((facets["annotation_tags"] as? [[String: Any]])?.first?["tag"] as? String == "文化")
     }
 
+    @Test func library_andFacets_countOnlyLiveArticles_perSourcePage() async throws {
+        let fixture = try ReaderFixture()
+        _ = try fixture.kb.importFiles([Repository.seedPageURL.path])
+        let all = try fixture.kb.listArticles()
+        try #require(all.count >= 2)
+        func sources() async throws -> [[String: Any]] {
+            try #require(try fixture.object(await fixture.request("GET", "/api/facets"))["sources"] as? [[String: Any]])
+        }
+        let before = try await sources()
+        #expect(before.count == 1)
+        #expect(before.first?["articles"] as? Int == all.count)
+        let sourceID = try #require(before.first?["id"] as? String)
+        _ = try fixture.kb.trashArticle(all[0].id)
+        let library = try fixture.object(await fixture.request("GET", "/api/library"))
+        #expect(library["total"] as? Int == all.count - 1)
+        #expect((library["items"] as? [[String: Any]])?.contains { $0["id"] as? String == all[0].id } == false)
+        let bySource = try fixture.object(await fixture.request("GET", "/api/library", query: ["source": sourceID]))
+        #expect(bySource["total"] as? Int == all.count - 1)
+        #expect(try await sources().first?["articles"] as? Int == all.count - 1)
+        // Every article of the page in the trash: the page leaves the facets.
+        for article in all.dropFirst() { _ = try fixture.kb.trashArticle(article.id) }
+        #expect(try await sources().isEmpty)
+        #expect(try fixture.object(await fixture.request("GET", "/api/library"))["total"] as? Int == 0)
+    }
+
     @Test func theEmbeddedAssets_areTheFilesInTheRepository() throws {
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Sources/Reader/Assets")
@@ -223,6 +250,28 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: ReaderRuntime.path(forDatabase: database)))
     }
 
+    @Test func aRefusedPage_isAPageThatSaysWhy_theAPIStaysJSON() async throws {
+        let fixture = try ReaderFixture()
+        let unknown = await fixture.request("GET", "/read/ffff0000")
+        #expect(unknown.status == 404)
+        #expect(unknown.header("Content-Type") == "text/html; charset=utf-8")
+        #expect(unknown.text.contains("ffff0000") && unknown.text.contains("href=\"/\""), "\(unknown.text)")
+        let noSecret = await fixture.request("GET", "/", headers: ["cookie": ""])
+        #expect(noSecret.status == 403)
+        #expect(noSecret.header("Content-Type") == "text/html; charset=utf-8")
+        #expect(noSecret.text.contains("open the URL that &#39;kb open&#39; printed"), "\(noSecret.text)")
+        let nowhere = await fixture.request("GET", "/nowhere/<script>")
+        #expect(nowhere.status == 404)
+        #expect(!nowhere.text.contains("<script>") && nowhere.text.contains("&lt;script&gt;"))
+        let api = await fixture.request("GET", "/api/articles/ffff0000")
+        #expect(api.status == 404)
+        #expect(api.header("Content-Type") == "application/json; charset=utf-8")
+        #expect((try fixture.object(api)["error"] as? String)?.contains("ffff0000") == true)
+        let post = await fixture.request("POST", "/read/ffff0000")
+        #expect(post.status == 405)
+        #expect(post.header("Content-Type") == "application/json; charset=utf-8")
+    }
+
     @Test func conflictsAndSync_withoutARemote() async throws {
         let fixture = try ReaderFixture()
         let conflicts = await fixture.request("GET", "/api/conflicts")
@@ -234,5 +283,56 @@ import Testing
         #expect(sync.text.contains("kb remote add"))
         let resolve = await fixture.request("POST", "/api/conflicts/abcd/resolve", json: #"{"keep":"sideways"}"#)
         #expect(resolve.status == 400)
+    }
+
+    @Test func sync_runsInTheBackground_reportsEachStep_andOneSentenceWhenTheHubIsAway() async throws {
+        let fixture = try ReaderFixture()
+        // A port where nothing listens: the real transport (libcurl, with its retries) is refused.
+        let closed = try Self.closedPort()
+        _ = try RemoteStore.add(
+            fixture.kb, name: "origin", url: "http://127.0.0.1:\(closed)/notes", token: "secret-token")
+        let started = await fixture.request("POST", "/api/sync")
+        #expect(started.status == 202, "\(started.text)")
+        #expect((try fixture.object(started)["running"] as? Bool) == true)
+        // A second press while it runs starts nothing new.
+        let again = await fixture.request("POST", "/api/sync")
+        #expect(again.status == 202)
+        var state: [String: Any] = [:]
+        let deadline = Date().addingTimeInterval(60)
+        repeat {
+            try await Task.sleep(for: .milliseconds(50))
+            state = try fixture.object(await fixture.request("GET", "/api/sync"))
+        } while state["running"] as? Bool == true && Date() < deadline
+        #expect(state["running"] as? Bool == false)
+        #expect((state["remotes"] as? [String]) == ["origin"])
+        let steps = try #require(state["steps"] as? [String])
+        #expect(steps.first == "origin: connecting", "\(steps)")
+        #expect(steps.filter { $0 == "origin: connecting" }.count == 1, "one sync ran: \(steps)")
+        let result = try #require(state["result"] as? [String: Any])
+        #expect(result["ok"] as? Bool == false)
+        #expect((result["failed"] as? [String]) == ["origin"])
+        let message = try #require(result["message"] as? String)
+        #expect(message.hasPrefix("The sync failed. origin: "), "\(message)")
+        #expect(steps.last.map { message.hasSuffix($0.dropFirst("origin: ".count)) } == true, "\(steps) / \(message)")
+        #expect(state["step"] as? String == message)
+    }
+
+    /// A loopback port where nothing listens (bound, then closed).
+    static func closedPort() throws -> Int {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(socket >= 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(socket, pointer, length) == 0 && getsockname(socket, pointer, &length) == 0
+            }
+        }
+        try #require(bound)
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

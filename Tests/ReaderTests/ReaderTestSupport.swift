@@ -14,7 +14,7 @@ final class ReaderFixture: Sendable {
             "kb-reader-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         kb = try KnowledgeBase.open(path: folder.appendingPathComponent("kb.sqlite").path)
-        service = ReaderService(kb: kb, kbProgram: "/bin/false", port: Self.port)
+        service = ReaderService(kb: kb, port: Self.port)
     }
 
     deinit { try? FileManager.default.removeItem(at: folder) }

@@ -139,6 +139,7 @@ struct SyncCommand: AsyncParsableCommand {
                 report = try await engine.sync(remote: remote) { progress in
                     switch progress {
                     case .pushing(let done, let count): Terminal.progress("\(remote): pushing \(done)/\(count)")
+                    case .applying(let changes, _, _): Terminal.progress("\(remote): applying \(changes) changes")
                     case .pulling(let position, let head): Terminal.progress("\(remote): pulling \(position)/\(head)")
                     }
                 }

@@ -190,26 +190,59 @@ extension KnowledgeBase {
             }
             if filter.orphanedOnly { sql += " AND state = 'orphaned'" }
             // Read in table order and sorted here: cheaper than visiting the rows in index order.
-            var annotations = try Annotation.fetchByColumns(db, sql: sql, arguments: arguments)
+            // The highest rowid bounds the count (in one index lookup): the array is allocated once.
+            var expected = 0
+            if articleID == nil && filter.tag == nil {
+                expected = min(try Int.fetchOne(db, sql: "SELECT max(rowid) FROM annotations") ?? 0, 1 << 22)
+            }
+            var annotations = try Annotation.fetchByColumns(db, sql: sql, arguments: arguments, expected: expected)
             // Only annotations whose article is here and live (one may arrive by sync before its article):
             // checked here, cheaper than joining every annotation to its article.
             let live = try Self.liveArticles(db, of: annotations)
             annotations.removeAll { !live.contains($0.articleID) }
-            // Table order is creation order unless sync brought older annotations later.
-            let before = { (a: Annotation, b: Annotation) in (a.createdAt, a.id) < (b.createdAt, b.id) }
-            if zip(annotations, annotations.dropFirst()).contains(where: { before($1, $0) }) {
-                annotations.sort(by: before)
-            }
+            // Table order is creation order, unless sync brought older annotations later or several were made
+            // in the same millisecond (then their ids order them).
+            Self.sortByCreation(&annotations)
             let tags = try Self.tagsByEntity(db, ids: annotations.map(\.id))
             for index in annotations.indices { annotations[index].tags = tags[annotations[index].id] ?? [] }
             return annotations
         }
     }
 
+    /// Sorts by (created, id): the order is worked out on indices, then the annotations are moved into it by
+    /// swaps, so that no annotation (seven strings and a list) is copied.
+    static func sortByCreation(_ annotations: inout [Annotation]) {
+        // Read through a buffer pointer: each comparison reads two fields, not a copy of each annotation.
+        let sorted: [Int]? = annotations.withUnsafeBufferPointer { items in
+            func before(_ a: Int, _ b: Int) -> Bool {
+                let (x, y) = (items[a].createdAt, items[b].createdAt)
+                return x != y ? x < y : items[a].id < items[b].id
+            }
+            guard items.indices.dropFirst().contains(where: { before($0, $0 - 1) }) else { return nil }
+            return items.indices.sorted(by: before)
+        }
+        guard var order = sorted else { return }
+        // Position k takes the annotation at order[k], cycle by cycle.
+        for start in order.indices where order[start] != start {
+            var current = start
+            while order[current] != start {
+                let next = order[current]
+                annotations.swapAt(current, next)
+                order[current] = current
+                current = next
+            }
+            order[current] = current
+        }
+    }
+
     /// Which of the annotations' articles are here and not deleted (perhaps others too).
     static func liveArticles(_ db: Database, of annotations: [Annotation]) throws -> Set<String> {
         guard annotations.count <= 2000 else {
-            return try Set(String.fetchAll(db, sql: "SELECT id FROM articles WHERE deleted = 0"))
+            // Every id from the index on `id`, less the few in the trash (the index `articles_trashed`):
+            // `WHERE deleted = 0` would read each article's row to its end, past its body.
+            var live = try Set(String.fetchAll(db, sql: "SELECT id FROM articles"))
+            live.subtract(try String.fetchAll(db, sql: "SELECT id FROM articles WHERE deleted != 0"))
+            return live
         }
         var live: Set<String> = []
         let list = Array(Set(annotations.map(\.articleID)))

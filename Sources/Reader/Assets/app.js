@@ -679,30 +679,57 @@
       } catch (error) { status.textContent = error.message; }
     }
 
+    // The sync runs in the reader; the page asks how far it is until it ends: each step (pushing n/N,
+    // applying, pulling n/N) in the line beside the button and the bar, then the result.
     const section = $('#sync');
+    const button = $('[data-action="sync"]', section);
+    const progress = $('#sync-progress');
+    const result = $('#sync-result');
+    const steps = $('#sync-steps');
+    function showSync(state) {
+      if (state.done !== null && state.done !== undefined && state.total) {
+        progress.max = state.total;
+        progress.value = Math.min(state.done, state.total);
+      } else {
+        progress.removeAttribute('value');
+      }
+      steps.replaceChildren(...state.steps.map((step) => make('li', {}, step)));
+      progress.hidden = !state.running;
+      button.disabled = state.running;
+      section.dataset.state = state.running ? 'running' : (state.result ? (state.result.ok ? 'done' : 'failed') : 'idle');
+      if (state.running) result.textContent = state.step || 'Syncing…';
+      else if (state.result) result.textContent = state.result.message;
+    }
+    async function follow() {
+      for (;;) {
+        let state;
+        try { state = await api('GET', '/api/sync'); } catch (error) { result.textContent = error.message; break; }
+        showSync(state);
+        if (!state.running) break;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      button.disabled = false;
+      progress.hidden = true;
+      load();
+    }
     api('GET', '/api/sync').then((answer) => {
       if (!answer.remotes.length) return;
       section.hidden = false;
-      const button = $('[data-action="sync"]', section);
-      const progress = $('#sync-progress');
-      const result = $('#sync-result');
       button.textContent = 'Sync with ' + answer.remotes.join(', ');
+      if (answer.running) { showSync(answer); follow(); }
       button.addEventListener('click', async () => {
         button.disabled = true;
         progress.hidden = false;
         result.textContent = 'Syncing…';
         try {
-          const outcome = await api('POST', '/api/sync');
-          let summary = outcome.message;
-          try {
-            const report = JSON.parse(outcome.report);
-            summary = 'pushed ' + report.pushed + ', pulled ' + report.pulled + ', ' + report.conflicts + ' open conflict' + (report.conflicts === 1 ? '' : 's') + (outcome.ok ? '' : ' — ' + outcome.message);
-          } catch (error) { /* the message alone */ }
-          result.textContent = (outcome.ok ? 'Synced: ' : 'Sync finished with a problem: ') + summary;
-        } catch (error) { result.textContent = error.message; }
-        progress.hidden = true;
-        button.disabled = false;
-        load();
+          showSync(await api('POST', '/api/sync'));
+        } catch (error) {
+          result.textContent = error.message;
+          button.disabled = false;
+          progress.hidden = true;
+          return;
+        }
+        follow();
       });
     }).catch(() => {});
     load();

@@ -33,7 +33,11 @@ public struct SyncReport: Sendable, Equatable {
 
 /// Progress of a sync, for a progress line.
 public enum SyncProgress: Sendable {
+    /// `done` of the `total` changes to push are sent.
     case pushing(done: Int, total: Int)
+    /// A pulled page of `changes` changes is being applied; it ends at `position` of the hub's log.
+    case applying(changes: Int, position: Int64, head: Int64)
+    /// Pulled and applied up to `position` of the hub's log, which ends at `head`.
     case pulling(position: Int64, head: Int64)
 }
 
@@ -285,6 +289,9 @@ public struct SyncEngine: Sendable {
                     "The hub at '\(endpoint.base)' skipped \(skipped) positions of its log up to \(page.next) without "
                         + "sending them; the sync stopped, check that the remote is a kb hub you trust.",
                     code: "pull_no_progress")
+            }
+            if !page.changes.isEmpty {
+                progress?(.applying(changes: page.changes.count, position: page.next, head: page.head))
             }
             let now = kb.clock.now()
             let applied = try database { db -> ApplyResult in
