@@ -1,8 +1,7 @@
 import Foundation
+@_exported import KBTestSupport
 import Synchronization
 import Testing
-
-@_exported import KBTestSupport
 
 // End-to-end helpers: run the built `kb` and a hub (`kb serve`) as real processes,
 // capture what they print, and never leave one behind.
@@ -238,6 +237,7 @@ final class ChildProcess: @unchecked Sendable {
     private let process: Process
     private let lock = NSLock()
     private let exited = DispatchSemaphore(value: 0)
+    private let outcome = Mutex<(status: Int32, signaled: Bool)?>(nil)
     let stdout: StreamCollector
     let stderr: StreamCollector
     let command: String
@@ -322,21 +322,47 @@ final class ChildProcess: @unchecked Sendable {
             ? "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'" : argument
     }
 
-    var isRunning: Bool { lock.withLock { process.isRunning } }
+    var isRunning: Bool { lock.withLock { process.isRunning } && ended() == nil }
 
     /// Sends a signal (if the process still runs).
     func signal(_ number: Int32) {
         lock.withLock {
-            if process.isRunning { kill(pid, number) }
+            if process.isRunning && ended() == nil { kill(pid, number) }
         }
+    }
+
+    /// How the process ended, once it has: (status or signal, signaled).
+    ///
+    /// Foundation learns of an exit only when every copy of a socket it gives the child is closed, so a
+    /// grandchild that outlives the child (a hub started by `kb serve`) hides the exit from it, and
+    /// `terminationStatus` would then trap. The exit is read here from the kernel instead, with
+    /// `WNOWAIT`, which leaves the child for Foundation to reap.
+    private func ended() -> (status: Int32, signaled: Bool)? {
+        if let outcome = outcome.withLock({ $0 }) { return outcome }
+        var info = siginfo_t()
+        guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT | WNOHANG) == 0, info._sifields._sigchld.si_pid == pid
+        else {
+            return nil
+        }
+        let code = Int32(info.si_code)
+        let status = info._sifields._sigchld.si_status
+        let result = (status: status, signaled: code == CLD_KILLED || code == CLD_DUMPED)
+        outcome.withLock { $0 = result }
+        return result
     }
 
     /// Waits for the process to exit; returns false at the deadline.
     @discardableResult
     func waitForExit(timeout: TimeInterval) -> Bool {
-        if exited.wait(timeout: .now() + timeout) == .timedOut { return false }
-        exited.signal()  // let later waits return at once
-        process.waitUntilExit()
+        let deadline = Date().addingTimeInterval(timeout)
+        while ended() == nil {
+            if exited.wait(timeout: .now() + 0.05) == .success {
+                exited.signal()  // let later waits return at once
+                process.waitUntilExit()  // Foundation has seen the exit: its status is final
+                break
+            }
+            if Date() >= deadline { return false }
+        }
         ChildProcesses.remove(pid)
         return true
     }
@@ -353,18 +379,21 @@ final class ChildProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(5)
         stdout.waitClosed(until: deadline)
         stderr.waitClosed(until: deadline)
-        let (status, signaled) = lock.withLock {
-            (process.terminationStatus, process.terminationReason == .uncaughtSignal)
-        }
+        let (status, signaled) =
+            ended()
+            ?? lock.withLock {
+                process.isRunning
+                    ? (SIGKILL, true) : (process.terminationStatus, process.terminationReason == .uncaughtSignal)
+            }
         return ProcessResult(
             command: command, status: status, wasSignaled: signaled, timedOut: timedOut, stdoutData: stdout.data,
             stderr: stderr.text)
     }
 
     deinit {
-        if process.isRunning {
+        if process.isRunning && ended() == nil {
             kill(pid, SIGKILL)
-            process.waitUntilExit()
+            waitForExit(timeout: 30)
         }
         ChildProcesses.remove(pid)
     }
