@@ -219,7 +219,7 @@ extension KnowledgeBase {
     /// rank as FTS5 gives it (lower is better).
     ///
     /// The character index tells which articles hold a character, not how often: the occurrences are counted
-    /// in SQL (`length` against `replace`), on the articles the filter keeps. With `asTyped` (exact terms in
+    /// in SQL (`kb_count`, ``OccurrenceCount``), on the articles the filter keeps. With `asTyped` (exact terms in
     /// the query) only the forms as typed count, so the articles that hold them come first.
     static func rankedByCharacters(
         _ db: Database, _ characters: [String], asTyped: Bool, filter: String, arguments: [String], limit: Int
@@ -234,20 +234,18 @@ extension KnowledgeBase {
                 let forms =
                     character.unicodeScalars.first.map { asTyped ? [$0.value] : VariantFolding.forms(of: $0.value) }
                     ?? []
-                var stripped = "a.\(field)"
-                for form in forms {
-                    guard let scalar = Unicode.Scalar(form) else { continue }
-                    stripped = "replace(\(stripped), ?, '')"
-                    countArguments.append(String(Character(scalar)))
-                }
-                counts.append("\(weight) * (length(a.\(field)) - length(\(stripped)))")
+                let needles = forms.compactMap { Unicode.Scalar($0).map { String(Character($0)) } }
+                guard !needles.isEmpty else { continue }
+                countArguments += needles
+                let placeholders = Array(repeating: "?", count: needles.count).joined(separator: ", ")
+                counts.append("\(weight) * \(OccurrenceCount.name)(a.\(field), \(placeholders))")
             }
         }
         let length = fields.map { "length(a.\($0))" }.joined(separator: " + ")
         let rows = try Row.fetchAll(
             db,
             sql: """
-                SELECT a.rowid AS id, \(counts.joined(separator: " + ")) AS frequency, \(length) AS size
+                SELECT a.rowid AS id, \(counts.isEmpty ? "0" : counts.joined(separator: " + ")) AS frequency, \(length) AS size
                 FROM articles a WHERE a.deleted = 0\(filter)
                 """, arguments: StatementArguments(countArguments) + StatementArguments(arguments))
         guard !rows.isEmpty else { return [] }
