@@ -14,28 +14,15 @@ import argparse
 import http.client
 import json
 import subprocess
-import sys
 import time
 import urllib.parse
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from browser import check, fail, start_chromium
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
-
-
-def fail(message):
-    print("FAIL: " + message, flush=True)
-    sys.exit(1)
-
-
-def check(condition, message):
-    if not condition:
-        fail(message)
-    print("ok: " + message, flush=True)
 
 
 def kb(args, options):
@@ -102,12 +89,7 @@ def main():
     check("\n" in quote and any(ord(c) > 0xFFFF for c in body[:start]),
           "the passage crosses a paragraph break and follows characters beyond the BMP")
 
-    chrome = webdriver.ChromeOptions()
-    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1280,1000", "--lang=zh-CN", "--no-first-run", "--disable-extensions"]:
-        chrome.add_argument(argument)
-    chrome.binary_location = "/usr/bin/chromium"
-    driver = webdriver.Chrome(service=Service(options.chromedriver), options=chrome)
+    driver = start_chromium(options.chromedriver)
     wait = WebDriverWait(driver, 20)
     try:
         reader(driver, wait, options, start, end, quote)

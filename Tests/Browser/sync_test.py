@@ -11,25 +11,12 @@ then the result. Prints every step the page lists (`step: …`), every text seen
 (`seen: …`) and the result (`result: …`), then PASS.
 """
 import argparse
-import sys
 import time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from browser import check, fail, start_chromium
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
-
-
-def fail(message):
-    print("FAIL: " + message, flush=True)
-    sys.exit(1)
-
-
-def check(condition, message):
-    if not condition:
-        fail(message)
-    print("ok: " + message, flush=True)
 
 
 def main():
@@ -38,12 +25,7 @@ def main():
     parser.add_argument("--expect-failure", action="store_true")
     parser.add_argument("--chromedriver", default="/usr/bin/chromedriver")
     options = parser.parse_args()
-    chrome = webdriver.ChromeOptions()
-    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1280,1000", "--lang=zh-CN", "--no-first-run", "--disable-extensions"]:
-        chrome.add_argument(argument)
-    chrome.binary_location = "/usr/bin/chromium"
-    driver = webdriver.Chrome(service=Service(options.chromedriver), options=chrome)
+    driver = start_chromium(options.chromedriver)
     wait = WebDriverWait(driver, 60)
     try:
         base, query = options.url.split("?", 1)

@@ -9,20 +9,30 @@ import Testing
 struct HubServerTests {
     typealias F = HubFixtures
 
+    /// Starts `server` on a free loopback port: the port and the task that serves (cancel it to stop).
+    static func listening(_ server: HubServer) async throws -> (port: Int, running: Task<Void, any Error>) {
+        let (ports, started) = AsyncStream.makeStream(of: Int.self)
+        let running = Task {
+            defer { started.finish() }
+            try await server.run(host: "127.0.0.1", port: 0) { port in _ = started.yield(port) }
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            running.cancel()
+            _ = try await running.value
+            throw CancellationError()
+        }
+        return (port, running)
+    }
+
     @Test func overLoopback_theRoutesAnswerAsTheServiceDoes() async throws {
         let folder = TempHubFolder()
         defer { withExtendedLifetime(folder) {} }
         let store = try folder.open()
         let token = try await TestHub.addToken(store, for: "research")
         let server = HubServer(store: store, clock: .fixed(F.now), logger: F.quietLogger)
-        let (ports, started) = AsyncStream.makeStream(of: Int.self)
-        let running = Task {
-            defer { started.finish() }
-            try await server.run(host: "127.0.0.1", port: 0) { port in _ = started.yield(port) }
-        }
+        let (port, running) = try await Self.listening(server)
         defer { running.cancel() }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
         #expect(port > 0)
 
         let base = "http://127.0.0.1:\(port)"
@@ -106,14 +116,8 @@ struct HubServerTests {
         let service = HubService(
             store: store, clock: .fixed(F.now), logger: F.quietLogger, metricsTokenHash: TokenHash.hash(metricsToken))
         let server = HubServer(service: service)
-        let (ports, started) = AsyncStream.makeStream(of: Int.self)
-        let running = Task {
-            defer { started.finish() }
-            try await server.run(host: "127.0.0.1", port: 0) { port in _ = started.yield(port) }
-        }
+        let (port, running) = try await Self.listening(server)
         defer { running.cancel() }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
         let base = "http://127.0.0.1:\(port)"
         let client = CurlTransport(connectTimeout: 5, timeout: 30)
         let body = PushRequest(replica: F.laptop, changes: [F.change(F.laptop, 1, title: "标题")]).jsonBytes
