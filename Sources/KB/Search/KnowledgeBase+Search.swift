@@ -124,7 +124,8 @@ extension KnowledgeBase {
         var articleFilter = tagFilter
         var filterArguments = tagArguments
         var articleMatch: String? = match
-        if let split = query.separatingLoneCharacters() {
+        let split = query.separatingLoneCharacters()
+        if let split {
             for character in split.required {
                 articleFilter += " AND a.rowid IN (SELECT rowid FROM articles_chars WHERE articles_chars MATCH ?)"
                 filterArguments.append("\"" + character + "\"")
@@ -153,8 +154,8 @@ extension KnowledgeBase {
         } else {
             // Only one-character terms: ranked by how often the articles hold them.
             articleRows = try rankedByCharacters(
-                db, query.separatingLoneCharacters()?.required ?? [], asTyped: checksText, filter: articleFilter,
-                arguments: filterArguments, limit: limit)
+                db, required: split?.required ?? [], excluded: split?.excluded ?? [], asTyped: checksText,
+                filter: tagFilter, arguments: tagArguments, limit: limit)
         }
         for (article, rank) in articleRows {
             var matcher = ExactMatcher(article: article)
@@ -214,62 +215,150 @@ extension KnowledgeBase {
 
     // MARK: - One-character queries
 
-    /// The articles that pass the filter, best first by BM25 over the occurrences of the characters (any of
-    /// their variant forms) in each field, weighted as the full-text ranking weighs its columns, with their
-    /// rank as FTS5 gives it (lower is better).
+    /// The articles that hold all of `required` and none of `excluded` and pass `filter`, best first by BM25
+    /// over the occurrences of the required characters (any of their variant forms) in each field, weighted
+    /// as the full-text ranking weighs its columns, with their rank as FTS5 gives it (lower is better).
     ///
-    /// The character index tells which articles hold a character, not how often: the occurrences are counted
-    /// in SQL (`kb_count`, ``OccurrenceCount``), on the articles the filter keeps. With `asTyped` (exact terms in
-    /// the query) only the forms as typed count, so the articles that hold them come first.
+    /// The counts come from the character index (``CharacterCounts``): no article's text is read but those of
+    /// the articles returned and their short fields. With `asTyped` (exact terms in the query) only the forms
+    /// as typed count, which the index does not tell apart: those are counted in the text (`kb_count`).
     static func rankedByCharacters(
-        _ db: Database, _ characters: [String], asTyped: Bool, filter: String, arguments: [String], limit: Int
+        _ db: Database, required: [String], excluded: [String], asTyped: Bool, filter: String,
+        arguments: [String], limit: Int
+    ) throws -> [(Article, Double)] {
+        guard !required.isEmpty else { return [] }
+        if asTyped {
+            var conditions = filter
+            var values = arguments
+            for (characters, operation) in [(required, "IN"), (excluded, "NOT IN")] {
+                for character in characters {
+                    conditions +=
+                        " AND a.rowid \(operation) (SELECT rowid FROM articles_chars WHERE articles_chars MATCH ?)"
+                    values.append("\"" + character + "\"")
+                }
+            }
+            return try rankedByCountingText(
+                db, required, filter: conditions, arguments: values, limit: limit)
+        }
+        // Every article that holds the characters, and how often, all fields together.
+        var frequency = try CharacterCounts.counts(db, of: required[0])
+        for character in required.dropFirst() {
+            let more = try CharacterCounts.counts(db, of: character)
+            frequency = frequency.filter { more[$0.key] != nil }
+            for (rowid, count) in more where frequency[rowid] != nil { frequency[rowid, default: 0] += count }
+        }
+        for character in excluded {
+            for rowid in try CharacterCounts.articles(db, holding: character) { frequency[rowid] = nil }
+        }
+        if !filter.isEmpty {
+            let kept = Set(
+                try Int64.fetchAll(
+                    db, sql: "SELECT a.rowid FROM articles a WHERE 1\(filter)", arguments: StatementArguments(arguments)
+                ))
+            frequency = frequency.filter { kept.contains($0.key) }
+        }
+        guard !frequency.isEmpty else { return [] }
+        // The short fields weigh more than the body (weight 1): their occurrences are counted again in their
+        // text, read from the index that holds them (`articles_headings`: a few pages, where the rows are
+        // mostly long bodies), and each article's size comes from the text index's `docsize` table.
+        let fields = ["title", "subtitle", "kicker", "byline"]
+        let weights = rankWeights.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        var extras: [String] = []
+        var extraArguments: [String] = []
+        let needles = required.flatMap(variantForms)
+        let placeholders = Array(repeating: "?", count: needles.count).joined(separator: ", ")
+        for (field, weight) in zip(fields, weights.dropFirst()) where weight > 1 {
+            extraArguments += needles
+            extras.append("\(weight - 1) * \(OccurrenceCount.name)(\(field), \(placeholders))")
+        }
+        var weighted = frequency.mapValues(Double.init)
+        if !extras.isEmpty {
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT rowid, extra FROM (
+                        SELECT rowid, \(extras.joined(separator: " + ")) AS extra FROM articles INDEXED BY articles_headings
+                    ) WHERE extra > 0
+                    """, arguments: StatementArguments(extraArguments))
+            while let row = try rows.next() {
+                let rowid: Int64 = row[0]
+                if let count = weighted[rowid] { weighted[rowid] = count + (row[1] as Double) }
+            }
+        }
+        var scored: [(rowid: Int64, frequency: Double, size: Double)] = []
+        scored.reserveCapacity(weighted.count)
+        var total = 0
+        let sizes = try Row.fetchCursor(db, sql: "SELECT id, sz FROM articles_fts_docsize")
+        while let row = try sizes.next() {
+            total += 1
+            let rowid: Int64 = row[0]
+            guard let count = weighted.removeValue(forKey: rowid) else { continue }
+            scored.append((rowid, count, Double((row[1] as Data?).map(CharacterCounts.totalSize) ?? 0)))
+        }
+        // An article the text index lacks (never, when the file is sound) still ranks, as if of average size.
+        let average = scored.isEmpty ? 1 : scored.reduce(0.0) { $0 + $1.size } / Double(scored.count)
+        for (rowid, count) in weighted { scored.append((rowid, count, average)) }
+        return try ranked(db, scored, total: total, limit: limit)
+    }
+
+    /// The variant forms of a one-character term, each as a string.
+    private static func variantForms(_ character: String) -> [String] {
+        let forms = character.unicodeScalars.first.map { VariantFolding.forms(of: $0.value) } ?? []
+        return forms.compactMap { Unicode.Scalar($0).map { String(Character($0)) } }
+    }
+
+    /// ``rankedByCharacters(_:required:excluded:asTyped:filter:arguments:limit:)`` for characters as typed:
+    /// their occurrences counted in the text of every article that passes `filter`.
+    static func rankedByCountingText(
+        _ db: Database, _ characters: [String], filter: String, arguments: [String], limit: Int
     ) throws -> [(Article, Double)] {
         let fields = ["body", "title", "subtitle", "kicker", "byline", "dateline"]
         let weights = rankWeights.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
         var counts: [String] = []
         var countArguments: [String] = []
         for (field, weight) in zip(fields, weights) {
-            for character in characters {
-                // Every variant form of the character: the index matched them all.
-                let forms =
-                    character.unicodeScalars.first.map { asTyped ? [$0.value] : VariantFolding.forms(of: $0.value) }
-                    ?? []
-                let needles = forms.compactMap { Unicode.Scalar($0).map { String(Character($0)) } }
-                guard !needles.isEmpty else { continue }
-                countArguments += needles
-                let placeholders = Array(repeating: "?", count: needles.count).joined(separator: ", ")
-                counts.append("\(weight) * \(OccurrenceCount.name)(a.\(field), \(placeholders))")
-            }
+            let needles = characters
+            countArguments += needles
+            let placeholders = Array(repeating: "?", count: needles.count).joined(separator: ", ")
+            counts.append("\(weight) * \(OccurrenceCount.name)(a.\(field), \(placeholders))")
         }
         let length = fields.map { "length(a.\($0))" }.joined(separator: " + ")
         let rows = try Row.fetchAll(
             db,
             sql: """
-                SELECT a.rowid AS id, \(counts.isEmpty ? "0" : counts.joined(separator: " + ")) AS frequency, \(length) AS size
+                SELECT a.rowid AS id, \(counts.joined(separator: " + ")) AS frequency, \(length) AS size
                 FROM articles a WHERE a.deleted = 0\(filter)
                 """, arguments: StatementArguments(countArguments) + StatementArguments(arguments))
-        guard !rows.isEmpty else { return [] }
-        let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM articles WHERE deleted = 0") ?? rows.count
-        // BM25 with FTS5's k1 and b (and an IDF that stays positive), the characters taken together as one term.
-        let (k1, b) = (1.2, 0.75)
-        let idf = log(1 + (Double(total - rows.count) + 0.5) / (Double(rows.count) + 0.5))
-        let average = max(1.0, rows.reduce(0.0) { $0 + Double($1["size"] as Int) } / Double(rows.count))
-        var scored: [(rowid: Int64, rank: Double)] = rows.map { row in
-            let frequency: Double = row["frequency"]
-            let size = Double(row["size"] as Int)
-            let score = idf * frequency * (k1 + 1) / (frequency + k1 * (1 - b + b * size / average))
-            return (row["id"] as Int64, -score)
+        let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM articles_fts_docsize") ?? rows.count
+        let scored = rows.map { row in
+            (rowid: row["id"] as Int64, frequency: row["frequency"] as Double, size: Double(row["size"] as Int))
         }
-        scored.sort { $0.rank != $1.rank ? $0.rank < $1.rank : $0.rowid > $1.rowid }
-        scored = Array(scored.prefix(limit))
-        let ranks = Dictionary(uniqueKeysWithValues: scored.map { ($0.rowid, $0.rank) })
-        let rowids = scored.map { String($0.rowid) }.joined(separator: ",")
+        return try ranked(db, scored, total: total, limit: limit)
+    }
+
+    /// The best `limit` of `scored` articles by BM25 (FTS5's k1 and b, an IDF that stays positive, the
+    /// characters taken together as one term, `total` articles in all), read in full.
+    private static func ranked(
+        _ db: Database, _ scored: [(rowid: Int64, frequency: Double, size: Double)], total: Int, limit: Int
+    ) throws -> [(Article, Double)] {
+        guard !scored.isEmpty else { return [] }
+        let (k1, b) = (1.2, 0.75)
+        let idf = log(1 + (Double(max(total, scored.count) - scored.count) + 0.5) / (Double(scored.count) + 0.5))
+        let average = max(1.0, scored.reduce(0.0) { $0 + $1.size } / Double(scored.count))
+        var ranks: [(rowid: Int64, rank: Double)] = scored.map { article in
+            let (frequency, size) = (article.frequency, article.size)
+            return (article.rowid, -idf * frequency * (k1 + 1) / (frequency + k1 * (1 - b + b * size / average)))
+        }
+        ranks.sort { $0.rank != $1.rank ? $0.rank < $1.rank : $0.rowid > $1.rowid }
+        ranks = Array(ranks.prefix(limit))
+        let rankOf = Dictionary(uniqueKeysWithValues: ranks.map { ($0.rowid, $0.rank) })
+        let rowids = ranks.map { String($0.rowid) }.joined(separator: ",")
         var result: [(Article, Double, Int64)] = []
         for row in try Row.fetchAll(
             db, sql: "SELECT a.*, a.rowid AS kb_rowid FROM articles a WHERE a.rowid IN (\(rowids))")
         {
             let rowid: Int64 = row["kb_rowid"]
-            result.append((try Article(row: row), ranks[rowid] ?? 0, rowid))
+            result.append((try Article(row: row), rankOf[rowid] ?? 0, rowid))
         }
         result.sort { $0.1 != $1.1 ? $0.1 < $1.1 : $0.2 > $1.2 }
         return result.map { ($0.0, $0.1) }

@@ -38,13 +38,25 @@ final class SearchTokenizer: FTS5CustomTokenizer {
     private static let ok: CInt = 0
 }
 
-/// `kb_chars`: every CJK character of a text once, for the character index `articles_chars`.
+/// `kb_chars`: the CJK characters of a text and how often each occurs, for the character index `articles_chars`.
+///
+/// Each character (in its folded form, as the text index holds it) is a token once per text. The index has no
+/// positions (`detail=none`), so a character that occurs n times also writes the token `C#k` for each bit k
+/// set in n − 1 (`的#0`, `的#3`…): a one-character query reads each article's count from a few short lists
+/// (``CharacterCounts``) instead of reading every text. In a query, `C#k` is that token itself.
 final class CharacterTokenizer: FTS5CustomTokenizer {
     static let name = "kb_chars"
 
-    /// Characters of the BMP seen in the current text (SQLite calls a tokenizer from one thread at a time).
-    private var seen = [UInt64](repeating: 0, count: 1024)
+    /// Separates a character from the bit of its count in a count token.
+    static let countMarker = UInt8(ascii: "#")
+
+    /// Occurrences of each BMP character in the current text (SQLite calls a tokenizer from one thread at a
+    /// time); the characters beyond the BMP (𠮷) are counted in `rare`.
+    private var counts = [UInt32](repeating: 0, count: 0x10000)
+    private var rare: [UInt32: UInt32] = [:]
+    /// The characters of the current text, in the order first seen.
     private var touched: [UInt32] = []
+    private var token: [UInt8] = []
 
     init(db: Database, arguments: [String]) throws {}
 
@@ -58,42 +70,80 @@ final class CharacterTokenizer: FTS5CustomTokenizer {
         guard let pText, nText > 0 else { return 0 }
         let bytes = UnsafeBufferPointer(
             start: UnsafeRawPointer(pText).assumingMemoryBound(to: UInt8.self), count: Int(nText))
-        var index = 0
-        defer {
-            for scalar in touched { seen[Int(scalar >> 6)] = 0 }
-            touched.removeAll(keepingCapacity: true)
+        if tokenization.contains(.query), let bit = Self.countBit(bytes) {
+            return emit(bit.scalar, bit: bit.bit, context: context, callback: tokenCallback)
         }
+        defer {
+            for scalar in touched where scalar < 0x10000 { counts[Int(scalar)] = 0 }
+            touched.removeAll(keepingCapacity: true)
+            rare.removeAll(keepingCapacity: true)
+        }
+        var index = 0
         while index < bytes.count {
-            let start = index
             let (decoded, length) = TextTokenizer.decode(bytes, at: index)
             index += length
             guard let written = decoded, TextTokenizer.fastClass(written) == .cjk else { continue }
-            // Indexed in its folded form, as the text index holds it.
             let scalar = VariantFolding.fold(written)
             if scalar < 0x10000 {
-                // Each character once per text: a bitmap over the BMP, cleared after the call.
-                let bit: UInt64 = 1 << (scalar & 63)
-                if seen[Int(scalar >> 6)] & bit != 0 { continue }
-                seen[Int(scalar >> 6)] |= bit
-                touched.append(scalar)
-            }
-            let code: CInt
-            if scalar == written {
-                code = pText.advanced(by: start).withMemoryRebound(to: CChar.self, capacity: length) { token in
-                    tokenCallback(context, 0, token, CInt(length), CInt(start), CInt(start + length))
-                }
+                if counts[Int(scalar)] == 0 { touched.append(scalar) }
+                counts[Int(scalar)] &+= 1
             } else {
-                var folded: [CChar] = []
-                for byte in String(Unicode.Scalar(scalar).map(Character.init) ?? " ").utf8 {
-                    folded.append(CChar(bitPattern: byte))
-                }
-                code = folded.withUnsafeBufferPointer { token in
-                    tokenCallback(
-                        context, 0, token.baseAddress, CInt(token.count), CInt(start), CInt(start + length))
-                }
+                if rare[scalar] == nil { touched.append(scalar) }
+                rare[scalar, default: 0] &+= 1
+            }
+        }
+        let counting = !tokenization.contains(.query)
+        for scalar in touched {
+            var code = emit(scalar, bit: nil, context: context, callback: tokenCallback)
+            guard counting else {
+                if code != 0 { return code }
+                continue
+            }
+            var more = (scalar < 0x10000 ? counts[Int(scalar)] : rare[scalar] ?? 1) - 1
+            var bit = 0
+            while more != 0 && code == 0 {
+                if more & 1 != 0 { code = emit(scalar, bit: bit, context: context, callback: tokenCallback) }
+                more >>= 1
+                bit += 1
             }
             if code != 0 { return code }
         }
         return 0
+    }
+
+    /// Passes the token of `scalar`, or of the bit `bit` of its count, to SQLite.
+    private func emit(_ scalar: UInt32, bit: Int?, context: UnsafeMutableRawPointer?, callback: FTS5TokenCallback)
+        -> CInt
+    {
+        token.removeAll(keepingCapacity: true)
+        Self.appendToken(scalar, bit: bit, to: &token)
+        return token.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { characters in
+                callback(context, 0, characters.baseAddress, CInt(characters.count), 0, 0)
+            }
+        }
+    }
+
+    /// The bytes of the token of `scalar` (UTF-8), or of the bit `bit` of its count (`的#3`).
+    static func appendToken(_ scalar: UInt32, bit: Int?, to token: inout [UInt8]) {
+        if let character = Unicode.Scalar(scalar) { token.append(contentsOf: String(character).utf8) }
+        guard let bit else { return }
+        token.append(countMarker)
+        token.append(contentsOf: String(bit).utf8)
+    }
+
+    /// The count token written as a query (`的#3`): its character, folded, and its bit; nil for any other text.
+    static func countBit(_ bytes: UnsafeBufferPointer<UInt8>) -> (scalar: UInt32, bit: Int)? {
+        let (decoded, length) = TextTokenizer.decode(bytes, at: 0)
+        guard let written = decoded, TextTokenizer.fastClass(written) == .cjk, length < bytes.count,
+            bytes[length] == countMarker, bytes.count - length - 1 <= 2
+        else { return nil }
+        var bit = 0
+        for byte in bytes[(length + 1)...] {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+            bit = bit * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        guard length + 1 < bytes.count, bit < 32 else { return nil }
+        return (VariantFolding.fold(written), bit)
     }
 }

@@ -53,6 +53,18 @@ extension AppDatabase {
         migrator.registerMigration("v5-articles-trashed") { db in
             try db.execute(sql: "CREATE INDEX articles_trashed ON articles(source_id) WHERE deleted != 0")
         }
+        // The character index also says how often each character occurs in each article (count tokens, see
+        // `CharacterTokenizer`), so that one-character queries rank without reading the texts: built again
+        // with the tokenizer that writes them. Their short fields are read from an index of their own.
+        migrator.registerMigration(characterCountsMigration) { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO articles_chars(articles_chars) VALUES ('delete-all');
+                    INSERT INTO articles_chars(rowid, text)
+                    SELECT rowid, body || title || subtitle || kicker || byline || dateline FROM articles WHERE deleted = 0;
+                    CREATE INDEX articles_headings ON articles(title, subtitle, kicker, byline);
+                    """)
+        }
         return migrator
     }
 
@@ -81,6 +93,9 @@ extension AppDatabase {
 
     /// The key in `meta` naming the folding table the text indexes were built with.
     static let searchTablesKey = "search_tables"
+
+    /// The migration that adds occurrence counts to the character index.
+    static let characterCountsMigration = "v6-character-counts"
 
     // swiftlint:disable:next function_body_length
     private static func createSchemaV1(_ db: Database) throws {
