@@ -1,5 +1,5 @@
 import Foundation
-public import Hummingbird
+import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 public import KB
@@ -53,11 +53,6 @@ public struct HubServer: Sendable {
         self.configuration = configuration
     }
 
-    /// The service's routes.
-    public func router() -> Router<HubRequestContext> {
-        service.router()
-    }
-
     /// Runs the hub until SIGTERM or SIGINT, then shuts down cleanly.
     ///
     /// - Parameters:
@@ -82,7 +77,7 @@ public struct HubServer: Sendable {
             server = limited
         }
         let app = Application(
-            router: router(),
+            router: service.router(),
             server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "kb-hub"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
