@@ -140,6 +140,18 @@ let package = Package(
             path: "Tests/KBTestSupport",
             swiftSettings: swiftSettings
         ),
+        // Requests to the hub's routes in the test process, through HummingbirdTesting's router mode (no socket).
+        .target(
+            name: "HubTestClient",
+            dependencies: [
+                "Hub",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/HubTestClient",
+            swiftSettings: swiftSettings
+        ),
         // A throwaway PostgreSQL cluster for the hub's tests and benchmarks (initdb, pg_ctl, removed at exit).
         .target(
             name: "ThrowawayPostgres",
@@ -163,6 +175,7 @@ let package = Package(
                 "KB",
                 "Sync",
                 "Hub",
+                "HubTestClient",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -173,6 +186,7 @@ let package = Package(
             dependencies: [
                 "KBTestSupport",
                 "Hub",
+                "HubTestClient",
                 "ThrowawayPostgres",
                 "Sync",
                 "KB",

@@ -1,5 +1,6 @@
 import Foundation
 import Hub
+import HubTestClient
 import KB
 import Logging
 import Sync
@@ -12,9 +13,9 @@ struct HubOperationsTests {
 
     @Test(arguments: StoreKind.allCases) func healthAndReadiness_areOkWithoutAToken(_ kind: StoreKind) async throws {
         let hub = try await TestHub(kind)
-        let live = await hub.service.respond(HubServiceRequest(method: "GET", path: "/health"))
+        let live = try await hub.service.send("GET", "/health")
         #expect(live.status == 200 && Answer.text(live) == #"{"status":"ok"}"#)
-        let ready = await hub.service.respond(HubServiceRequest(method: "GET", path: "/health/ready"))
+        let ready = try await hub.service.send("GET", "/health/ready")
         #expect(ready.status == 200 && Answer.text(ready) == #"{"status":"ready"}"#)
     }
 
@@ -25,23 +26,25 @@ struct HubOperationsTests {
             try await StoreUnderTest.postgres(cluster.url(database: "hub")), for: TestHub.name)
         let store = try await StoreUnderTest.postgresQuickToGiveUp(cluster.url(database: "hub"))
         let service = HubService(store: store, clock: .fixed(F.now), logger: F.quietLogger)
-        let push = HubServiceRequest(
-            method: "POST", path: "/v1/kb/\(TestHub.name)/changes", headers: ["authorization": "Bearer \(token)"],
-            body: PushRequest(replica: F.laptop, changes: [F.change(F.laptop, 1, title: "非遗 𠮷")]).jsonBytes)
+        let body = PushRequest(replica: F.laptop, changes: [F.change(F.laptop, 1, title: "非遗 𠮷")]).jsonBytes
+        let push = {
+            try await service.send(
+                "POST", "/v1/kb/\(TestHub.name)/changes", headers: ["authorization": "Bearer \(token)"], body: body)
+        }
         cluster.stop()
-        let refused = await service.respond(push)
+        let refused = try await push()
         let message = try Answer.expectError(refused, 503, HubErrorCode.unavailable)
         #expect(message == "The hub's database cannot be reached; try again shortly.")
         // Answers carry the retry hint; the client library retries 5xx answers.
         #expect(refused.headers["retry-after"] == "1")
-        let notReady = await service.respond(HubServiceRequest(method: "GET", path: "/health/ready"))
+        let notReady = try await service.send("GET", "/health/ready")
         #expect(notReady.status == 503 && notReady.headers["retry-after"] == "1")
-        let alive = await service.respond(HubServiceRequest(method: "GET", path: "/health"))
+        let alive = try await service.send("GET", "/health")
         #expect(alive.status == 200)
         try cluster.start()
         var answer = refused
         for _ in 0..<40 where answer.status != 200 {
-            answer = await service.respond(push)
+            answer = try await push()
             if answer.status != 200 { try await Task.sleep(for: .milliseconds(250)) }
         }
         #expect(answer.status == 200)
@@ -51,8 +54,7 @@ struct HubOperationsTests {
 
     @Test func metrics_areClosedByDefault() async throws {
         let hub = try await TestHub()
-        let answer = await hub.service.respond(
-            HubServiceRequest(method: "GET", path: "/metrics", headers: hub.headers()))
+        let answer = try await hub.service.send("GET", "/metrics", headers: hub.headers())
         try Answer.expectError(answer, 404, HubErrorCode.notFound)
     }
 
@@ -68,22 +70,20 @@ struct HubOperationsTests {
             .jsonBytes
         let path = "/v1/kb/\(TestHub.name)/changes"
         #expect(
-            await service.respond(HubServiceRequest(method: "POST", path: path, headers: hub.headers(), body: body))
+            try await service.send("POST", path, headers: hub.headers(), body: body)
                 .status == 200)
         #expect(
-            await service.respond(HubServiceRequest(method: "POST", path: path, headers: hub.headers(), body: body))
+            try await service.send("POST", path, headers: hub.headers(), body: body)
                 .status == 200)
-        let pulled = await service.respond(HubServiceRequest(method: "GET", path: path, headers: hub.headers()))
+        let pulled = try await service.send("GET", path, headers: hub.headers())
         #expect(pulled.status == 200)
-        _ = await service.respond(
-            HubServiceRequest(method: "GET", path: path, headers: ["authorization": "Bearer kbt_nope"]))
+        _ = try await service.send("GET", path, headers: ["authorization": "Bearer kbt_nope"])
         // A sync token does not open the metrics, nor does none.
         for headers in [hub.headers(), [:]] {
-            let refused = await service.respond(HubServiceRequest(method: "GET", path: "/metrics", headers: headers))
+            let refused = try await service.send("GET", "/metrics", headers: headers)
             try Answer.expectError(refused, 401, HubErrorCode.unauthorized)
         }
-        let scrape = await service.respond(
-            HubServiceRequest(method: "GET", path: "/metrics", headers: ["authorization": "Bearer \(metricsToken)"]))
+        let scrape = try await service.send("GET", "/metrics", headers: ["authorization": "Bearer \(metricsToken)"])
         #expect(scrape.status == 200)
         #expect(scrape.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
         let samples = try PrometheusText.parse(Answer.text(scrape))
@@ -117,13 +117,11 @@ struct HubOperationsTests {
 
     @Test func requests_carryARequestID_theClientsWhenPlain() async throws {
         let hub = try await TestHub()
-        let given = await hub.service.respond(
-            HubServiceRequest(
-                method: "GET", path: "/v1/kb/research/replicas", headers: hub.headers(["x-request-id": "abc-123_x.y"])))
+        let given = try await hub.service.send(
+            "GET", "/v1/kb/research/replicas", headers: hub.headers(["x-request-id": "abc-123_x.y"]))
         #expect(given.headers["x-request-id"] == "abc-123_x.y")
-        let hostile = await hub.service.respond(
-            HubServiceRequest(
-                method: "GET", path: "/v1/kb/research/replicas", headers: hub.headers(["x-request-id": "a\"b\n𠮷"])))
+        let hostile = try await hub.service.send(
+            "GET", "/v1/kb/research/replicas", headers: hub.headers(["x-request-id": "a\"b\n𠮷"]))
         let made = try #require(hostile.headers["x-request-id"])
         #expect(made.count == 16 && made.allSatisfy(\.isHexDigit))
     }
@@ -134,12 +132,10 @@ struct HubOperationsTests {
         logger.logLevel = .info
         let hub = try await TestHub()
         let service = HubService(store: hub.store, clock: .fixed(F.now), logger: logger)
-        _ = await service.respond(
-            HubServiceRequest(
-                method: "GET", path: "/v1/kb/research/replicas", headers: hub.headers(["x-request-id": "req-𠮷-1"])))
-        _ = await service.respond(
-            HubServiceRequest(
-                method: "GET", path: "/v1/kb/research/replicas", headers: hub.headers(["x-request-id": "req-42"])))
+        _ = try await service.send(
+            "GET", "/v1/kb/research/replicas", headers: hub.headers(["x-request-id": "req-𠮷-1"]))
+        _ = try await service.send(
+            "GET", "/v1/kb/research/replicas", headers: hub.headers(["x-request-id": "req-42"]))
         let text = lines.text
         #expect(text.hasSuffix("\n") && !text.contains(hub.token))
         let objects = try text.split(separator: "\n").map {

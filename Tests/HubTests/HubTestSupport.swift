@@ -1,5 +1,6 @@
 import Foundation
 import Hub
+import HubTestClient
 import KB
 import Logging
 import Sync
@@ -117,7 +118,7 @@ enum HubFixtures {
     }
 }
 
-/// The real service over a real store (SQLite in a temporary folder by default), with a knowledge base
+/// The real routes over a real store (SQLite in a temporary folder by default), with a knowledge base
 /// and its token.
 struct TestHub {
     let underTest: StoreUnderTest
@@ -154,38 +155,43 @@ struct TestHub {
 
     func push(
         _ changes: [WireChange], sender: String = HubFixtures.laptop, via service: HubService? = nil
-    ) async -> HubServiceResponse {
-        await (service ?? self.service).respond(
-            HubServiceRequest(
-                method: "POST", path: "/v1/kb/\(Self.name)/changes", headers: headers(),
-                body: PushRequest(replica: sender, changes: changes).jsonBytes))
+    ) async throws -> RoutedResponse {
+        try await (service ?? self.service).send(
+            "POST", "/v1/kb/\(Self.name)/changes", headers: headers(),
+            body: PushRequest(replica: sender, changes: changes).jsonBytes)
     }
 
-    func pushBody(_ body: [UInt8], headers extra: [String: String] = [:]) async -> HubServiceResponse {
-        await service.respond(
-            HubServiceRequest(method: "POST", path: "/v1/kb/\(Self.name)/changes", headers: headers(extra), body: body))
+    func pushBody(_ body: [UInt8], headers extra: [String: String] = [:]) async throws -> RoutedResponse {
+        try await service.send("POST", "/v1/kb/\(Self.name)/changes", headers: headers(extra), body: body)
     }
 
-    func pull(_ query: [String: String] = [:], headers extra: [String: String] = [:]) async -> HubServiceResponse {
-        await service.respond(
-            HubServiceRequest(
-                method: "GET", path: "/v1/kb/\(Self.name)/changes", query: query, headers: headers(extra)))
+    func pull(_ query: [String: String] = [:], headers extra: [String: String] = [:]) async throws -> RoutedResponse {
+        try await service.send("GET", "/v1/kb/\(Self.name)/changes" + Self.query(query), headers: headers(extra))
     }
 
-    func replicas() async -> HubServiceResponse {
-        await service.respond(
-            HubServiceRequest(method: "GET", path: "/v1/kb/\(Self.name)/replicas", headers: headers()))
+    func replicas() async throws -> RoutedResponse {
+        try await service.send("GET", "/v1/kb/\(Self.name)/replicas", headers: headers())
+    }
+
+    /// `?name=value&…`, percent-encoded, in name order; empty for no parameters.
+    static func query(_ parameters: [String: String]) -> String {
+        guard !parameters.isEmpty else { return "" }
+        var components = URLComponents()
+        components.queryItems = parameters.sorted { $0.key < $1.key }.map {
+            URLQueryItem(name: $0.key, value: $0.value)
+        }
+        return "?" + (components.percentEncodedQuery ?? "")
     }
 }
 
 /// Decoding answers.
 enum Answer {
-    static func decode<T: Decodable>(_ type: T.Type, _ response: HubServiceResponse) throws -> T {
+    static func decode<T: Decodable>(_ type: T.Type, _ response: RoutedResponse) throws -> T {
         try JSONDecoder().decode(type, from: Data(response.body))
     }
 
     /// The body of an error answer, after checking that it is exactly `{"error", "message"}` JSON.
-    static func error(_ response: HubServiceResponse) throws -> HubErrorBody {
+    static func error(_ response: RoutedResponse) throws -> HubErrorBody {
         #expect(response.headers["content-type"] == "application/json")
         #expect(response.headers["content-encoding"] == nil)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
@@ -198,7 +204,7 @@ enum Answer {
     /// Checks the status and error code of an answer; returns its message.
     @discardableResult
     static func expectError(
-        _ response: HubServiceResponse, _ status: Int, _ code: String, sourceLocation: SourceLocation = #_sourceLocation
+        _ response: RoutedResponse, _ status: Int, _ code: String, sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> String {
         #expect(response.status == status, sourceLocation: sourceLocation)
         let body = try error(response)
@@ -206,5 +212,5 @@ enum Answer {
         return body.message
     }
 
-    static func text(_ response: HubServiceResponse) -> String { String(decoding: response.body, as: UTF8.self) }
+    static func text(_ response: RoutedResponse) -> String { response.text }
 }

@@ -474,10 +474,9 @@ struct SyncScenarioTests {
             field: "title", op: "set",
             value: "42", base: [])
         let body = PushRequest(replica: "badbadbadbadbad0", changes: [bad]).jsonBytes
-        let answer = await hub.service.respond(
-            HubServiceRequest(
-                method: "POST", path: "/v1/kb/research/changes", headers: ["authorization": "Bearer \(token)"],
-                body: Array(body)))
+        let answer = try await hub.service.send(
+            "POST", "/v1/kb/research/changes", headers: ["authorization": "Bearer \(token)"],
+            body: Array(body))
         #expect(answer.status == 200)
         let a = try Replica("a", hub: hub, token: token, clock: clock.clock)
         let b = try Replica("b", hub: hub, token: token, clock: clock.clock)

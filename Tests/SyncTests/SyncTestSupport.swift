@@ -1,16 +1,16 @@
 import Foundation
 import GRDB
 import Hub
+@_exported import HubTestClient
 import KB
+@_exported import KBTestSupport
 import Logging
 import Synchronization
 import Testing
 
-@_exported import KBTestSupport
-
 @testable import Sync
 
-/// A hub in this process: the real ``HubService`` over a real SQLite store in a temporary folder.
+/// A hub in this process: the real ``HubService`` routes over a real SQLite store in a temporary folder.
 final class TestHub: Sendable {
     let directory: URL
     let store: SQLiteHubStore
@@ -35,7 +35,8 @@ final class TestHub: Sendable {
     }
 }
 
-/// Carries requests to a ``HubService`` in this process.
+/// Carries requests to a ``HubService``'s routes in this process, through Hummingbird's router (HummingbirdTesting's
+/// `.router` mode: no socket).
 struct InProcessTransport: HubTransport {
     let service: HubService
 
@@ -43,14 +44,11 @@ struct InProcessTransport: HubTransport {
         guard let components = URLComponents(string: request.url) else {
             throw SyncError(.unreachable, "bad url")
         }
-        var query: [String: String] = [:]
-        for item in components.queryItems ?? [] { query[item.name] = item.value ?? "" }
+        var uri = components.percentEncodedPath
+        if let query = components.percentEncodedQuery { uri += "?" + query }
         var headers: [String: String] = [:]
         for (name, value) in request.headers { headers[name.lowercased()] = value }
-        let answer = await service.respond(
-            HubServiceRequest(
-                method: request.method.rawValue, path: components.path, query: query, headers: headers,
-                body: request.body ?? []))
+        let answer = try await service.send(request.method.rawValue, uri, headers: headers, body: request.body)
         return HubResponse(status: answer.status, body: answer.body)
     }
 }

@@ -56,13 +56,12 @@ struct WireDecoderFuzzTests {
             let again = try WireDecoding.push(push.jsonBytes, gzip: false)
             #expect(again.changes == push.changes && again.replica == push.replica, "input \(index)")
             if index % 4 == 0 {
-                let answer = await hub.service.respond(
-                    HubServiceRequest(
-                        method: "POST", path: "/v1/kb/fuzz/changes",
-                        headers: ["authorization": "Bearer \(token)"].merging(
-                            gzip ? ["content-encoding": "gzip"] : [:]
-                        ) { $1 },
-                        body: bytes))
+                let answer = try await hub.service.send(
+                    "POST", "/v1/kb/fuzz/changes",
+                    headers: ["authorization": "Bearer \(token)"].merging(
+                        gzip ? ["content-encoding": "gzip"] : [:]
+                    ) { $1 },
+                    body: bytes)
                 tally.sentToHub += 1
                 #expect(
                     answer.status == 200 || (400..<500).contains(answer.status),

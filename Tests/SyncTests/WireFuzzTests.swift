@@ -56,10 +56,9 @@ struct WireFuzzTests {
             let change = Self.hostileChange(&generator, seq: Int64(index + 1))
             let inForm = (try? WireValidator.check(change)) != nil
             let body = PushRequest(replica: "9f2c41d07be85a13", changes: [change]).jsonBytes
-            let answer = await hub.service.respond(
-                HubServiceRequest(
-                    method: "POST", path: "/v1/kb/research/changes", headers: ["authorization": "Bearer \(token)"],
-                    body: body))
+            let answer = try await hub.service.send(
+                "POST", "/v1/kb/research/changes", headers: ["authorization": "Bearer \(token)"],
+                body: body)
             let code = (try? JSONDecoder().decode(HubErrorBody.self, from: Data(answer.body)))?.error
             if inForm {
                 #expect(code != HubErrorCode.invalidChange && answer.status != 500, "\(index): \(change)")
@@ -91,10 +90,9 @@ struct WireFuzzTests {
                         contentsOf: Array((Self.pieces.randomElement(using: &generator) ?? "").utf8), at: position)
                 }
             }
-            let answer = await hub.service.respond(
-                HubServiceRequest(
-                    method: "POST", path: "/v1/kb/research/changes", headers: ["authorization": "Bearer \(token)"],
-                    body: body))
+            let answer = try await hub.service.send(
+                "POST", "/v1/kb/research/changes", headers: ["authorization": "Bearer \(token)"],
+                body: body)
             #expect([200, 400, 409, 422].contains(answer.status), "\(index): \(answer.status)")
         }
     }

@@ -1,6 +1,5 @@
 import Foundation
-import HTTPTypes
-public import Hummingbird
+import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 public import KB
@@ -9,18 +8,7 @@ import NIOCore
 import NIOSSL
 import Sync
 
-/// The request context of the hub: it accepts bodies up to ``SyncLimits/maxBodyBytes``.
-public struct HubRequestContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
-
-    public init(source: ApplicationRequestContextSource) {
-        coreContext = .init(source: source)
-    }
-
-    public var maxUploadSize: Int { SyncLimits.maxBodyBytes }
-}
-
-/// `kb serve`: ``HubService`` over HTTP with Hummingbird.
+/// `kb serve`: ``HubService``'s routes over HTTP with Hummingbird, behind a ``ConnectionLimiter``.
 public struct HubServer: Sendable {
     /// How the hub's connections are bounded, and its TLS identity.
     public struct Configuration: Sendable {
@@ -65,60 +53,6 @@ public struct HubServer: Sendable {
         self.configuration = configuration
     }
 
-    /// Every request goes to the service.
-    public func router() -> Router<HubRequestContext> {
-        let router = Router(context: HubRequestContext.self)
-        let service = self.service
-        let forward: @Sendable (Request, HubRequestContext) async throws -> Response = { request, _ in
-            var headers: [String: String] = [:]
-            for field in request.headers { headers[field.name.canonicalName] = field.value }
-            var query: [String: String] = [:]
-            for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
-            // The token is checked before the body is read: no one without one makes the hub hold 16 MB.
-            if let refusal = await service.precheck(
-                method: request.method.rawValue, path: request.uri.path, headers: headers)
-            {
-                return Self.response(refusal)
-            }
-            // A body announced larger than the hub takes is refused from its header, before any of it is read.
-            if let length = request.headers[.contentLength],
-                Int(length).map({ $0 > SyncLimits.maxBodyBytes }) ?? true
-            {
-                return Self.response(HubService.bodyTooLarge())
-            }
-            let body: [UInt8]
-            do {
-                var buffer = try await request.body.collect(upTo: SyncLimits.maxBodyBytes)
-                body = buffer.readBytes(length: buffer.readableBytes) ?? []
-            } catch {
-                return Self.response(HubService.bodyTooLarge())
-            }
-            let answer = await service.respond(
-                HubServiceRequest(
-                    method: request.method.rawValue, path: request.uri.path, query: query, headers: headers, body: body)
-            )
-            return Self.response(answer)
-        }
-        router.get("/health", use: forward)
-        router.get("/health/ready", use: forward)
-        router.get("/metrics", use: forward)
-        router.get("/v1/kb/:kb/replicas", use: forward)
-        router.get("/v1/kb/:kb/changes", use: forward)
-        router.post("/v1/kb/:kb/changes", use: forward)
-        return router
-    }
-
-    static func response(_ answer: HubServiceResponse) -> Response {
-        var headers = HTTPFields()
-        if let type = answer.headers["content-type"] { headers[.contentType] = type }
-        if let encoding = answer.headers["content-encoding"] { headers[.contentEncoding] = encoding }
-        if let wait = answer.headers["retry-after"] { headers[.retryAfter] = wait }
-        if let id = answer.headers["x-request-id"], let name = HTTPField.Name("X-Request-Id") { headers[name] = id }
-        return Response(
-            status: HTTPResponse.Status(code: answer.status), headers: headers,
-            body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
-    }
-
     /// Runs the hub until SIGTERM or SIGINT, then shuts down cleanly.
     ///
     /// - Parameters:
@@ -143,7 +77,7 @@ public struct HubServer: Sendable {
             server = limited
         }
         let app = Application(
-            router: router(),
+            router: service.router(),
             server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "kb-hub"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
