@@ -150,6 +150,72 @@ extension PageSplitterTests {
         #expect(item.body.hasSuffix("保证农民收入稳定增长。"))
     }
 
+    /// A title wrapped over two lines inside a word of the page (`信` / `贷`, the page writes 信贷), or
+    /// with three characters left for its second line, is one title; a title over its subtitle stays two.
+    @Test func titleWrappedInsideAWord() throws {
+        let items = split(
+            Self.page(
+                "本报讯 （记者王明）中国人民银行近日召开",
+                "会议，要求各商业银行改进信贷服务，简化",
+                "审批手续，加大对小企业的信贷支持，切实",
+                "缓解小企业融资难的问题。",
+                "银行信",
+                "贷莫忘小企业",
+                "本报讯 （记者黄洪涛）全国农业工作会议今",
+                "天在京召开，会议部署了今年的农业和农村",
+                "工作，要求各地切实抓好粮食生产。",
+                "全国农业工作会议召开",
+                "部署今年农业和农村工作",
+                "本报讯 （记者李玉波）入冬以来，各级工会",
+                "走访慰问困难职工家庭，送去米面油和慰",
+                "问金，帮助他们安度寒冬。",
+                "各地积极开展冬季",
+                "送温暖"))
+        #expect(items.map(\.title) == ["银行信贷莫忘小企业", "全国农业工作会议召开", "各地积极开展冬季送温暖"])
+        #expect(items.map(\.subtitle) == ["", "部署今年农业和农村工作", ""])
+    }
+
+    /// A page printing headlines first whose first article opens with no marker (its dateline closes it).
+    @Test func headlinesFirstWithAnUnmarkedFirstArticle() throws {
+        let items = split(
+            Self.page(
+                "全国农业工作会议召开",
+                "全国农业工作会议今天在京召开。会",
+                "议部署了今年的农业和农村工作，要求各",
+                "地切实抓好粮食生产，保证农民收入稳定",
+                "增长。",
+                "（新华社北京1月5日电）",
+                "江苏：摸底困难职工需求开展送温暖慰问",
+                "本报讯 （记者黄洪涛）近期，为帮助外贸企",
+                "业和职工应对挑战，省总工会开展了专项服",
+                "务行动，走访企业一百二十多家，摸清了困",
+                "难职工的需求。"))
+        #expect(items.map(\.title) == ["全国农业工作会议召开", "江苏：摸底困难职工需求开展送温暖慰问"])
+        #expect(items.first?.dateline == "（新华社北京1月5日电）")
+        #expect(items.first?.body.hasPrefix("全国农业工作会议今天") == true)
+        #expect(items.last?.body.hasPrefix("近期，为帮助外贸企业") == true)
+    }
+
+    /// A title between two articles, the second opening with no marker: the line after the title is
+    /// the indented first line of a paragraph, so the title does not run into it.
+    @Test func titleBeforeAnUnmarkedArticle() throws {
+        let items = split(
+            Self.page(
+                Array(Self.cadreArticle.dropLast()) + [
+                    "农业部部署春季农业生产和准备工作",
+                    "农业部日前召开电视电话会议，要",
+                    "求各地抓紧做好春耕备耕准备工作，确",
+                    "保种子、化肥、农药等农资供应充足，",
+                    "价格基本稳定，质量可靠。",
+                    "（新华社北京1月6日电）",
+                    "春耕备耕工作全面展开",
+                ]))
+        #expect(items.map(\.title) == ["农业部部署春季农业生产和准备工作", "春耕备耕工作全面展开"])
+        #expect(items.first?.body.hasSuffix("保证农民收入稳定增长。") == true)
+        #expect(items.last?.dateline == "（新华社北京1月6日电）")
+        #expect(items.last?.body.hasPrefix("农业部日前召开") == true)
+    }
+
     @Test func continuationMarkersParse() {
         let markers = ContinuationMarker.markers(in: "（上接第 1版）\n(下转第１２版)\n（转第二十一版）")
         #expect(markers.map(\.direction) == [.from, .on, .on])

@@ -79,11 +79,13 @@ extension PageSplitter {
     }
 
     /// Puts the lifted captions back as items, each after the item holding the line it interrupted.
-    static func insertingLifted(_ captions: [LiftedCaption], into items: [PageItem]) -> [PageItem] {
+    static func insertingLifted(_ captions: [LiftedCaption], into items: [PageItem], vocabulary: PageVocabulary)
+        -> [PageItem]
+    {
         var items = items
         for caption in captions.reversed() {
             let drafts = SegmentReader(lines: caption.lines).read()
-            let captionItems = drafts.map { $0.finish() }
+            let captionItems = drafts.map { $0.finish(vocabulary: vocabulary) }
             // The end of the line, shorter and shorter: its start may be a dateline or byline, which are
             // not in the body; the line may hold nothing but them (`本报讯 （记者 X）`).
             let line = TextCleaner.removingWhitespace(caption.hostLine)

@@ -107,6 +107,32 @@ struct SegmentReader {
             || (index + 2 < lines.count && abs(lines[index + 2].width - next.width) <= Self.fullLineTolerance)
     }
 
+    /// How much narrower than the next line an indented first line is at least, in width units, when
+    /// nothing else tells a paragraph's start: a full two-cell indent.
+    static let clearIndent = 4
+
+    /// How many full lines after a paragraph's first line give the width it is indented from.
+    static let indentEvidenceLines = 4
+
+    /// True when the line is clearly the indented first line of a paragraph: at least two full lines
+    /// follow it in the paragraph, and their median width is a full indent (``clearIndent``) wider. Lines
+    /// with digits or Latin letters, whose half widths make full lines uneven, tell nothing.
+    func opensIndentedParagraph(_ index: Int) -> Bool {
+        let line = lines[index]
+        guard !line.marker.startsArticle, !line.hasHalfWidth, !endsParagraph(index) else { return false }
+        var widths: [Int] = []
+        var next = index + 1
+        while next < lines.count, widths.count < Self.indentEvidenceLines, !lines[next].marker.startsArticle,
+            !endsParagraph(next), !lines[next].hasHalfWidth
+        {
+            widths.append(lines[next].width)
+            next += 1
+        }
+        guard widths.count >= 2 else { return false }
+        let full = widths.sorted()[widths.count / 2]
+        return (Self.clearIndent...Self.indentRange.upperBound).contains(full - line.width)
+    }
+
     /// How much wider than its column a line of text may be when the extraction inserted a few characters
     /// into it (`第68号`, a page number, a symbol), in width units (a CJK character is 2).
     static let insertionWidthLimit = 12
@@ -231,6 +257,9 @@ struct SegmentReader {
             return .headline
         }
         if isShort(index + 1) && !endsParagraph(index + 1) && !next.endsWithComma { return .headline }
+        // The next line opens a paragraph of its own, and this line, which ends no sentence, is no
+        // indented first line before it: a headline.
+        if !Self.indentRange.contains(next.width - line.width), opensIndentedParagraph(index + 1) { return .headline }
         return .paragraphStart
     }
 
