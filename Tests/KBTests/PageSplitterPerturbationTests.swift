@@ -216,6 +216,26 @@ extension PageSplitterTests {
         #expect(items.last?.body.hasPrefix("农业部日前召开") == true)
     }
 
+    /// On a page printing headlines first, a column note still has its title after its text: the note
+    /// is the last paragraph before `开栏的话`, not the end of the article above it.
+    @Test func columnNoteAfterAnArticleOnAHeadlinesFirstPage() throws {
+        let items = split(
+            Self.page(
+                "全国农业工作会议召开",
+                "本报讯 （记者王明）1月5日，全国农业",
+                "工作会议在京召开。会议部署了今年的",
+                "农业和农村工作。",
+                "会议要求各地切实抓好粮食生产，保证",
+                "农民收入稳定增长。",
+                "为扩大全国工会重点工作创新案例的影响，从今天起，本",
+                "报开设“工会创新实践调研行”专栏，敬请垂注。",
+                "开栏的话"))
+        #expect(items.map(\.kind) == [.article, .column])
+        #expect(items.map(\.title) == ["全国农业工作会议召开", "开栏的话"])
+        #expect(items.first?.body.hasSuffix("保证农民收入稳定增长。") == true)
+        #expect(items.last?.body.hasPrefix("为扩大全国工会重点工作") == true)
+    }
+
     @Test func continuationMarkersParse() {
         let markers = ContinuationMarker.markers(in: "（上接第 1版）\n(下转第１２版)\n（转第二十一版）")
         #expect(markers.map(\.direction) == [.from, .on, .on])

@@ -392,6 +392,16 @@ struct SegmentReader {
                     continue
                 }
                 if headlinesFirst, !current.paragraphs.isEmpty {
+                    // A column note keeps its title after its text, and has no headline before it: after an
+                    // article (its headline before it, or its marker), the note is the last paragraph.
+                    if PageSplitter.columnNoteTitles.contains(zoneLines[0]), !current.lastParagraphHasCredit,
+                        current.paragraphs.count >= 2, current.marker.startsArticle || !current.leadingKickers.isEmpty
+                    {
+                        let note = current.paragraphs.removeLast()
+                        items.append(current)
+                        current = ItemDraft()
+                        current.paragraphs = [note]
+                    }
                     // The block heads the next item, but for the title of a caption or a column note.
                     let ownsFirst =
                         current.lastParagraphHasCredit || PageSplitter.columnNoteTitles.contains(zoneLines[0])
