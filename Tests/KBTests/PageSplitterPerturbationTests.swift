@@ -236,6 +236,46 @@ extension PageSplitterTests {
         #expect(items.last?.body.hasPrefix("为扩大全国工会重点工作") == true)
     }
 
+    /// A photo caption printed without a title between two articles ends with its credit: the text
+    /// after it opens the next article, here one without a marker, closed by its dateline. The caption
+    /// is not taken for one read into a paragraph: the lines before it hold the end of a paragraph.
+    @Test func untitledCaptionBeforeAnUnmarkedArticle() throws {
+        let items = split(
+            Self.page(
+                Self.cadreArticle + [
+                    "日前，在江西德鑫纺织有限公司，工人正在赶制",
+                    "一批销往海外的订单。",
+                    "本报通讯员 徐浩儒 摄",
+                    "国务院新闻办公室今天举行新闻发布",
+                    "会，介绍今年以来外贸进出口的情况，",
+                    "并回答了记者的提问。",
+                    "（新华社北京1月6日电）",
+                    "外贸进出口保持平稳增长",
+                ]))
+        #expect(items.map(\.kind) == [.article, .caption, .article])
+        #expect(items.map(\.title) == ["全国农业工作会议召开", "", "外贸进出口保持平稳增长"])
+        #expect(items[1].byline == "本报通讯员 徐浩儒 摄")
+        #expect(items[1].body == "日前，在江西德鑫纺织有限公司，工人正在赶制一批销往海外的订单。")
+        #expect(items.last?.body.hasPrefix("国务院新闻办公室") == true)
+    }
+
+    /// A bracketed byline alone on its line under a headline (its `本报讯` lost, the names filling the
+    /// line, no separator between roles) opens the next article.
+    @Test func bracketedBylineAloneOnItsLine() throws {
+        let items = split(
+            Self.page(
+                Self.cadreArticle + [
+                    "（方亮 记者邓冬晶 通讯员姚浩）",
+                    "全国社会商品零售价格和居民消费价格",
+                    "涨幅比上年分别回落，价格总水平保持",
+                    "基本稳定。",
+                    "继续做好价格工作着力促进结构调整",
+                ]))
+        #expect(items.map(\.title) == ["全国农业工作会议召开", "继续做好价格工作着力促进结构调整"])
+        #expect(items.last?.byline == "（方亮 记者邓冬晶 通讯员姚浩）")
+        #expect(items.last?.body.hasPrefix("全国社会商品零售价格") == true)
+    }
+
     @Test func continuationMarkersParse() {
         let markers = ContinuationMarker.markers(in: "（上接第 1版）\n(下转第１２版)\n（转第二十一版）")
         #expect(markers.map(\.direction) == [.from, .on, .on])

@@ -37,7 +37,9 @@ extension PageSplitter {
                 let credit = (index..<min(lines.count, index + liftedCaptionMaxLines - 1)).first(where: {
                     lines[$0].endsWithCredit
                 }),
-                lines[index..<credit].allSatisfy({ $0.marker == .none })
+                lines[index..<credit].allSatisfy({ $0.marker == .none }),
+                // A caption is one paragraph: no sentence ends before its last line.
+                !lines[index..<credit].dropLast().contains(where: \.endsSentence)
             else { continue }
             // The text goes on right after the credit, or after a one-line caption title.
             let previous = kept.count >= 2 ? kept[kept.count - 2] : nil

@@ -371,7 +371,9 @@ struct SegmentReader {
                 let isCaption = paragraphLines.last?.endsWithCredit ?? false
                 let captionAfterText =
                     headlinesFirst && isCaption && !current.paragraphs.isEmpty && !current.lastParagraphHasCredit
-                if current.isClosed || captionAfterText {
+                // A photo caption printed without a title ends with its credit: text after it is another item's.
+                let textAfterCaption = !isCaption && current.lastParagraphHasCredit
+                if current.isClosed || captionAfterText || textAfterCaption {
                     // A credit on a line of its own closes the caption printed in the paragraph before it.
                     let captionText =
                         captionAfterText && current.paragraphs.count >= 2 && Self.isCreditOnly(paragraphLines)
