@@ -266,14 +266,58 @@ extension PageSplitterTests {
             Self.page(
                 Self.cadreArticle + [
                     "（方亮 记者邓冬晶 通讯员姚浩）",
-                    "全国社会商品零售价格和居民消费价格",
-                    "涨幅比上年分别回落，价格总水平保持",
-                    "基本稳定。",
-                    "继续做好价格工作着力促进结构调整",
+                    "今年以来，各地物价部门加强市场监测，",
+                    "主要农产品和日用品价格总体平稳，群众",
+                    "生活必需品供应充足。",
+                    "各地价格总水平保持基本稳定",
                 ]))
-        #expect(items.map(\.title) == ["全国农业工作会议召开", "继续做好价格工作着力促进结构调整"])
+        #expect(items.map(\.title) == ["全国农业工作会议召开", "各地价格总水平保持基本稳定"])
         #expect(items.last?.byline == "（方亮 记者邓冬晶 通讯员姚浩）")
-        #expect(items.last?.body.hasPrefix("全国社会商品零售价格") == true)
+        #expect(items.last?.body.hasPrefix("今年以来，各地物价部门") == true)
+    }
+
+    /// A caption read in right after the line opening an article (`本报讯 …`, indented as a first line):
+    /// the text goes on an indent wider after it, whatever the width of the headline above.
+    @Test func captionReadInAfterTheOpeningLine() throws {
+        let items = split(
+            Self.page(
+                Array(Self.cadreArticle.dropLast()) + [
+                    "全国农业工作会议召开部署农村工作",
+                    "本报讯 （记者李玉波）近年来，河南",
+                    "春节前夕，市民在花卉市场选购年宵花，节日气氛渐浓。 新华社记者 顾薇凯 摄",
+                    "年宵花俏销",
+                    "省开封市把帮助下岗职工再就业作为大事",
+                    "来抓，市总工会开办技能培训班，联系用",
+                    "工企业，帮助下岗职工重新走上工作岗位",
+                    "，三千多人已经找到新的工作。",
+                    "开封帮助下岗职工再就业",
+                ]))
+        #expect(items.map(\.kind) == [.article, .article, .caption])
+        #expect(items.map(\.title) == ["全国农业工作会议召开部署农村工作", "开封帮助下岗职工再就业", "年宵花俏销"])
+        #expect(items[1].byline == "（记者李玉波）")
+        #expect(items[1].body.hasPrefix("近年来，河南省开封市"))
+        #expect(items[2].byline == "新华社记者顾薇凯摄")
+    }
+
+    /// A caption read into a paragraph keeps all its text however its lines were spaced: a
+    /// letter-spaced first line is no headline of it.
+    @Test func liftedCaptionWithALetterSpacedLine() throws {
+        let items = split(
+            Self.page(
+                "新华社南宁６月１４日电（记者 王林）为期３",
+                "１ ２ 月 ２ ０ 日 ，南 宁 市 民 在 邕 江 边 观 看 龙 舟 表 演 ，两 岸 人 头 攒 动 ，欢 声 笑 语",
+                "不断，岸边还有不少市民自发组织了舞狮和腰鼓表演，节日气氛十分浓厚。 本报通讯员 熊英钊 摄",
+                "邕江龙舟",
+                "天的全国少年足球邀请赛今天在南宁市体育场落",
+                "幕，广西队以三比一战胜上海队，夺得冠军；北",
+                "京队和辽宁队分获二、三名。",
+                "全国少年足球邀请赛落幕"))
+        #expect(items.map(\.kind) == [.article, .caption])
+        #expect(items.map(\.title) == ["全国少年足球邀请赛落幕", "邕江龙舟"])
+        let caption = try #require(items.last)
+        #expect(caption.kicker == "")
+        #expect(caption.body.hasPrefix("１２月２０日，南宁市民"))
+        #expect(caption.byline == "本报通讯员熊英钊摄")
     }
 
     @Test func continuationMarkersParse() {
