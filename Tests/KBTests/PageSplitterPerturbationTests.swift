@@ -254,7 +254,7 @@ extension PageSplitterTests {
                 ]))
         #expect(items.map(\.kind) == [.article, .caption, .article])
         #expect(items.map(\.title) == ["全国农业工作会议召开", "", "外贸进出口保持平稳增长"])
-        #expect(items[1].byline == "本报通讯员 徐浩儒 摄")
+        #expect(items[1].byline == "本报通讯员 徐浩儒摄")
         #expect(items[1].body == "日前，在江西德鑫纺织有限公司，工人正在赶制一批销往海外的订单。")
         #expect(items.last?.body.hasPrefix("国务院新闻办公室") == true)
     }
@@ -318,6 +318,58 @@ extension PageSplitterTests {
         #expect(caption.kicker == "")
         #expect(caption.body.hasPrefix("１２月２０日，南宁市民"))
         #expect(caption.byline == "本报通讯员熊英钊摄")
+    }
+
+    /// `（下转第2版）` wrapped after its first characters still closes the article: the kicker under it
+    /// heads the next item.
+    @Test func continuedOnWrappedOverTwoLines() throws {
+        let items = split(
+            Self.page(
+                "本报讯 （记者王明）1月5日，全国农业",
+                "工作会议在京召开。会议部署了今年的",
+                "农业和农村工作，要求各地切实抓好粮",
+                "食生产，保证农民收入稳定增长。（下转第",
+                "２版）",
+                "各地认真贯彻中央农村工作会议精神——",
+                "全国农业工作会议召开",
+                "本报记者 黄洪涛",
+                "入冬以来，各级工会走访慰问困难职",
+                "工家庭，送去米面油和慰问金，帮助他",
+                "们安度寒冬。",
+                "工会送温暖"))
+        #expect(items.map(\.title) == ["全国农业工作会议召开", "工会送温暖"])
+        let first = try #require(items.first)
+        #expect(first.kicker == "各地认真贯彻中央农村工作会议精神——")
+        #expect(first.continuation == "（下转第２版）")
+        #expect(first.body.hasSuffix("保证农民收入稳定增长。"))
+    }
+
+    /// A kicker printed without a title after its article, over an article that opens with no marker:
+    /// the line under the kicker is the indented first line of a short paragraph, text, not a title.
+    @Test func kickerWithoutATitleOverAShortParagraph() throws {
+        let items = split(
+            Self.page(
+                Array(Self.cadreArticle.dropLast()) + [
+                    "各地认真贯彻中央农村工作会议精神——",
+                    "农业部日前召开电视电话会议，要",
+                    "求各地做好春耕备耕准备工作，确保",
+                    "农资供应。",
+                    "各地农资价格保持基本稳定，种子、",
+                    "化肥、农药供应充足。",
+                    "（新华社北京1月6日电）",
+                    "春耕备耕工作全面展开",
+                ]))
+        #expect(items.map(\.title) == ["", "春耕备耕工作全面展开"])
+        #expect(items.map(\.kicker) == ["各地认真贯彻中央农村工作会议精神——", ""])
+        #expect(items.last?.body.hasPrefix("农业部日前召开") == true)
+    }
+
+    /// A title wrapped inside its dash (`…家乡？—` / `—流动中的乡情`) is one title.
+    @Test func titleWrappedInsideItsDash() throws {
+        let items = split(
+            Self.page(Array(Self.cadreArticle.dropLast()) + ["现代人，何处是家乡？—", "—流动中的乡情和亲情"]))
+        #expect(items.first?.title == "现代人，何处是家乡？——流动中的乡情和亲情")
+        #expect(items.first?.subtitle == "")
     }
 
     @Test func continuationMarkersParse() {

@@ -24,7 +24,7 @@ struct PageLine {
     /// perhaps begun on the line before: `…上水平。”（新` / `华社北京7月9日电）`.
     var endsWithDateline = false
     /// The line ends with `（下转第2版）`: the article goes on on another page.
-    let endsWithContinuation: Bool
+    var endsWithContinuation: Bool
     /// The line ends an article: with a closing dateline or a continuation marker.
     var endsWithEndMarker: Bool { endsWithDateline || endsWithContinuation }
     /// The line holds digits or Latin letters, which take half the width of a CJK character.
@@ -92,6 +92,20 @@ struct PageLine {
             && !lines[index + 1].marker.startsArticle && lines[index].text.wholeMatch(of: bracketedBylinePattern) != nil
         {
             lines[index].marker = .bylineStart
+        }
+        // `（下转第6版）` wrapped after its first characters: `…器材。（下转第` / `6版）`.
+        for index in lines.indices.dropFirst()
+        where !lines[index].endsWithContinuation && !lines[index - 1].endsSentence
+            && (lines[index].text.utf8HasSuffix("版）") || lines[index].text.utf8HasSuffix("版)"))
+        {
+            let before = String(lines[index - 1].text.suffix(8))
+            if let range = continuedOnRange(in: before + lines[index].text),
+                range.lowerBound
+                    < (before + lines[index].text).index(
+                        (before + lines[index].text).startIndex, offsetBy: before.count)
+            {
+                lines[index].endsWithContinuation = true
+            }
         }
         // Datelines closing an article end with `电）` or `讯）`.
         for index in lines.indices

@@ -20,8 +20,8 @@ struct PageVocabulary {
     /// their pair count to the count their frequencies predict: pointwise mutual information of 2^5.3).
     static let wordAssociation = 40.0
 
-    /// The most characters the second line of a headline may have and still be the end of a wrapped
-    /// title: a subtitle is a phrase, longer than that.
+    /// The most CJK characters the second line of a headline may have and still be the end of a wrapped
+    /// title (`闻（下）`): a subtitle is a phrase, longer than that.
     static let longestTitleRemainder = 3
 
     init(lines: some Sequence<String>) {
@@ -49,13 +49,16 @@ struct PageVocabulary {
     }
 
     /// True when the second headline line is the end of a title wrapped after the first: the break is
-    /// inside a word of the page, or the line is too short to be a subtitle.
+    /// inside a word of the page or inside a dash, or the line is too short to be a subtitle.
     func breaksWord(_ first: String, _ second: String) -> Bool {
         let rest = second.unicodeScalars.filter { !TextCleaner.isSpace($0) }
-        guard let last = first.unicodeScalars.last(where: { !TextCleaner.isSpace($0) }), let next = rest.first,
-            !second.utf8HasPrefix("—")
+        guard let last = first.unicodeScalars.last(where: { !TextCleaner.isSpace($0) }), let next = rest.first
         else { return false }
-        if rest.count <= Self.longestTitleRemainder && TextCleaner.isCJKCharacter(next) { return true }
+        // A dash `——` cut in two: `何处是家乡？—` / `—流动中的乡情`.
+        if last == "—" && next == "—" { return !first.utf8HasSuffix("——") }
+        guard next != "—" else { return false }
+        let characters = rest.filter(TextCleaner.isCJKCharacter).count
+        if characters <= Self.longestTitleRemainder && TextCleaner.isCJKCharacter(next) { return true }
         return isWord(last, next)
     }
 }

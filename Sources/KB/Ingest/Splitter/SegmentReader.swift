@@ -103,8 +103,11 @@ struct SegmentReader {
         let line = lines[index]
         let next = lines[index + 1]
         guard Self.indentRange.contains(next.width - line.width) else { return false }
-        return endsParagraph(index + 1)
-            || (index + 2 < lines.count && abs(lines[index + 2].width - next.width) <= Self.fullLineTolerance)
+        guard !endsParagraph(index + 1), index + 2 < lines.count else { return endsParagraph(index + 1) }
+        // The line after is as wide, or the paragraph's last line, no wider.
+        let after = lines[index + 2]
+        return abs(after.width - next.width) <= Self.fullLineTolerance
+            || (endsParagraph(index + 2) && !after.marker.startsArticle && after.width <= next.width)
     }
 
     /// How much narrower than the next line an indented first line is at least, in width units, when
