@@ -12,9 +12,8 @@ import Foundation
 /// vocabulary.breaksWord("银行信", "贷莫忘小企")  // true: 信贷 is a word of the page
 /// ```
 struct PageVocabulary {
-    private var pairs: [UInt64: Int] = [:]
-    private var characters: [UInt32: Int] = [:]
-    private var total = 0
+    /// The page's lines: no pair of characters spans two of them.
+    private let lines: [String]
 
     /// How much more often than chance two characters must stand together to make a word (the ratio of
     /// their pair count to the count their frequencies predict: pointwise mutual information of 2^5.3).
@@ -24,28 +23,32 @@ struct PageVocabulary {
     /// title (`闻（下）`): a subtitle is a phrase, longer than that.
     static let longestTitleRemainder = 3
 
-    init(lines: some Sequence<String>) {
-        for line in lines {
-            var previous: UInt32?
-            for scalar in line.unicodeScalars where !TextCleaner.isSpace(scalar) {
-                characters[scalar.value, default: 0] += 1
-                total += 1
-                if let previous { pairs[Self.key(previous, scalar.value), default: 0] += 1 }
-                previous = scalar.value
-            }
-        }
-    }
-
-    private static func key(_ left: UInt32, _ right: UInt32) -> UInt64 { UInt64(left) << 32 | UInt64(right) }
+    init(lines: [String]) { self.lines = lines }
 
     /// True when two characters read as one word on this page (see ``wordAssociation``).
+    ///
+    /// The counts are taken when asked, for the two headline lines of a block: most pages ask a few
+    /// times, and a scan costs less than a table of every pair of the page.
     func isWord(_ left: Unicode.Scalar, _ right: Unicode.Scalar) -> Bool {
-        guard TextCleaner.isCJKCharacter(left), TextCleaner.isCJKCharacter(right),
-            let together = pairs[Self.key(left.value, right.value)], total > 0
-        else { return false }
-        let expected =
-            Double(characters[left.value, default: 0]) * Double(characters[right.value, default: 0]) / Double(total)
-        return Double(together) >= Self.wordAssociation * expected
+        guard TextCleaner.isCJKCharacter(left), TextCleaner.isCJKCharacter(right) else { return false }
+        var together = 0
+        var lefts = 0
+        var rights = 0
+        var total = 0
+        for line in lines {
+            var previous: Unicode.Scalar?
+            for scalar in line.unicodeScalars where !TextCleaner.isSpace(scalar) {
+                total += 1
+                if scalar == left { lefts += 1 }
+                if scalar == right {
+                    rights += 1
+                    if previous == left { together += 1 }
+                }
+                previous = scalar
+            }
+        }
+        guard together > 0 else { return false }
+        return Double(together) * Double(total) >= Self.wordAssociation * Double(lefts) * Double(rights)
     }
 
     /// True when the second headline line is the end of a title wrapped after the first: the break is
