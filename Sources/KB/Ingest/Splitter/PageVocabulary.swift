@@ -8,8 +8,9 @@ import Foundation
 /// would put them side by side, the break is inside a word.
 ///
 /// ```swift
-/// let vocabulary = PageVocabulary(lines: ["中国人民银行加强信贷管理", "扩大信贷规模"])
-/// vocabulary.breaksWord("银行信", "贷莫忘小企")  // true: 信贷 is a word of the page
+/// let vocabulary = PageVocabulary(lines: lines.map(\.text))  // the page's cleaned lines
+/// vocabulary.breaksWord("银行信", "贷莫忘小企")  // true when the page writes 信贷 as a word elsewhere
+/// vocabulary.breaksWord("上海抽查旅", "游商品")  // true: three characters make no subtitle
 /// ```
 struct PageVocabulary {
     /// The page's lines: no pair of characters spans two of them.
