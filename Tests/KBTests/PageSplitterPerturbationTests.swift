@@ -150,6 +150,228 @@ extension PageSplitterTests {
         #expect(item.body.hasSuffix("保证农民收入稳定增长。"))
     }
 
+    /// A title wrapped over two lines inside a word of the page (`信` / `贷`, the page writes 信贷), or
+    /// with three characters left for its second line, is one title; a title over its subtitle stays two.
+    @Test func titleWrappedInsideAWord() throws {
+        let items = split(
+            Self.page(
+                "本报讯 （记者王明）中国人民银行近日召开",
+                "会议，要求各商业银行改进信贷服务，简化",
+                "审批手续，加大对小企业的信贷支持，切实",
+                "缓解小企业融资难的问题。",
+                "银行信",
+                "贷莫忘小企业",
+                "本报讯 （记者黄洪涛）全国农业工作会议今",
+                "天在京召开，会议部署了今年的农业和农村",
+                "工作，要求各地切实抓好粮食生产。",
+                "全国农业工作会议召开",
+                "部署今年农业和农村工作",
+                "本报讯 （记者李玉波）入冬以来，各级工会",
+                "走访慰问困难职工家庭，送去米面油和慰",
+                "问金，帮助他们安度寒冬。",
+                "各地积极开展冬季",
+                "送温暖"))
+        #expect(items.map(\.title) == ["银行信贷莫忘小企业", "全国农业工作会议召开", "各地积极开展冬季送温暖"])
+        #expect(items.map(\.subtitle) == ["", "部署今年农业和农村工作", ""])
+    }
+
+    /// A page printing headlines first whose first article opens with no marker (its dateline closes it).
+    @Test func headlinesFirstWithAnUnmarkedFirstArticle() throws {
+        let items = split(
+            Self.page(
+                "全国农业工作会议召开",
+                "全国农业工作会议今天在京召开。会",
+                "议部署了今年的农业和农村工作，要求各",
+                "地切实抓好粮食生产，保证农民收入稳定",
+                "增长。",
+                "（新华社北京1月5日电）",
+                "江苏：摸底困难职工需求开展送温暖慰问",
+                "本报讯 （记者黄洪涛）近期，为帮助外贸企",
+                "业和职工应对挑战，省总工会开展了专项服",
+                "务行动，走访企业一百二十多家，摸清了困",
+                "难职工的需求。"))
+        #expect(items.map(\.title) == ["全国农业工作会议召开", "江苏：摸底困难职工需求开展送温暖慰问"])
+        #expect(items.first?.dateline == "（新华社北京1月5日电）")
+        #expect(items.first?.body.hasPrefix("全国农业工作会议今天") == true)
+        #expect(items.last?.body.hasPrefix("近期，为帮助外贸企业") == true)
+    }
+
+    /// A title between two articles, the second opening with no marker: the line after the title is
+    /// the indented first line of a paragraph, so the title does not run into it.
+    @Test func titleBeforeAnUnmarkedArticle() throws {
+        let items = split(
+            Self.page(
+                Array(Self.cadreArticle.dropLast()) + [
+                    "农业部部署春季农业生产和准备工作",
+                    "农业部日前召开电视电话会议，要",
+                    "求各地抓紧做好春耕备耕准备工作，确",
+                    "保种子、化肥、农药等农资供应充足，",
+                    "价格基本稳定，质量可靠。",
+                    "（新华社北京1月6日电）",
+                    "春耕备耕工作全面展开",
+                ]))
+        #expect(items.map(\.title) == ["农业部部署春季农业生产和准备工作", "春耕备耕工作全面展开"])
+        #expect(items.first?.body.hasSuffix("保证农民收入稳定增长。") == true)
+        #expect(items.last?.dateline == "（新华社北京1月6日电）")
+        #expect(items.last?.body.hasPrefix("农业部日前召开") == true)
+    }
+
+    /// On a page printing headlines first, a column note still has its title after its text: the note
+    /// is the last paragraph before `开栏的话`, not the end of the article above it.
+    @Test func columnNoteAfterAnArticleOnAHeadlinesFirstPage() throws {
+        let items = split(
+            Self.page(
+                "全国农业工作会议召开",
+                "本报讯 （记者王明）1月5日，全国农业",
+                "工作会议在京召开。会议部署了今年的",
+                "农业和农村工作。",
+                "会议要求各地切实抓好粮食生产，保证",
+                "农民收入稳定增长。",
+                "为扩大全国工会重点工作创新案例的影响，从今天起，本",
+                "报开设“工会创新实践调研行”专栏，敬请垂注。",
+                "开栏的话"))
+        #expect(items.map(\.kind) == [.article, .column])
+        #expect(items.map(\.title) == ["全国农业工作会议召开", "开栏的话"])
+        #expect(items.first?.body.hasSuffix("保证农民收入稳定增长。") == true)
+        #expect(items.last?.body.hasPrefix("为扩大全国工会重点工作") == true)
+    }
+
+    /// A photo caption printed without a title between two articles ends with its credit: the text
+    /// after it opens the next article, here one without a marker, closed by its dateline. The caption
+    /// is not taken for one read into a paragraph: the lines before it hold the end of a paragraph.
+    @Test func untitledCaptionBeforeAnUnmarkedArticle() throws {
+        let items = split(
+            Self.page(
+                Self.cadreArticle + [
+                    "日前，在江西德鑫纺织有限公司，工人正在赶制",
+                    "一批销往海外的订单。",
+                    "本报通讯员 徐浩儒 摄",
+                    "国务院新闻办公室今天举行新闻发布",
+                    "会，介绍今年以来外贸进出口的情况，",
+                    "并回答了记者的提问。",
+                    "（新华社北京1月6日电）",
+                    "外贸进出口保持平稳增长",
+                ]))
+        #expect(items.map(\.kind) == [.article, .caption, .article])
+        #expect(items.map(\.title) == ["全国农业工作会议召开", "", "外贸进出口保持平稳增长"])
+        #expect(items[1].byline == "本报通讯员 徐浩儒摄")
+        #expect(items[1].body == "日前，在江西德鑫纺织有限公司，工人正在赶制一批销往海外的订单。")
+        #expect(items.last?.body.hasPrefix("国务院新闻办公室") == true)
+    }
+
+    /// A bracketed byline alone on its line under a headline (its `本报讯` lost, the names filling the
+    /// line, no separator between roles) opens the next article.
+    @Test func bracketedBylineAloneOnItsLine() throws {
+        let items = split(
+            Self.page(
+                Self.cadreArticle + [
+                    "（方亮 记者邓冬晶 通讯员姚浩）",
+                    "今年以来，各地物价部门加强市场监测，",
+                    "主要农产品和日用品价格总体平稳，群众",
+                    "生活必需品供应充足。",
+                    "各地价格总水平保持基本稳定",
+                ]))
+        #expect(items.map(\.title) == ["全国农业工作会议召开", "各地价格总水平保持基本稳定"])
+        #expect(items.last?.byline == "（方亮 记者邓冬晶 通讯员姚浩）")
+        #expect(items.last?.body.hasPrefix("今年以来，各地物价部门") == true)
+    }
+
+    /// A caption read in right after the line opening an article (`本报讯 …`, indented as a first line):
+    /// the text goes on an indent wider after it, whatever the width of the headline above.
+    @Test func captionReadInAfterTheOpeningLine() throws {
+        let items = split(
+            Self.page(
+                Array(Self.cadreArticle.dropLast()) + [
+                    "全国农业工作会议召开部署农村工作",
+                    "本报讯 （记者李玉波）近年来，河南",
+                    "春节前夕，市民在花卉市场选购年宵花，节日气氛渐浓。 新华社记者 顾薇凯 摄",
+                    "年宵花俏销",
+                    "省开封市把帮助下岗职工再就业作为大事",
+                    "来抓，市总工会开办技能培训班，联系用",
+                    "工企业，帮助下岗职工重新走上工作岗位",
+                    "，三千多人已经找到新的工作。",
+                    "开封帮助下岗职工再就业",
+                ]))
+        #expect(items.map(\.kind) == [.article, .article, .caption])
+        #expect(items.map(\.title) == ["全国农业工作会议召开部署农村工作", "开封帮助下岗职工再就业", "年宵花俏销"])
+        #expect(items[1].byline == "（记者李玉波）")
+        #expect(items[1].body.hasPrefix("近年来，河南省开封市"))
+        #expect(items[2].byline == "新华社记者顾薇凯摄")
+    }
+
+    /// A caption read into a paragraph keeps all its text however its lines were spaced: a
+    /// letter-spaced first line is no headline of it.
+    @Test func liftedCaptionWithALetterSpacedLine() throws {
+        let items = split(
+            Self.page(
+                "新华社南宁６月１４日电（记者 王林）为期３",
+                "１ ２ 月 ２ ０ 日 ，南 宁 市 民 在 邕 江 边 观 看 龙 舟 表 演 ，两 岸 人 头 攒 动 ，欢 声 笑 语",
+                "不断，岸边还有不少市民自发组织了舞狮和腰鼓表演，节日气氛十分浓厚。 本报通讯员 熊英钊 摄",
+                "邕江龙舟",
+                "天的全国少年足球邀请赛今天在南宁市体育场落",
+                "幕，广西队以三比一战胜上海队，夺得冠军；北",
+                "京队和辽宁队分获二、三名。",
+                "全国少年足球邀请赛落幕"))
+        #expect(items.map(\.kind) == [.article, .caption])
+        #expect(items.map(\.title) == ["全国少年足球邀请赛落幕", "邕江龙舟"])
+        let caption = try #require(items.last)
+        #expect(caption.kicker == "")
+        #expect(caption.body.hasPrefix("１２月２０日，南宁市民"))
+        #expect(caption.byline == "本报通讯员熊英钊摄")
+    }
+
+    /// `（下转第2版）` wrapped after its first characters still closes the article: the kicker under it
+    /// heads the next item.
+    @Test func continuedOnWrappedOverTwoLines() throws {
+        let items = split(
+            Self.page(
+                "本报讯 （记者王明）1月5日，全国农业",
+                "工作会议在京召开。会议部署了今年的",
+                "农业和农村工作，要求各地切实抓好粮",
+                "食生产，保证农民收入稳定增长。（下转第",
+                "２版）",
+                "各地认真贯彻中央农村工作会议精神——",
+                "全国农业工作会议召开",
+                "本报记者 黄洪涛",
+                "入冬以来，各级工会走访慰问困难职",
+                "工家庭，送去米面油和慰问金，帮助他",
+                "们安度寒冬。",
+                "工会送温暖"))
+        #expect(items.map(\.title) == ["全国农业工作会议召开", "工会送温暖"])
+        let first = try #require(items.first)
+        #expect(first.kicker == "各地认真贯彻中央农村工作会议精神——")
+        #expect(first.continuation == "（下转第２版）")
+        #expect(first.body.hasSuffix("保证农民收入稳定增长。"))
+    }
+
+    /// A kicker printed without a title after its article, over an article that opens with no marker:
+    /// the line under the kicker is the indented first line of a short paragraph, text, not a title.
+    @Test func kickerWithoutATitleOverAShortParagraph() throws {
+        let items = split(
+            Self.page(
+                Array(Self.cadreArticle.dropLast()) + [
+                    "各地认真贯彻中央农村工作会议精神——",
+                    "农业部日前召开电视电话会议，要",
+                    "求各地做好春耕备耕准备工作，确保",
+                    "农资供应。",
+                    "各地农资价格保持基本稳定，种子、",
+                    "化肥、农药供应充足。",
+                    "（新华社北京1月6日电）",
+                    "春耕备耕工作全面展开",
+                ]))
+        #expect(items.map(\.title) == ["", "春耕备耕工作全面展开"])
+        #expect(items.map(\.kicker) == ["各地认真贯彻中央农村工作会议精神——", ""])
+        #expect(items.last?.body.hasPrefix("农业部日前召开") == true)
+    }
+
+    /// A title wrapped inside its dash (`…家乡？—` / `—流动中的乡情`) is one title.
+    @Test func titleWrappedInsideItsDash() throws {
+        let items = split(
+            Self.page(Array(Self.cadreArticle.dropLast()) + ["现代人，何处是家乡？—", "—流动中的乡情和亲情"]))
+        #expect(items.first?.title == "现代人，何处是家乡？——流动中的乡情和亲情")
+        #expect(items.first?.subtitle == "")
+    }
+
     @Test func continuationMarkersParse() {
         let markers = ContinuationMarker.markers(in: "（上接第 1版）\n(下转第１２版)\n（转第二十一版）")
         #expect(markers.map(\.direction) == [.from, .on, .on])

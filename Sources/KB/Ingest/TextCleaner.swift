@@ -225,3 +225,30 @@ extension StringProtocol {
         return false
     }
 }
+
+extension String {
+    /// `hasSuffix` on the UTF-8 bytes, compared from the end without copying either side (the splitter
+    /// asks it of every line several times).
+    @inline(__always)
+    func utf8HasSuffix(_ suffix: String) -> Bool { utf8.hasSuffixBytes(suffix.utf8) }
+}
+
+extension Substring {
+    /// `hasSuffix` on the UTF-8 bytes (see `String.utf8HasSuffix`).
+    @inline(__always)
+    func utf8HasSuffix(_ suffix: String) -> Bool { utf8.hasSuffixBytes(suffix.utf8) }
+}
+
+extension BidirectionalCollection where Element == UInt8 {
+    /// True when the collection ends with the bytes.
+    @inline(__always)
+    func hasSuffixBytes(_ suffix: String.UTF8View) -> Bool {
+        var index = endIndex
+        for byte in suffix.reversed() {
+            guard index > startIndex else { return false }
+            index = self.index(before: index)
+            if self[index] != byte { return false }
+        }
+        return true
+    }
+}

@@ -21,7 +21,10 @@ struct ItemDraft {
 
     var lastParagraphHasCredit: Bool { paragraphs.last?.hasCredit ?? false }
 
-    func finish() -> PageItem {
+    /// The item as found: the headline block read into kicker, title and subtitle, the dateline and byline
+    /// taken from the text. `vocabulary` holds the page's words, which tell a title wrapped over two lines
+    /// from a title over its subtitle.
+    func finish(vocabulary: PageVocabulary) -> PageItem {
         var item = PageItem()
         item.repeatedHeadline = repeatedHeadline.joined(separator: "\n")
         var paragraphs = self.paragraphs.map(\.text)
@@ -36,6 +39,10 @@ struct ItemDraft {
         // A kicker printed without a title under it.
         if zone.count == 1, zone[0].utf8HasSuffix("——"), !zone[0].utf8HasSuffix("———") {
             kickers.append(zone.removeFirst())
+        }
+        // A title wrapped inside a word, or with a few characters left for its second line.
+        if zone.count >= 2, vocabulary.breaksWord(zone[0], zone[1]) {
+            zone[0] += zone.remove(at: 1)
         }
         // Three lines under no kicker: a title printed over two lines, then its subtitle.
         if zone.count == 3, kickers.isEmpty, !zone.contains(where: { $0.utf8HasSuffix("—") }) {

@@ -7,7 +7,8 @@ enum Marker: Equatable {
     case newsflash
     /// A line that is only a byline: `本报记者 裴龙翔`.
     case bylineLine
-    /// `（记者 陈华）…`: a bracketed byline opening an article whose `本报讯` was lost.
+    /// `（记者 陈华）…`: a bracketed byline opening an article whose `本报讯` was lost, run into the text or
+    /// alone on its line under a headline.
     case bylineStart
     /// `（上接第1版）` alone on its line.
     case continued

@@ -24,7 +24,7 @@ struct PageLine {
     /// perhaps begun on the line before: `…上水平。”（新` / `华社北京7月9日电）`.
     var endsWithDateline = false
     /// The line ends with `（下转第2版）`: the article goes on on another page.
-    let endsWithContinuation: Bool
+    var endsWithContinuation: Bool
     /// The line ends an article: with a closing dateline or a continuation marker.
     var endsWithEndMarker: Bool { endsWithDateline || endsWithContinuation }
     /// The line holds digits or Latin letters, which take half the width of a CJK character.
@@ -83,6 +83,30 @@ struct PageLine {
                 let text = TextCleaner.cleanLine(raw)
                 return text.isEmpty ? nil : PageLine(raw: TextCleaner.trimmed(raw), text: text)
             }
+        // A bracketed byline alone on its line under a headline opens the article whose `本报讯` was lost
+        // (after a sentence it may be the signature closing an article).
+        for index in lines.indices.dropFirst().dropLast()
+        where lines[index].marker == .none
+            && (lines[index].text.utf8HasSuffix("）") || lines[index].text.utf8HasSuffix(")"))
+            && !lines[index - 1].endsSentence && !lines[index - 1].endsWithCredit
+            && !lines[index + 1].marker.startsArticle && lines[index].text.wholeMatch(of: bracketedBylinePattern) != nil
+        {
+            lines[index].marker = .bylineStart
+        }
+        // `（下转第6版）` wrapped after its first characters: `…器材。（下转第` / `6版）`.
+        for index in lines.indices.dropFirst()
+        where !lines[index].endsWithContinuation && !lines[index - 1].endsSentence
+            && (lines[index].text.utf8HasSuffix("版）") || lines[index].text.utf8HasSuffix("版)"))
+        {
+            let before = String(lines[index - 1].text.suffix(8))
+            if let range = continuedOnRange(in: before + lines[index].text),
+                range.lowerBound
+                    < (before + lines[index].text).index(
+                        (before + lines[index].text).startIndex, offsetBy: before.count)
+            {
+                lines[index].endsWithContinuation = true
+            }
+        }
         // Datelines closing an article end with `电）` or `讯）`.
         for index in lines.indices
         where ["电）", "讯）", "电)", "讯)"].contains(where: { lines[index].text.utf8HasSuffix($0) }) {
@@ -170,9 +194,9 @@ struct PageLine {
     nonisolated(unsafe) static let bylineLinePattern = NewsVocabulary.regex(
         #"(?:(?:\#(agencies))(?:特约)?(?:\#(roles)))\s?[\p{Han}·]{2,4}"#
             + #"(?:(?:、|，|\s)(?:\#(agencies))?(?:特约)?(?:\#(roles))?\s?[\p{Han}·]{2,4}){0,4}"#)
-    /// `（记者 陈华 通讯员 王哲）` opening a line of text.
+    /// `（记者 陈华 通讯员 王哲）`, `（方亮记者邓冬晶通讯员姚浩）` opening a line of text.
     nonisolated(unsafe) static let bracketedBylinePattern = NewsVocabulary.regex(
-        #"[（(][\p{Han}·\s]{0,12}(?:特约)?(?:\#(roles))\s?[\p{Han}·]{2,4}(?:[、，\s]+[\p{Han}·\s]{2,12})*[）)]"#)
+        #"[（(][\p{Han}·\s]{0,12}(?:特约)?(?:\#(roles))\s?[\p{Han}·][\p{Han}·、，\s]{1,30}[）)]"#)
     /// A dateline opening an article, dated, or with its date lost (then followed by a bracket).
     nonisolated(unsafe) static let datelineStartPattern = NewsVocabulary.regex(
         #"(?:据)?(?:\#(agencies))(?:\p{Han}{0,12}\#(date)(?:电|讯)|\p{Han}{0,8}?(?:[0-9０-９]{1,2}月日?)?电(?=[（(]))"#)

@@ -37,7 +37,9 @@ extension PageSplitter {
                 let credit = (index..<min(lines.count, index + liftedCaptionMaxLines - 1)).first(where: {
                     lines[$0].endsWithCredit
                 }),
-                lines[index..<credit].allSatisfy({ $0.marker == .none })
+                lines[index..<credit].allSatisfy({ $0.marker == .none }),
+                // A caption is one paragraph: no sentence ends before its last line.
+                !lines[index..<credit].dropLast().contains(where: \.endsSentence)
             else { continue }
             // The text goes on right after the credit, or after a one-line caption title.
             let previous = kept.count >= 2 ? kept[kept.count - 2] : nil
@@ -58,13 +60,15 @@ extension PageSplitter {
     }
 
     /// True when `next` reads as the line after `line` in one paragraph: both full lines of a column
-    /// (`line` as wide as the line before it), or `line` the paragraph's indented first line and `next`
-    /// a full line, one indent wider, followed by a line as wide.
+    /// (`line` as wide as the line before it), or `line` the paragraph's indented first line (or the line
+    /// opening an article) and `next` a full line, one indent wider, followed by a line as wide.
     static func continues(_ line: PageLine, previous: PageLine?, with next: PageLine, then after: PageLine?) -> Bool {
         guard next.marker == .none, !next.endsWithCredit else { return false }
         let tolerance = SegmentReader.fullLineTolerance / 2
         let widening = next.width - line.width
-        if let previous, !previous.endsSentence, previous.marker == .none || !previous.marker.standsAlone,
+        // A line opening an article (`本报讯 …`) is a paragraph's first line, whatever stands before it.
+        if !line.marker.startsArticle, let previous, !previous.endsSentence,
+            previous.marker == .none || !previous.marker.standsAlone,
             abs(previous.width - line.width) <= tolerance
         {
             return abs(widening) <= tolerance || (next.endsSentence && widening < 0)
@@ -79,11 +83,20 @@ extension PageSplitter {
     }
 
     /// Puts the lifted captions back as items, each after the item holding the line it interrupted.
-    static func insertingLifted(_ captions: [LiftedCaption], into items: [PageItem]) -> [PageItem] {
+    static func insertingLifted(_ captions: [LiftedCaption], into items: [PageItem], vocabulary: PageVocabulary)
+        -> [PageItem]
+    {
         var items = items
         for caption in captions.reversed() {
-            let drafts = SegmentReader(lines: caption.lines).read()
-            let captionItems = drafts.map { $0.finish() }
+            // The caption's text up to its credit is one paragraph (however its lines were spaced), the
+            // line after the credit its title.
+            let credit = caption.lines.lastIndex(where: \.endsWithCredit) ?? caption.lines.count - 1
+            var draft = ItemDraft()
+            draft.paragraphs = [
+                ItemDraft.Paragraph(text: TextCleaner.joinLines(caption.lines[...credit].map(\.text)), hasCredit: true)
+            ]
+            draft.zone = caption.lines[(credit + 1)...].map(\.text)
+            let captionItems = [draft.finish(vocabulary: vocabulary)]
             // The end of the line, shorter and shorter: its start may be a dateline or byline, which are
             // not in the body; the line may hold nothing but them (`本报讯 （记者 X）`).
             let line = TextCleaner.removingWhitespace(caption.hostLine)

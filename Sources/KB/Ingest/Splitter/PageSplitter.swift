@@ -20,6 +20,7 @@ public enum PageSplitter {
     public static func split(_ text: String) -> [PageItem] {
         let (lines, lifted) = liftingInterleavedCaptions(PageLine.lines(of: text))
         guard !lines.isEmpty else { return [] }
+        let vocabulary = PageVocabulary(lines: lines.map(\.text) + lifted.flatMap { $0.lines.map(\.text) })
         var segments: [[PageLine]] = []
         for line in lines {
             if line.marker.startsArticle || segments.isEmpty {
@@ -56,14 +57,14 @@ public enum PageSplitter {
                 drafts[index].leadingKickers = []
             }
         }
-        let items = drafts.map { $0.finish() }
-        return lifted.isEmpty ? items : insertingLifted(lifted, into: items)
+        let items = drafts.map { $0.finish(vocabulary: vocabulary) }
+        return lifted.isEmpty ? items : insertingLifted(lifted, into: items, vocabulary: vocabulary)
     }
 
-    /// True when the page prints headlines before their text: it opens with a headline block followed by
-    /// an article's opening marker (perhaps after a photo caption and its title, the headline then
-    /// printed under the caption's title), and its last segment ends with text, not a headline (but for
-    /// the title of a photo caption or of a column note, which stays after their text on such pages too).
+    /// True when the page prints headlines before their text: it opens with a headline block (perhaps
+    /// after a photo caption and its title, the headline then printed under the caption's title), and
+    /// its last segment ends with text, not a headline (but for the title of a photo caption or of a
+    /// column note, which stays after their text on such pages too).
     static func printsHeadlinesFirst(_ segments: [[PageLine]]) -> Bool {
         guard segments.count >= 2, let first = segments.first, !(first.first?.marker.startsArticle ?? true),
             let last = segments.last
@@ -74,9 +75,6 @@ public enum PageSplitter {
             guard lines.last?.endsWithCredit == true, opening.count == 2, case .zone(let zone) = opening[1],
                 zone.count >= 2
             else { return false }
-        }
-        guard opening.allSatisfy({ if case .zone = $0 { true } else { false } }) || opening.count == 2 else {
-            return false
         }
         var closing = SegmentReader(lines: last).blocks()
         if case .zone(let title) = closing.last, closing.count >= 2 {

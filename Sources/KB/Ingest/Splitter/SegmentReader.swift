@@ -103,8 +103,37 @@ struct SegmentReader {
         let line = lines[index]
         let next = lines[index + 1]
         guard Self.indentRange.contains(next.width - line.width) else { return false }
-        return endsParagraph(index + 1)
-            || (index + 2 < lines.count && abs(lines[index + 2].width - next.width) <= Self.fullLineTolerance)
+        guard !endsParagraph(index + 1), index + 2 < lines.count else { return endsParagraph(index + 1) }
+        // The line after is as wide, or the paragraph's last line, no wider.
+        let after = lines[index + 2]
+        return abs(after.width - next.width) <= Self.fullLineTolerance
+            || (endsParagraph(index + 2) && !after.marker.startsArticle && after.width <= next.width)
+    }
+
+    /// How much narrower than the next line an indented first line is at least, in width units, when
+    /// nothing else tells a paragraph's start: a full two-cell indent.
+    static let clearIndent = 4
+
+    /// How many full lines after a paragraph's first line give the width it is indented from.
+    static let indentEvidenceLines = 4
+
+    /// True when the line is clearly the indented first line of a paragraph: at least two full lines
+    /// follow it in the paragraph, and their median width is a full indent (``clearIndent``) wider. Lines
+    /// with digits or Latin letters, whose half widths make full lines uneven, tell nothing.
+    func opensIndentedParagraph(_ index: Int) -> Bool {
+        let line = lines[index]
+        guard !line.marker.startsArticle, !line.hasHalfWidth, !endsParagraph(index) else { return false }
+        var widths: [Int] = []
+        var next = index + 1
+        while next < lines.count, widths.count < Self.indentEvidenceLines, !lines[next].marker.startsArticle,
+            !endsParagraph(next), !lines[next].hasHalfWidth
+        {
+            widths.append(lines[next].width)
+            next += 1
+        }
+        guard widths.count >= 2 else { return false }
+        let full = widths.sorted()[widths.count / 2]
+        return (Self.clearIndent...Self.indentRange.upperBound).contains(full - line.width)
     }
 
     /// How much wider than its column a line of text may be when the extraction inserted a few characters
@@ -231,6 +260,9 @@ struct SegmentReader {
             return .headline
         }
         if isShort(index + 1) && !endsParagraph(index + 1) && !next.endsWithComma { return .headline }
+        // The next line opens a paragraph of its own, and this line, which ends no sentence, is no
+        // indented first line before it: a headline.
+        if !Self.indentRange.contains(next.width - line.width), opensIndentedParagraph(index + 1) { return .headline }
         return .paragraphStart
     }
 
@@ -342,7 +374,9 @@ struct SegmentReader {
                 let isCaption = paragraphLines.last?.endsWithCredit ?? false
                 let captionAfterText =
                     headlinesFirst && isCaption && !current.paragraphs.isEmpty && !current.lastParagraphHasCredit
-                if current.isClosed || captionAfterText {
+                // A photo caption printed without a title ends with its credit: text after it is another item's.
+                let textAfterCaption = !isCaption && current.lastParagraphHasCredit
+                if current.isClosed || captionAfterText || textAfterCaption {
                     // A credit on a line of its own closes the caption printed in the paragraph before it.
                     let captionText =
                         captionAfterText && current.paragraphs.count >= 2 && Self.isCreditOnly(paragraphLines)
@@ -363,6 +397,16 @@ struct SegmentReader {
                     continue
                 }
                 if headlinesFirst, !current.paragraphs.isEmpty {
+                    // A column note keeps its title after its text, and has no headline before it: after an
+                    // article (its headline before it, or its marker), the note is the last paragraph.
+                    if PageSplitter.columnNoteTitles.contains(zoneLines[0]), !current.lastParagraphHasCredit,
+                        current.paragraphs.count >= 2, current.marker.startsArticle || !current.leadingKickers.isEmpty
+                    {
+                        let note = current.paragraphs.removeLast()
+                        items.append(current)
+                        current = ItemDraft()
+                        current.paragraphs = [note]
+                    }
                     // The block heads the next item, but for the title of a caption or a column note.
                     let ownsFirst =
                         current.lastParagraphHasCredit || PageSplitter.columnNoteTitles.contains(zoneLines[0])
