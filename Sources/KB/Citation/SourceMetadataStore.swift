@@ -55,11 +55,16 @@ public enum SourceMetadataStore {
     ///   - sourceID: The source's id.
     ///   - extracted: `MetadataExtractor.metadata(path:text:pdfPage:pdfInfo:)` of the source as written.
     ///   - now: The time of the change.
-    public static func refreshCreated(_ db: Database, sourceID: String, extracted: SourceMetadata, now: Int64) throws {
-        let changes = try Int.fetchOne(
-            db.cachedStatement(sql: "SELECT COUNT(*) FROM (SELECT 1 FROM changes WHERE entity_id = ? LIMIT 2)"),
-            arguments: [sourceID])
-        guard changes == 1 else {
+    ///   - isOnlyCreation: True when the caller knows its creation is the one change held of it; nil reads it.
+    public static func refreshCreated(
+        _ db: Database, sourceID: String, extracted: SourceMetadata, now: Int64, isOnlyCreation: Bool? = nil
+    ) throws {
+        let isOnlyCreation =
+            try isOnlyCreation
+            ?? (Int.fetchOne(
+                db.cachedStatement(sql: "SELECT COUNT(*) FROM (SELECT 1 FROM changes WHERE entity_id = ? LIMIT 2)"),
+                arguments: [sourceID]) == 1)
+        guard isOnlyCreation else {
             try refresh(db, sourceID: sourceID, now: now)
             return
         }

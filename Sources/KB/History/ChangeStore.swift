@@ -162,12 +162,40 @@ public enum ChangeStore {
                 INSERT INTO changes (replica, seq, hlc, entity, entity_id, field, op, value, base)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
-        ).execute(
-            arguments: [
-                change.id.replica, change.id.seq, change.hlc.rawValue, change.entity.rawValue, change.entityID,
-                change.field.rawValue, change.op.rawValue, change.value, encodeBase(change.base),
-            ])
+        ).execute(arguments: rowArguments(change))
         let rowid = db.lastInsertedRowID
+        try moveHeads(db, change, rowid: rowid)
+        return rowid
+    }
+
+    /// Stores a change unless one with its id is held already, and moves the heads as ``append(_:_:)`` does.
+    ///
+    /// One statement tells a held change from a new one: a pulled page is mostly new changes.
+    /// - Returns: The local row id of the change, or nil when a change with its id was held already (then
+    ///   nothing is written).
+    public static func appendIfAbsent(_ db: Database, _ change: Change) throws -> Int64? {
+        try db.cachedStatement(
+            sql: """
+                INSERT OR IGNORE INTO changes (replica, seq, hlc, entity, entity_id, field, op, value, base)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: rowArguments(change))
+        guard db.changesCount > 0 else { return nil }
+        let rowid = db.lastInsertedRowID
+        try moveHeads(db, change, rowid: rowid)
+        return rowid
+    }
+
+    private static func rowArguments(_ change: Change) -> StatementArguments {
+        [
+            change.id.replica, change.id.seq, change.hlc.rawValue, change.entity.rawValue, change.entityID,
+            change.field.rawValue, change.op.rawValue, change.value, encodeBase(change.base),
+        ]
+    }
+
+    /// Moves the heads of a stored change's field past the changes it was made on, and makes it a head unless
+    /// a change made on it is here already.
+    private static func moveHeads(_ db: Database, _ change: Change, rowid: Int64) throws {
         if !change.base.isEmpty {
             for baseID in change.base {
                 try db.cachedStatement(
@@ -184,11 +212,10 @@ public enum ChangeStore {
             let newer = try fetchHeads(db, entityID: change.entityID, field: change.field).filter {
                 $0.hlc > change.hlc
             }
-            for head in newer where try isAncestor(db, change.id, of: head.id) { return rowid }
+            for head in newer where try isAncestor(db, change.id, of: head.id) { return }
         }
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO heads (entity_id, field, change) VALUES (?, ?, ?)")
             .execute(arguments: [change.entityID, change.field.rawValue, rowid])
-        return rowid
     }
 
     /// True when `candidate` is among the changes `descendant` was made on, transitively.

@@ -89,18 +89,40 @@ public enum Materializer {
     ///
     /// Falls back to it when the record has other changes.
     public static func createdArticle(_ db: Database, id: String, creation: ArticleCreation, now: Int64) throws {
-        guard try isOnlyCreation(db, id: id, table: "articles") else {
+        var index = PendingIndex()
+        try createdArticle(
+            db, id: id, creation: creation, now: now,
+            isOnlyCreation: isOnlyCreation(db, id: id, table: "articles"), mayHaveAnnotations: true, index: &index)
+        try index.writeArticles(db)
+    }
+
+    /// Writes an article created by a pulled change, with what the caller read for its whole page at once.
+    ///
+    /// - Parameters:
+    ///   - isOnlyCreation: True when its creation is the one change held of it and it has no row yet (what
+    ///     ``isOnlyCreation(_:id:table:)`` tells); false falls back to ``article(_:id:now:)``.
+    ///   - mayHaveAnnotations: False when no annotation is on it yet, so there is none to anchor again.
+    ///   - index: Where a row written straight waits for its full-text entries; the caller writes them
+    ///     (``PendingIndex/writeArticles(_:)``) before the row can change.
+    /// - Returns: True when the article was written straight from its creation.
+    @discardableResult
+    public static func createdArticle(
+        _ db: Database, id: String, creation: ArticleCreation, now: Int64, isOnlyCreation: Bool,
+        mayHaveAnnotations: Bool, index: inout PendingIndex
+    ) throws -> Bool {
+        guard isOnlyCreation else {
             try article(db, id: id, now: now)
-            return
+            return false
         }
         let article = creation.article(id: id, updatedAt: now)
-        try article.insert(db)
+        try index.insert(db, article)
         // Annotations that arrived before their article wait for it.
-        try KnowledgeBase.reanchorAnnotations(db, articleID: id, body: article.body)
+        if mayHaveAnnotations { try KnowledgeBase.reanchorAnnotations(db, articleID: id, body: article.body) }
+        return true
     }
 
     /// True when the one change held of a record is its creation and the record is not written yet.
-    static func isOnlyCreation(_ db: Database, id: String, table: String) throws -> Bool {
+    public static func isOnlyCreation(_ db: Database, id: String, table: String) throws -> Bool {
         let changes = try Int.fetchOne(
             db.cachedStatement(sql: "SELECT COUNT(*) FROM (SELECT 1 FROM changes WHERE entity_id = ? LIMIT 2)"),
             arguments: [id])
@@ -118,8 +140,22 @@ public enum Materializer {
 
         public init() {}
 
+        /// Bodies of articles just written, turned into code points when an annotation needs them.
+        var written: [String: String] = [:]
+
+        /// Holds the body of an article just written, so that it is not read back.
+        public mutating func remember(articleID: String, body: String) {
+            bodies[articleID] = nil
+            written[articleID] = body
+        }
+
         mutating func body(_ db: Database, articleID: String) throws -> CodePoints? {
             if let cached = bodies[articleID] { return cached }
+            if let body = written.removeValue(forKey: articleID) {
+                let text = CodePoints(body)
+                bodies[articleID] = text
+                return text
+            }
             let body = try String.fetchOne(
                 db.cachedStatement(sql: "SELECT body FROM articles WHERE id = ?"), arguments: [articleID])
             let text = body.map(CodePoints.init)
@@ -143,7 +179,21 @@ public enum Materializer {
     public static func createdAnnotation(
         _ db: Database, id: String, creation: AnnotationCreation, now: Int64, bodies: inout BodyCache
     ) throws {
-        guard try isOnlyCreation(db, id: id, table: "annotations") else {
+        var index = PendingIndex()
+        try createdAnnotation(
+            db, id: id, creation: creation, now: now, bodies: &bodies,
+            isOnlyCreation: isOnlyCreation(db, id: id, table: "annotations"), index: &index)
+        try index.writeAnnotations(db)
+    }
+
+    /// Writes an annotation created by a pulled change, with what the caller read for its whole page at once:
+    /// `isOnlyCreation` as ``isOnlyCreation(_:id:table:)`` tells it. A row written straight waits in `index`
+    /// for its full-text entry (``PendingIndex/writeAnnotations(_:)``).
+    public static func createdAnnotation(
+        _ db: Database, id: String, creation: AnnotationCreation, now: Int64, bodies: inout BodyCache,
+        isOnlyCreation: Bool, index: inout PendingIndex
+    ) throws {
+        guard isOnlyCreation else {
             try annotation(db, id: id, now: now)
             return
         }
@@ -155,7 +205,7 @@ public enum Materializer {
             annotation.end = result.range?.upperBound
         }
         // No row with its id: ``isOnlyCreation`` saw to it.
-        try annotation.insert(db)
+        try index.insert(db, annotation)
     }
 
     /// Recomputes an annotation, anchoring it in its article when the article is here.

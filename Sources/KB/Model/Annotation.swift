@@ -126,6 +126,14 @@ extension Annotation: FetchableRecord {
 
     /// Inserts a new row and indexes it (the caller knows there is no row with its id).
     public func insert(_ db: Database) throws {
+        if let rowid = try insertRow(db) { try index(db, rowid: rowid) }
+    }
+
+    /// Inserts a new row without its full-text entry (the caller knows there is no row with its id).
+    ///
+    /// - Returns: The row id to index (``index(_:rowid:)``, in the same transaction and before the row
+    ///   changes), or nil when the annotation is deleted and stays out of the index.
+    public func insertRow(_ db: Database) throws -> Int64? {
         try db.cachedStatement(
             sql: """
                 INSERT INTO annotations (article_id, quote, prefix, suffix, anchor_start, anchor_end, start, "end",
@@ -136,9 +144,14 @@ extension Annotation: FetchableRecord {
             articleID, quote, prefix, suffix, anchorStart, anchorEnd, start, end, state.rawValue, note, color,
             createdAt, updatedAt, isDeleted, id,
         ])
-        guard !isDeleted else { return }
+        guard !isDeleted else { return nil }
+        return db.lastInsertedRowID
+    }
+
+    /// Adds the full-text entry of the row inserted by ``insertRow(_:)``.
+    public func index(_ db: Database, rowid: Int64) throws {
         try db.cachedStatement(sql: "INSERT INTO annotations_fts (rowid, note, quote) VALUES (?, ?, ?)")
-            .execute(arguments: [db.lastInsertedRowID, note, quote])
+            .execute(arguments: [rowid, note, quote])
     }
 
     public static func fetch(_ db: Database, id: String) throws -> Annotation? {

@@ -103,6 +103,14 @@ extension Article: FetchableRecord {
 
     /// Inserts a new row and indexes it.
     public func insert(_ db: Database) throws {
+        if let rowid = try insertRow(db) { try index(db, rowid: rowid) }
+    }
+
+    /// Inserts a new row without its full-text entries.
+    ///
+    /// - Returns: The row id to index (``index(_:rowid:)``, in the same transaction and before the row
+    ///   changes), or nil when the article is deleted and stays out of the indexes.
+    public func insertRow(_ db: Database) throws -> Int64? {
         try db.cachedStatement(
             sql: """
                 INSERT INTO articles (source_id, position, kind, title, subtitle, kicker, byline, dateline, body,
@@ -113,17 +121,23 @@ extension Article: FetchableRecord {
             sourceID, position, kind, title, subtitle, kicker, byline, dateline, body, continuation, createdAt,
             updatedAt, isDeleted, id,
         ])
-        guard !isDeleted else { return }
-        // Indexed here rather than by a trigger: FTS5 then builds one index segment per transaction
-        // instead of one per article.
+        guard !isDeleted else { return nil }
+        return db.lastInsertedRowID
+    }
+
+    /// Adds the full-text entries of the row inserted by ``insertRow(_:)``.
+    ///
+    /// Indexed by the code that inserts rather than by a trigger, so that a bulk insert can add the entries
+    /// of many rows together (``PendingIndex``).
+    public func index(_ db: Database, rowid: Int64) throws {
         try db.cachedStatement(
             sql: """
                 INSERT INTO articles_fts (rowid, body, title, subtitle, kicker, byline, dateline)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """
-        ).execute(arguments: [db.lastInsertedRowID, body, title, subtitle, kicker, byline, dateline])
+        ).execute(arguments: [rowid, body, title, subtitle, kicker, byline, dateline])
         try db.cachedStatement(sql: "INSERT INTO articles_chars (rowid, text) VALUES (?, ?)")
-            .execute(arguments: [db.lastInsertedRowID, body + title + subtitle + kicker + byline + dateline])
+            .execute(arguments: [rowid, body + title + subtitle + kicker + byline + dateline])
     }
 
     /// The article with this exact id, deleted or not.

@@ -51,29 +51,42 @@ public enum ChangeApplier {
         // Sources this page wrote, with the metadata read from them when they were checked: it is theirs when
         // nothing else is held of them.
         var sourceCreations: [String: SourceMetadata] = [:]
+        // What was held of the records this page creates, read for the whole page before it is stored: one
+        // statement instead of one per record.
+        let created = changes.compactMap { entry -> String? in
+            guard case .success(let checked) = entry.outcome, checked.creation != nil else { return nil }
+            return checked.change.entityID
+        }
+        let heldBefore = try PageLookup.ids(
+            db, "SELECT DISTINCT entity_id FROM changes WHERE entity_id IN (SELECT value FROM json_each(?))", created)
+        // Changes stored by this page, by record id.
+        var storedOf: [String: Int] = [:]
         for checkedChange in changes {
             let wire = checkedChange.wire
-            let id = wire.changeID
-            if try ChangeStore.contains(db, id: id) {
-                result.known += 1
-                continue
-            }
             let change: Change
             let creation: Creation?
             do {
                 (change, creation) = try checkedChange.outcome.get()
             } catch {
-                try quarantine(db, wire, reason: "\(error)", now: now)
-                result.quarantined += 1
+                if try ChangeStore.contains(db, id: wire.changeID) {
+                    result.known += 1
+                } else {
+                    try quarantine(db, wire, reason: "\(error)", now: now)
+                    result.quarantined += 1
+                }
                 continue
             }
+            guard try ChangeStore.appendIfAbsent(db, change) != nil else {
+                result.known += 1
+                continue
+            }
+            storedOf[change.entityID, default: 0] += 1
             // A source row already here (the same page imported on this replica too) is kept as it was.
             var sourceInserted = false
             if case .source(let source, _) = creation {
                 try source.insert(db)
                 sourceInserted = db.changesCount > 0 && source.id == change.entityID
             }
-            try ChangeStore.append(db, change)
             result.applied += 1
             // The clock follows pulled stamps, but never more than the hub's allowance ahead of this
             // machine's wall clock: one bad stamp cannot push every later local change into the future.
@@ -99,29 +112,57 @@ public enum ChangeApplier {
             }
         }
         try Meta.setLastTimestamp(db, last)
-        for id in touched[.article] ?? [] {
+        // The one change held of a record is its creation when nothing was held of it before this page and this
+        // page stored one change of it (what `Materializer.isOnlyCreation` counts, without a statement each).
+        func isOnlyCreation(_ id: String) -> Bool { !heldBefore.contains(id) && storedOf[id] == 1 }
+        // Articles created here: those already written, and those annotations wait for, read at once. (Writing
+        // one article writes no other article's row and moves no annotation.)
+        let articleIDs = touched[.article] ?? []
+        let createdArticles = articleIDs.filter { articleCreations[$0] != nil && isOnlyCreation($0) }
+        let writtenArticles = try PageLookup.ids(
+            db, "SELECT id FROM articles WHERE id IN (SELECT value FROM json_each(?))", createdArticles)
+        let annotatedArticles = try PageLookup.ids(
+            db, "SELECT DISTINCT article_id FROM annotations WHERE article_id IN (SELECT value FROM json_each(?))",
+            createdArticles)
+        // Articles are written first: their bodies can be shared by the annotations anchored in them. The rows
+        // written straight get their full-text entries together after them (see `PendingIndex`), before
+        // anything else can change them.
+        var bodies = Materializer.BodyCache()
+        var index = PendingIndex()
+        for id in articleIDs {
             if let creation = articleCreations[id] {
-                try Materializer.createdArticle(db, id: id, creation: creation, now: now)
+                let straight = try Materializer.createdArticle(
+                    db, id: id, creation: creation, now: now,
+                    isOnlyCreation: isOnlyCreation(id) && !writtenArticles.contains(id),
+                    mayHaveAnnotations: annotatedArticles.contains(id), index: &index)
+                if straight { bodies.remember(articleID: id, body: creation.body) }
             } else {
                 try Materializer.article(db, id: id, now: now)
             }
         }
-        // Articles are all written by now: their bodies can be shared by the annotations anchored in them.
-        var bodies = Materializer.BodyCache()
+        try index.writeArticles(db)
+        let annotationIDs = touched[.annotation] ?? []
+        let writtenAnnotations = try PageLookup.ids(
+            db, "SELECT id FROM annotations WHERE id IN (SELECT value FROM json_each(?))",
+            annotationIDs.filter { annotationCreations[$0] != nil && isOnlyCreation($0) })
         var createdAnnotations: [String] = []
-        for id in touched[.annotation] ?? [] {
+        for id in annotationIDs {
             if let creation = annotationCreations[id] {
-                try Materializer.createdAnnotation(db, id: id, creation: creation, now: now, bodies: &bodies)
+                try Materializer.createdAnnotation(
+                    db, id: id, creation: creation, now: now, bodies: &bodies,
+                    isOnlyCreation: isOnlyCreation(id) && !writtenAnnotations.contains(id), index: &index)
                 createdAnnotations.append(id)
             } else {
                 try Materializer.annotation(db, id: id, now: now)
             }
         }
+        try index.writeAnnotations(db)
         for id in touched[.tag] ?? [] { try Materializer.tag(db, id: id, now: now) }
         // Page metadata: read from a new page, or set by hand.
         for id in touched[.source] ?? [] {
             if let extracted = sourceCreations[id] {
-                try SourceMetadataStore.refreshCreated(db, sourceID: id, extracted: extracted, now: now)
+                try SourceMetadataStore.refreshCreated(
+                    db, sourceID: id, extracted: extracted, now: now, isOnlyCreation: isOnlyCreation(id))
             } else {
                 try SourceMetadataStore.refresh(db, sourceID: id, now: now)
             }
@@ -131,6 +172,22 @@ public enum ChangeApplier {
         try RelatedRecords.recomputeDeletedArticles(db, annotations: createdAnnotations, now: now)
         for change in resolutions { try Materializer.resolution(db, conflictID: change.entityID, change: change) }
         return result
+    }
+
+    /// Looks up many ids in one statement.
+    enum PageLookup {
+        /// The ids `sql` returns for `ids`, passed as one JSON array (`json_each(?)`).
+        static func ids(_ db: Database, _ sql: String, _ ids: [String]) throws -> Set<String> {
+            guard !ids.isEmpty else { return [] }
+            var array: [UInt8] = [UInt8(ascii: "[")]
+            for (index, id) in ids.enumerated() {
+                if index > 0 { array.append(UInt8(ascii: ",")) }
+                JSONText.appendString(id, to: &array)
+            }
+            array.append(UInt8(ascii: "]"))
+            return Set(
+                try String.fetchAll(db.cachedStatement(sql: sql), arguments: [String(decoding: array, as: UTF8.self)]))
+        }
     }
 
     /// A creation as decoded when its change was checked.
