@@ -62,7 +62,10 @@ enum VariantSearchBenchmark {
         // Traditional copies of some articles.
         var random = SeededGenerator(seed: seed)
         let sources: [(title: String, body: String)] = try kb.database.writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT title, body FROM articles WHERE deleted = 0 ORDER BY rowid").map {
+            // Articles without a title (photo captions) cannot be added as articles: copies of the others.
+            try Row.fetchAll(
+                db, sql: "SELECT title, body FROM articles WHERE deleted = 0 AND title != '' AND body != '' ORDER BY rowid"
+            ).map {
                 ($0[0], $0[1])
             }
         }
