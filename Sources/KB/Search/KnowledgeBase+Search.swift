@@ -40,9 +40,14 @@ public struct SearchHit: Sendable, Equatable {
 }
 
 extension KnowledgeBase {
-    /// Column weights of the ranking, in the index's column order (body, title, subtitle, kicker,
-    /// byline, dateline): the title above subtitle and kicker, above the body.
-    static let rankWeights = "1.0, 10.0, 4.0, 3.0, 2.0, 1.0"
+    /// The ranked fields in the index's column order, and each one's weight: the title above subtitle and
+    /// kicker, above the body.
+    static let rankedFields: [(name: String, weight: Double)] = [
+        ("body", 1), ("title", 10), ("subtitle", 4), ("kicker", 3), ("byline", 2), ("dateline", 1),
+    ]
+
+    /// ``rankedFields``' weights as `bm25()` takes them.
+    static let rankWeights = rankedFields.map { String($0.weight) }.joined(separator: ", ")
 
     /// Searches articles, notes and highlighted quotes.
     ///
@@ -261,13 +266,12 @@ extension KnowledgeBase {
         // The short fields weigh more than the body (weight 1): their occurrences are counted again in their
         // text, read from the index that holds them (`articles_headings`: a few pages, where the rows are
         // mostly long bodies), and each article's size comes from the text index's `docsize` table.
-        let fields = ["title", "subtitle", "kicker", "byline"]
-        let weights = rankWeights.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
         var extras: [String] = []
         var extraArguments: [String] = []
         let needles = required.flatMap(variantForms)
         let placeholders = Array(repeating: "?", count: needles.count).joined(separator: ", ")
-        for (field, weight) in zip(fields, weights.dropFirst()) where weight > 1 {
+        // The body is read from the character index alone: its weight must stay 1.
+        for (field, weight) in rankedFields.dropFirst() where weight > 1 {
             extraArguments += needles
             extras.append("\(weight - 1) * \(OccurrenceCount.name)(\(field), \(placeholders))")
         }
@@ -312,17 +316,14 @@ extension KnowledgeBase {
     static func rankedByCountingText(
         _ db: Database, _ characters: [String], filter: String, arguments: [String], limit: Int
     ) throws -> [(Article, Double)] {
-        let fields = ["body", "title", "subtitle", "kicker", "byline", "dateline"]
-        let weights = rankWeights.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
         var counts: [String] = []
         var countArguments: [String] = []
-        for (field, weight) in zip(fields, weights) {
-            let needles = characters
-            countArguments += needles
-            let placeholders = Array(repeating: "?", count: needles.count).joined(separator: ", ")
+        let placeholders = Array(repeating: "?", count: characters.count).joined(separator: ", ")
+        for (field, weight) in rankedFields {
+            countArguments += characters
             counts.append("\(weight) * \(OccurrenceCount.name)(a.\(field), \(placeholders))")
         }
-        let length = fields.map { "length(a.\($0))" }.joined(separator: " + ")
+        let length = rankedFields.map { "length(a.\($0.name))" }.joined(separator: " + ")
         let rows = try Row.fetchAll(
             db,
             sql: """

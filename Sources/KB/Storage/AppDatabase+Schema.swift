@@ -57,13 +57,8 @@ extension AppDatabase {
         // `CharacterTokenizer`), so that one-character queries rank without reading the texts: built again
         // with the tokenizer that writes them. Their short fields are read from an index of their own.
         migrator.registerMigration(characterCountsMigration) { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO articles_chars(articles_chars) VALUES ('delete-all');
-                    INSERT INTO articles_chars(rowid, text)
-                    SELECT rowid, body || title || subtitle || kicker || byline || dateline FROM articles WHERE deleted = 0;
-                    CREATE INDEX articles_headings ON articles(title, subtitle, kicker, byline);
-                    """)
+            try rebuildCharacterIndex(db)
+            try db.execute(sql: "CREATE INDEX articles_headings ON articles(title, subtitle, kicker, byline)")
         }
         return migrator
     }
@@ -78,17 +73,25 @@ extension AppDatabase {
                 INSERT INTO articles_fts(articles_fts) VALUES ('delete-all');
                 INSERT INTO articles_fts(rowid, body, title, subtitle, kicker, byline, dateline)
                 SELECT rowid, body, title, subtitle, kicker, byline, dateline FROM articles WHERE deleted = 0;
-                INSERT INTO articles_chars(articles_chars) VALUES ('delete-all');
-                INSERT INTO articles_chars(rowid, text)
-                SELECT rowid, body || title || subtitle || kicker || byline || dateline FROM articles WHERE deleted = 0;
                 INSERT INTO annotations_fts(annotations_fts) VALUES ('delete-all');
                 INSERT INTO annotations_fts(rowid, note, quote)
                 SELECT rowid, note, quote FROM annotations WHERE deleted = 0;
                 """)
+        try rebuildCharacterIndex(db)
         try db.execute(
             sql: """
                 INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value
                 """, arguments: [searchTablesKey, VariantFolding.version])
+    }
+
+    /// Builds the character index `articles_chars` again from the live articles, with the tokenizer as it is.
+    static func rebuildCharacterIndex(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO articles_chars(articles_chars) VALUES ('delete-all');
+                INSERT INTO articles_chars(rowid, text)
+                SELECT rowid, body || title || subtitle || kicker || byline || dateline FROM articles WHERE deleted = 0;
+                """)
     }
 
     /// The key in `meta` naming the folding table the text indexes were built with.
