@@ -770,4 +770,37 @@ extension AnnotationTests {
         }
         #expect(try kb.notes().map(\.id) == [made[7].id] + byID.filter { $0 != made[7].id })
     }
+
+    @Test func notesListing_ofThousands_keepsEachTagOrderAndOnlyLiveArticles() throws {
+        // Over 2,000 annotations take the listing's bulk path: tags joined by row, articles checked once each.
+        let kb = try KnowledgeBase.inMemory(clock: Clock { 1_764_000_000_000 })
+        let body = String(repeating: "甲乙丙丁戊己庚辛壬癸𠮷😀", count: 30)
+        let kept = try kb.addArticle(title: "留下", body: body)
+        let removed = try kb.addArticle(title: "删去", body: body)
+        var expectedTags: [String: [String]] = [:]
+        for index in 0..<2_100 {
+            let article = index % 5 == 0 ? removed : kept
+            let tags = index % 7 == 0 ? ["甲\(index % 3)", "乙"] : []
+            let annotation = try kb.annotate(article.id, target: .range(index % 300, index % 300 + 3), tags: tags)
+            if article.id == kept.id {
+                expectedTags[annotation.id] = tags.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            }
+        }
+        // One that arrived before its article (as a pull may bring it), and the trash.
+        try kb.database.writer.write { db in
+            try Annotation(
+                id: "0000000000000000000000000A", articleID: "no-such-article", quote: "甲乙", prefix: "", suffix: "",
+                anchorStart: 0, anchorEnd: 2, start: 0, end: 2, state: .anchored, note: "", color: "yellow",
+                createdAt: 1, updatedAt: 1
+            ).insert(db)
+        }
+        _ = try kb.removeArticle(removed.id)
+
+        let listing = try kb.notes()
+
+        #expect(listing.count == expectedTags.count)
+        #expect(listing.map(\.id) == expectedTags.keys.sorted())
+        #expect(listing.allSatisfy { $0.articleID == kept.id && $0.tags == expectedTags[$0.id] })
+        #expect(listing.filter { !$0.tags.isEmpty }.count == expectedTags.values.filter { !$0.isEmpty }.count)
+    }
 }

@@ -178,7 +178,7 @@ extension KnowledgeBase {
     public func notes(_ filter: NotesFilter = NotesFilter()) throws -> [Annotation] {
         let articleID = try filter.articleID.map { try resolveArticleID($0) }
         return try read { db in
-            var sql = "SELECT \(Annotation.columns) FROM annotations WHERE deleted = 0"
+            var sql = "SELECT \(Annotation.columns), rowid FROM annotations WHERE deleted = 0"
             var arguments: StatementArguments = []
             if let articleID {
                 sql += " AND article_id = ?"
@@ -195,49 +195,91 @@ extension KnowledgeBase {
             if articleID == nil && filter.tag == nil {
                 expected = min(try Int.fetchOne(db, sql: "SELECT max(rowid) FROM annotations") ?? 0, 1 << 22)
             }
-            var annotations = try Annotation.fetchByColumns(db, sql: sql, arguments: arguments, expected: expected)
+            var articleIDs = TextInterner()
+            var readKeys: [ListingKey]? = []
+            var annotations = try Annotation.fetchByColumns(
+                db, sql: sql, arguments: arguments, expected: expected, articleIDs: &articleIDs, keys: &readKeys)
+            var keys = readKeys ?? []
             // Only annotations whose article is here and live (one may arrive by sync before its article):
-            // checked here, cheaper than joining every annotation to its article.
-            let live = try Self.liveArticles(db, of: annotations)
-            annotations.removeAll { !live.contains($0.articleID) }
+            // checked here on the few distinct articles, cheaper than joining every annotation to its article.
+            let read = articleIDs.values
+            let live = try Self.liveArticles(db, of: read)
+            let gone = Set(read.filter { !live.contains($0) })
+            if !gone.isEmpty {
+                let kept = annotations.indices.filter { !gone.contains(annotations[$0].articleID) }
+                annotations = kept.map { annotations[$0] }
+                keys = kept.map { keys[$0] }
+            }
+            try Self.attachTags(db, to: &annotations, rowids: keys.map(\.rowid))
             // Table order is creation order, unless sync brought older annotations later or several were made
             // in the same millisecond (then their ids order them).
-            Self.sortByCreation(&annotations)
-            let tags = try Self.tagsByEntity(db, ids: annotations.map(\.id))
-            for index in annotations.indices { annotations[index].tags = tags[annotations[index].id] ?? [] }
+            Self.sortByCreation(&annotations, keys: keys)
             return annotations
         }
     }
 
-    /// Sorts by (created, id): the order is worked out on indices, then the annotations are moved into it by
-    /// swaps, so that no annotation (seven strings and a list) is copied.
-    static func sortByCreation(_ annotations: inout [Annotation]) {
-        // Read through a buffer pointer: each comparison reads two fields, not a copy of each annotation.
-        let sorted: [Int]? = annotations.withUnsafeBufferPointer { items in
-            func before(_ a: Int, _ b: Int) -> Bool {
-                let (x, y) = (items[a].createdAt, items[b].createdAt)
-                return x != y ? x < y : items[a].id < items[b].id
-            }
-            guard items.indices.dropFirst().contains(where: { before($0, $0 - 1) }) else { return nil }
-            return items.indices.sorted(by: before)
+    /// Gives each annotation its tags; `rowids` are the annotations' rows, in the same order.
+    static func attachTags(_ db: Database, to annotations: inout [Annotation], rowids: [Int64]) throws {
+        guard annotations.count > 2000 else {
+            let tags = try Self.tagsByEntity(db, ids: annotations.map(\.id))
+            for index in annotations.indices { annotations[index].tags = tags[annotations[index].id] ?? [] }
+            return
         }
-        guard var order = sorted else { return }
-        // Position k takes the annotation at order[k], cycle by cycle.
-        for start in order.indices where order[start] != start {
-            var current = start
-            while order[current] != start {
-                let next = order[current]
-                annotations.swapAt(current, next)
-                order[current] = current
-                current = next
-            }
-            order[current] = current
+        // Many annotations: every present tag of an annotation, by the annotation's row, so that no id is
+        // hashed (an id is a string on the heap: reading 100,000 of them is most of the cost).
+        var position: [Int64: Int] = [:]
+        position.reserveCapacity(annotations.count)
+        for (index, rowid) in rowids.enumerated() { position[rowid] = index }
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT a.rowid, t.tag FROM tags t JOIN annotations a ON a.id = t.entity_id
+                WHERE t.entity = 'annotation' AND t.present = 1 ORDER BY t.norm
+                """)
+        while let row = try rows.next() {
+            if let index = position[row[0]] { annotations[index].tags.append(row[1]) }
         }
     }
 
-    /// Which of the annotations' articles are here and not deleted (perhaps others too).
-    static func liveArticles(_ db: Database, of annotations: [Annotation]) throws -> Set<String> {
-        guard annotations.count <= 2000 else {
+    /// Sorts by (created, id): the order is worked out on keys (``ListingKey``, made from the annotations
+    /// when not given), then the annotations are moved into it, so that no annotation (seven strings and a
+    /// list) is copied.
+    static func sortByCreation(_ annotations: inout [Annotation], keys given: [ListingKey]? = nil) {
+        let keys = given ?? annotations.map { ListingKey($0) }
+        precondition(keys.count == annotations.count)
+        annotations.withUnsafeMutableBufferPointer { items in
+            guard let base = items.baseAddress else { return }
+            var order: [Int]? = nil
+            keys.withUnsafeBufferPointer { keys in
+                func before(_ a: Int, _ b: Int) -> Bool {
+                    if keys[a].createdAt != keys[b].createdAt { return keys[a].createdAt < keys[b].createdAt }
+                    if keys[a].idHead != keys[b].idHead { return keys[a].idHead < keys[b].idHead }
+                    return (base + a).pointee.id < (base + b).pointee.id
+                }
+                if items.indices.dropFirst().contains(where: { before($0, $0 - 1) }) {
+                    order = items.indices.sorted(by: before)
+                }
+            }
+            guard var order else { return }
+            // Position k takes the annotation at order[k], cycle by cycle, by moves.
+            for start in order.indices where order[start] != start {
+                let held = (base + start).move()
+                var current = start
+                while order[current] != start {
+                    let next = order[current]
+                    (base + current).moveInitialize(from: base + next, count: 1)
+                    order[current] = current
+                    current = next
+                }
+                (base + current).initialize(to: held)
+                order[current] = current
+            }
+        }
+    }
+
+    /// Which of the articles are here and not deleted (perhaps others too).
+    static func liveArticles(_ db: Database, of articleIDs: [String]) throws -> Set<String> {
+        guard articleIDs.count <= 2000 else {
             // Every id from the index on `id`, less the few in the trash (the index `articles_trashed`):
             // `WHERE deleted = 0` would read each article's row to its end, past its body.
             var live = try Set(String.fetchAll(db, sql: "SELECT id FROM articles"))
@@ -245,7 +287,7 @@ extension KnowledgeBase {
             return live
         }
         var live: Set<String> = []
-        let list = Array(Set(annotations.map(\.articleID)))
+        let list = Array(Set(articleIDs))
         for chunk in stride(from: 0, to: list.count, by: 500) {
             let part = Array(list[chunk..<min(list.count, chunk + 500)])
             live.formUnion(

@@ -82,22 +82,42 @@ extension Annotation: FetchableRecord {
     static func fetchByColumns(
         _ db: Database, sql: String, arguments: StatementArguments, expected: Int = 0
     ) throws -> [Annotation] {
+        var articleIDs = TextInterner()
+        var keys: [ListingKey]? = nil
+        return try fetchByColumns(
+            db, sql: sql, arguments: arguments, expected: expected, articleIDs: &articleIDs, keys: &keys)
+    }
+
+    /// As ``fetchByColumns(_:sql:arguments:expected:)``; the annotations of one article share one copy of its
+    /// id, and `articleIDs` ends holding every article id read. When `keys` is not nil, the query selects the
+    /// row id after ``columns``, and `keys` gets each annotation's ``ListingKey``, in the same order.
+    static func fetchByColumns(
+        _ db: Database, sql: String, arguments: StatementArguments, expected: Int, articleIDs: inout TextInterner,
+        keys: inout [ListingKey]?
+    ) throws -> [Annotation] {
         var result: [Annotation] = []
         result.reserveCapacity(expected)
+        keys?.reserveCapacity(expected)
         let statement = try db.makeStatement(sql: sql)
         let rows = try Row.fetchCursor(statement, arguments: arguments)
         let handle = statement.sqliteStatement
         while try rows.next() != nil {
+            let createdAt = sqlite3_column_int64(handle, 12)
+            keys?.append(
+                ListingKey(
+                    createdAt: createdAt,
+                    idHead: ListingKey.head(sqlite3_column_text(handle, 0), count: sqlite3_column_bytes(handle, 0)),
+                    rowid: sqlite3_column_int64(handle, 15)))
             result.append(
                 Annotation(
-                    id: ColumnReader.text(handle, 0), articleID: ColumnReader.text(handle, 1),
+                    id: ColumnReader.text(handle, 0), articleID: articleIDs.text(handle, 1),
                     quote: ColumnReader.text(handle, 2), prefix: ColumnReader.text(handle, 3),
                     suffix: ColumnReader.text(handle, 4), anchorStart: ColumnReader.optionalInt(handle, 5),
                     anchorEnd: ColumnReader.optionalInt(handle, 6), start: ColumnReader.optionalInt(handle, 7),
                     end: ColumnReader.optionalInt(handle, 8),
                     state: AnchorState(rawValue: ColumnReader.text(handle, 9)) ?? .orphaned,
                     note: ColumnReader.text(handle, 10), color: ColumnReader.text(handle, 11),
-                    createdAt: sqlite3_column_int64(handle, 12), updatedAt: sqlite3_column_int64(handle, 13),
+                    createdAt: createdAt, updatedAt: sqlite3_column_int64(handle, 13),
                     isDeleted: sqlite3_column_int64(handle, 14) != 0))
         }
         return result
@@ -233,5 +253,74 @@ enum ColumnReader {
     @inline(__always)
     static func optionalInt(_ statement: SQLiteStatement, _ index: Int32) -> Int? {
         sqlite3_column_type(statement, index) == SQLITE_NULL ? nil : Int(sqlite3_column_int64(statement, index))
+    }
+}
+
+/// What a listing of annotations is sorted by, read beside each annotation: comparing two reads no string
+/// unless their times and the first 8 bytes of their ids are equal.
+struct ListingKey {
+    var createdAt: Int64
+    /// The id's first 8 bytes, big-endian (zeros past its end): ordered as the ids' bytes are.
+    var idHead: UInt64
+    /// The annotation's row.
+    var rowid: Int64
+
+    static func head(_ bytes: UnsafePointer<UInt8>?, count: Int32) -> UInt64 {
+        guard let bytes else { return 0 }
+        var head: UInt64 = 0
+        for index in 0..<8 { head = head << 8 | UInt64(index < count ? bytes[index] : 0) }
+        return head
+    }
+
+    /// The key of an annotation in hand (no row).
+    init(_ annotation: Annotation) {
+        var id = annotation.id
+        self.init(
+            createdAt: annotation.createdAt,
+            idHead: id.withUTF8 { Self.head($0.baseAddress, count: Int32($0.count)) }, rowid: 0)
+    }
+
+    init(createdAt: Int64, idHead: UInt64, rowid: Int64) {
+        self.createdAt = createdAt
+        self.idHead = idHead
+        self.rowid = rowid
+    }
+}
+
+/// Text columns that repeat (the article id of many annotations) read into one shared string each.
+///
+/// A string is made once per distinct value; later rows equal to it get the same storage: no allocation,
+/// no UTF-8 check, and one release when the listing is freed.
+struct TextInterner {
+    /// By a hash of the bytes; a hash shared by two values keeps the first, and the second is made each time.
+    private var strings: [UInt64: String] = [:]
+    /// Values that met another's hash: rare, kept so that ``values`` is whole.
+    private var collided: Set<String> = []
+
+    /// Every distinct value read so far.
+    var values: [String] { Array(strings.values) + collided }
+
+    /// The column's text, shared with equal values read before; NULL reads as "".
+    @inline(__always)
+    mutating func text(_ statement: SQLiteStatement, _ index: Int32) -> String {
+        guard let bytes = sqlite3_column_text(statement, index) else { return "" }
+        let count = Int(sqlite3_column_bytes(statement, index))
+        guard count > 0 else { return "" }
+        let buffer = UnsafeBufferPointer(start: bytes, count: count)
+        // FNV-1a: ids are short, and a collision only costs a fresh string.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in buffer { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        if var known = strings[hash] {
+            let same = known.withUTF8 { stored in
+                stored.count == count && memcmp(stored.baseAddress!, bytes, count) == 0
+            }
+            if same { return known }
+            let text = String(decoding: buffer, as: UTF8.self)
+            collided.insert(text)
+            return text
+        }
+        let text = String(decoding: buffer, as: UTF8.self)
+        strings[hash] = text
+        return text
     }
 }
