@@ -847,6 +847,44 @@ struct PinyinSearchTests {
         #expect(throws: KBError.self) { try kb.search(query) }
     }
 
+    @Test(arguments: ["chongqing", "xian", "cq", "zh", "lv", "nue", "shang4hai3"])
+    func patternBits_acceptExactlyTheCharactersEachSyllableReads(_ query: String) throws {
+        // Every character of the BMP's ideographs and extension B's first block, one at a time: the bits a
+        // pattern matches with say what `PinyinPiece.matches` says, variant forms without a reading included.
+        let pattern = try #require(Pinyin.pattern(query))
+        let characters = Array(UInt32(0x3400)...0x9FFF) + Array(UInt32(0x20000)...0x20FFF) + [0xF900, 0xFA10, 0x20BB7]
+        for pieces in pattern.alternatives where pieces.count == 1 {
+            let piece = pieces[0]
+            for character in characters where pattern.ranges(in: [character]).isEmpty == piece.matches(character) {
+                Issue.record("\(query): U+\(String(character, radix: 16, uppercase: true))")
+            }
+        }
+        // Longer alternatives: a two-character text matches when both characters do, in order.
+        var pairs = 0
+        for pieces in pattern.alternatives where pieces.count == 2 {
+            for first in ["重", "西", "上", "中"] {
+                for second in ["庆", "慶", "安", "海", "国"] {
+                    let text = [first.unicodeScalars.first!.value, second.unicodeScalars.first!.value]
+                    let both = pieces[0].matches(text[0]) && pieces[1].matches(text[1])
+                    // (Another alternative may match one of them alone: only this way is checked.)
+                    if both { #expect(pattern.ranges(in: text) == [0..<2], "\(query) \(first)\(second)") }
+                    pairs += both ? 1 : 0
+                }
+            }
+        }
+        #expect(pairs > 0 || !["chongqing", "xian", "shang4hai3"].contains(query), "no pair of \(query) was tried")
+    }
+
+    @Test func syllableNoArticleHolds_findsNothing_andOtherCutsStillFind() throws {
+        let (kb, a) = try Self.corpus()
+        // No article holds a character read zhōngguó, nor one read qióng.
+        #expect(try Self.ids(kb, "py:zhongguo").isEmpty)
+        #expect(try Self.ids(kb, "py:qiong").isEmpty)
+        #expect(try Self.ids(kb, "py:qiong OR py:chongqing") == [a["重庆"]!.id, a["重慶"]!.id, a["wrap"]!.id])
+        // xian: 先 as one syllable, 西安 as xi + an, although no article holds a character read xia.
+        #expect(try Self.ids(kb, "py:xian").isSuperset(of: [a["先"]!.id, a["西安"]!.id]))
+    }
+
     @Test func annotationNote_isFoundByPinyin() throws {
         let (kb, a) = try Self.corpus()
         let note = try kb.addArticle(title: "无关", body: "今天下雨。")

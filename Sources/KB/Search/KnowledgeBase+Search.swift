@@ -384,7 +384,17 @@ extension KnowledgeBase {
         let terms = wanted.highlightTerms
         var filter = tagFilter
         var arguments = tagArguments
-        if let narrowed = narrowing(root, patterns: patterns) {
+        // Whether some article holds a character: most characters a syllable stands for are rare.
+        var presence: [UInt32: Bool] = [:]
+        let holding = try db.cachedStatement(sql: "SELECT 1 FROM articles_chars WHERE articles_chars MATCH ? LIMIT 1")
+        func isPresent(_ character: UInt32) throws -> Bool {
+            if let known = presence[character] { return known }
+            guard let scalar = Unicode.Scalar(character) else { return false }
+            let found = try Bool.fetchOne(holding, arguments: ["\"\(Character(scalar))\""]) ?? false
+            presence[character] = found
+            return found
+        }
+        if let narrowed = try narrowing(root, patterns: patterns, isPresent: isPresent) {
             filter += " AND " + narrowed.0
             arguments += narrowed.1
         }
@@ -396,8 +406,12 @@ extension KnowledgeBase {
             guard matcher.matches(root, exact: false) else { return 2 }
             return (!queryHasVariantForms && matcher.hasNoVariantForms) || matcher.matches(root, exact: true) ? 0 : 1
         }
-        var ranked: [(tier: Int, hit: SearchHit)] = []
+        // The snippet is made for the hits shown only: its field's text is kept until then.
+        var ranked: [(tier: Int, hit: SearchHit, snippetText: String?)] = []
         var seen: Set<String> = []
+        let weighted: [(ChangeField, Double)] = [
+            (.body, 1.0), (.title, 10.0), (.subtitle, 4.0), (.kicker, 3.0), (.byline, 2.0), (.dateline, 1.0),
+        ]
         let cursor = try Article.fetchCursor(
             db, sql: "SELECT a.* FROM articles a WHERE a.deleted = 0\(filter)", arguments: StatementArguments(arguments)
         )
@@ -407,26 +421,21 @@ extension KnowledgeBase {
             guard matcher.matches(root, exact: false) else { continue }
             // Score: the hits marked in each field, by the ranking's column weights.
             var score = 0.0
-            var best: (Snippet, String)?
-            let weighted: [(ChangeField, Double)] = [
-                (.body, 1.0), (.title, 10.0), (.subtitle, 4.0), (.kicker, 3.0), (.byline, 2.0), (.dateline, 1.0),
-            ]
+            var best: (text: String, field: String)?
             for (field, weight) in weighted {
                 let text = article.text(field) ?? ""
                 guard !text.isEmpty else { continue }
                 let count = hitRanges(in: CodePoints(text), terms: terms, readings: readings).count
                 score += weight * Double(count)
-                if best == nil && count > 0 {
-                    best = (snippetOf(text, terms: terms, readings: readings), field.rawValue)
-                }
+                if best == nil && count > 0 { best = (text, field.rawValue) }
             }
-            let (snippet, field) = best ?? (snippetOf(article.body, terms: [], readings: []), "body")
             ranked.append(
                 (
                     tier(&matcher),
                     SearchHit(
-                        id: article.id, title: article.title, score: score, snippet: snippet, annotationID: nil,
-                        field: field)
+                        id: article.id, title: article.title, score: score, snippet: Snippet(text: "", highlights: []),
+                        annotationID: nil, field: best?.field ?? "body"),
+                    best?.text ?? article.body
                 ))
             seen.insert(article.id)
         }
@@ -456,41 +465,69 @@ extension KnowledgeBase {
                         tier(&matcher),
                         SearchHit(
                             id: articleID, title: row["title"], score: Double(snippet.highlights.count),
-                            snippet: snippet, annotationID: row["id"], field: "annotation")
+                            snippet: snippet, annotationID: row["id"], field: "annotation"),
+                        nil
                     ))
             }
         }
-        ranked.sort { a, b in a.tier != b.tier ? a.tier < b.tier : a.hit.score > b.hit.score }
-        return ranked.prefix(limit).map(\.hit)
+        // Equal ranks in the order of the ids: the same hits are shown whatever order the rows came in.
+        ranked.sort { a, b in
+            if a.tier != b.tier { return a.tier < b.tier }
+            if a.hit.score != b.hit.score { return a.hit.score > b.hit.score }
+            return (a.hit.id, a.hit.annotationID ?? "") < (b.hit.id, b.hit.annotationID ?? "")
+        }
+        return ranked.prefix(limit).map { entry in
+            guard let text = entry.snippetText else { return entry.hit }
+            var hit = entry.hit
+            // A hit found in no field (a pinyin reading the highlighter does not mark) shows the body's start.
+            let marked = hit.score > 0
+            hit.snippet = snippetOf(text, terms: marked ? terms : [], readings: marked ? readings : [])
+            return hit
+        }
     }
 
     /// A condition on `a.rowid` that every article matching the node meets, from the indexes.
     ///
-    /// The full-text index answers for words, the character index for pinyin. Nil when the node does not narrow anything.
-    static func narrowing(_ node: SearchQuery.Node, patterns: [String: PinyinPattern]) -> (String, [String])? {
+    /// The full-text index answers for words and for pinyin of two syllables or more (the bigrams their
+    /// characters make), the character index for other pinyin. Nil when the node does not narrow anything.
+    static func narrowing(
+        _ node: SearchQuery.Node, patterns: [String: PinyinPattern], isPresent: (UInt32) throws -> Bool
+    ) rethrows -> (String, [String])? {
         switch node {
         case .text, .exact:
             guard !SearchQuery(root: node, requiredTags: [], excludedTags: []).hasPinyin else {
-                if case .exact(let inner) = node { return narrowing(inner, patterns: patterns) }
+                if case .exact(let inner) = node {
+                    return try narrowing(inner, patterns: patterns, isPresent: isPresent)
+                }
                 return nil
             }
             guard let match = SearchQuery(root: node, requiredTags: [], excludedTags: []).relaxed().matchExpression()
             else { return nil }
             return ("a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)", [match])
         case .pinyin(let text):
-            guard let expression = patterns[text]?.characterIndexExpression() else { return nil }
-            return ("a.rowid IN (SELECT rowid FROM articles_chars WHERE articles_chars MATCH ?)", [expression])
+            guard let pattern = patterns[text], let expressions = try pattern.indexExpressions(isPresent: isPresent)
+            else { return nil }
+            var parts: [(String, [String])] = []
+            if let text = expressions.text {
+                parts.append(("a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)", [text]))
+            }
+            if let characters = expressions.characters {
+                parts.append(
+                    ("a.rowid IN (SELECT rowid FROM articles_chars WHERE articles_chars MATCH ?)", [characters]))
+            }
+            guard !parts.isEmpty else { return ("0", []) }
+            return ("(" + parts.map(\.0).joined(separator: " OR ") + ")", parts.flatMap(\.1))
         case .and(let nodes):
-            let parts = nodes.compactMap { node -> (String, [String])? in
+            let parts = try nodes.compactMap { node -> (String, [String])? in
                 if case .not = node { return nil }
-                return narrowing(node, patterns: patterns)
+                return try narrowing(node, patterns: patterns, isPresent: isPresent)
             }
             guard !parts.isEmpty else { return nil }
             return ("(" + parts.map(\.0).joined(separator: " AND ") + ")", parts.flatMap(\.1))
         case .or(let nodes):
             var parts: [(String, [String])] = []
             for node in nodes {
-                guard let part = narrowing(node, patterns: patterns) else { return nil }
+                guard let part = try narrowing(node, patterns: patterns, isPresent: isPresent) else { return nil }
                 parts.append(part)
             }
             return ("(" + parts.map(\.0).joined(separator: " OR ") + ")", parts.flatMap(\.1))

@@ -276,7 +276,18 @@ public struct PinyinPiece: Sendable, Equatable {
 /// A pinyin query: the ways of reading it, each a sequence of syllables matched by consecutive characters.
 public struct PinyinPattern: Sendable, Equatable {
     /// Every way of cutting the query into syllables.
-    public var alternatives: [[PinyinPiece]]
+    public let alternatives: [[PinyinPiece]]
+    /// What each piece accepts, as bits: made once per pattern, read for every character of every text.
+    private let accepted: AcceptedCharacters
+
+    init(alternatives: [[PinyinPiece]]) {
+        self.alternatives = alternatives
+        accepted = AcceptedCharacters(alternatives)
+    }
+
+    public static func == (left: PinyinPattern, right: PinyinPattern) -> Bool {
+        left.alternatives == right.alternatives
+    }
 
     /// Code-point ranges of the text read as the pattern, in order, not overlapping.
     ///
@@ -318,21 +329,9 @@ public struct PinyinPattern: Sendable, Equatable {
         }
         var found: [Range<Int>] = []
         var start = 0
+        let accepted = self.accepted
         while start < characters.count && found.count < limit {
-            var matchedLength = 0
-            for pieces in alternatives where start + pieces.count <= characters.count {
-                var ok = true
-                for (offset, piece) in pieces.enumerated() {
-                    let character = characters[start + offset]
-                    if character == breakMark || !piece.matches(character) {
-                        ok = false
-                        break
-                    }
-                }
-                if ok {
-                    matchedLength = max(matchedLength, pieces.count)
-                }
-            }
+            let matchedLength = accepted.longestMatch(in: characters, at: start)
             if matchedLength > 0 {
                 found.append(positions[start]..<(positions[start + matchedLength - 1] + 1))
                 start += matchedLength
@@ -343,24 +342,155 @@ public struct PinyinPattern: Sendable, Equatable {
         return found
     }
 
-    /// The FTS5 expression over the character index (`articles_chars`) that every article read as the
-    /// pattern matches, or nil when it would not narrow anything (initials stand for thousands of characters).
-    func characterIndexExpression(maximumCharacters: Int = 400) -> String? {
-        var alternativesSQL: [String] = []
+    /// FTS5 expressions that every article read as the pattern matches, or nil when they would not narrow
+    /// anything (initials stand for thousands of characters).
+    ///
+    /// Only the characters that `isPresent` says some article holds are asked for (most of a syllable's are
+    /// rare). An alternative of two syllables or more asks the text index (`articles_fts`) for the bigrams its
+    /// neighbouring syllables may make (重庆 for `chongqing`, which finds 重慶 too: the index holds folded
+    /// text); another asks the character index (`articles_chars`) for a character of each syllable. An
+    /// article matches when it matches either expression; when both are nil, no article can.
+    func indexExpressions(
+        maximumCharacters: Int = 400, maximumBigrams: Int = 4000, isPresent: (UInt32) throws -> Bool
+    ) rethrows -> (text: String?, characters: String?)? {
+        var bigramAlternatives: [String] = []
+        var characterAlternatives: [String] = []
+        var cache: [[Int]: [UInt32]?] = [:]
         for pieces in alternatives {
-            var required: [String] = []
-            for piece in pieces where !piece.isInitial {
+            // The characters of each syllable as the indexes hold them; nil for one that does not narrow.
+            var sets: [[UInt32]?] = []
+            for piece in pieces {
+                if let known = cache[piece.ids] {
+                    sets.append(known)
+                    continue
+                }
+                var characters: [UInt32]? = nil
                 let all = piece.foldedCharacters
-                let characters = all.filter { TextTokenizer.fastClass($0) == .cjk }
-                // Too many to ask for, or a character the index does not hold as itself (a compatibility
-                // form): this syllable does not narrow.
-                guard characters.count <= maximumCharacters, characters.count == all.count else { continue }
-                let terms = characters.sorted().compactMap { Unicode.Scalar($0).map { "\"\(Character($0))\"" } }
-                required.append("(" + terms.joined(separator: " OR ") + ")")
+                // Initials, or a character the index does not hold as itself (a compatibility form): this
+                // syllable does not narrow.
+                if !piece.isInitial && all.count <= 2_500 && all.allSatisfy({ TextTokenizer.fastClass($0) == .cjk }) {
+                    let present = try all.sorted().filter(isPresent)
+                    if present.count <= maximumCharacters { characters = present }
+                }
+                cache[piece.ids] = characters
+                sets.append(characters)
             }
+            // A syllable no article holds a character of: this alternative matches nothing.
+            if sets.contains(where: { $0?.isEmpty == true }) { continue }
+            func quoted(_ values: [UInt32]) -> String {
+                "\"" + String(String.UnicodeScalarView(values.compactMap(Unicode.Scalar.init))) + "\""
+            }
+            if pieces.count >= 2, sets.allSatisfy({ $0 != nil }),
+                zip(sets, sets.dropFirst()).allSatisfy({ $0!.count * $1!.count <= maximumBigrams })
+            {
+                let pairs = zip(sets, sets.dropFirst()).map { left, right in
+                    "(" + left!.flatMap { a in right!.map { b in quoted([a, b]) } }.joined(separator: " OR ") + ")"
+                }
+                bigramAlternatives.append("(" + pairs.joined(separator: " AND ") + ")")
+                continue
+            }
+            let required = sets.compactMap { $0 }.map { "(" + $0.map { quoted([$0]) }.joined(separator: " OR ") + ")" }
             guard !required.isEmpty else { return nil }
-            alternativesSQL.append("(" + required.joined(separator: " AND ") + ")")
+            characterAlternatives.append("(" + required.joined(separator: " AND ") + ")")
         }
-        return alternativesSQL.isEmpty ? nil : alternativesSQL.joined(separator: " OR ")
+        func joined(_ parts: [String]) -> String? { parts.isEmpty ? nil : parts.joined(separator: " OR ") }
+        return (joined(bigramAlternatives), joined(characterAlternatives))
+    }
+}
+
+/// The characters each piece of a pattern's alternatives accepts: a bit per code point of the BMP for each
+/// distinct piece, a set beyond it. A character matches a piece when one of its readings is the piece's, or,
+/// having no reading of its own, when the form it folds to has one (as ``PinyinPiece/matches(_:)`` says).
+final class AcceptedCharacters: Sendable {
+    /// Words per piece: one bit per code point below U+10000.
+    static let words = 0x10000 / 64
+    /// The pieces' bits, one after another.
+    private let bits: [UInt64]
+    /// Characters beyond the BMP, by piece.
+    private let beyond: [Set<UInt32>]
+    /// The pieces (indices into the bits) of alternative k: `pieces[starts[k] ..< starts[k + 1]]`.
+    private let pieces: [Int]
+    private let starts: [Int]
+
+    init(_ alternatives: [[PinyinPiece]]) {
+        let table = Pinyin.table
+        var indexOfIDs: [[Int]: Int] = [:]
+        var bits: [UInt64] = []
+        var beyond: [Set<UInt32>] = []
+        var pieces: [Int] = []
+        var starts: [Int] = [0]
+        for alternative in alternatives {
+            for piece in alternative {
+                if let known = indexOfIDs[piece.ids] {
+                    pieces.append(known)
+                    continue
+                }
+                let index = beyond.count
+                indexOfIDs[piece.ids] = index
+                pieces.append(index)
+                var own = [UInt64](repeating: 0, count: Self.words)
+                var far: Set<UInt32> = []
+                for id in piece.ids {
+                    for character in table.characters[id] {
+                        if character < 0x10000 {
+                            own[Int(character >> 6)] |= 1 << UInt64(character & 63)
+                        } else {
+                            far.insert(character)
+                        }
+                    }
+                }
+                // Forms without a reading of their own, read as the form they fold to.
+                var added: [UInt32] = []
+                VariantFolding.forEachPair { from, to in
+                    let readsSo =
+                        to < 0x10000 ? own[Int(to >> 6)] & (1 << UInt64(to & 63)) != 0 : far.contains(to)
+                    if readsSo && !table.hasReading(from) { added.append(from) }
+                }
+                for character in added {
+                    if character < 0x10000 {
+                        own[Int(character >> 6)] |= 1 << UInt64(character & 63)
+                    } else {
+                        far.insert(character)
+                    }
+                }
+                bits += own
+                beyond.append(far)
+            }
+            starts.append(pieces.count)
+        }
+        self.bits = bits
+        self.beyond = beyond
+        self.pieces = pieces
+        self.starts = starts
+    }
+
+    /// The length of the longest alternative read by the characters from `start` (0 when none is).
+    /// `UInt32.max` marks a break that nothing matches.
+    func longestMatch(in characters: [UInt32], at start: Int) -> Int {
+        var longest = 0
+        bits.withUnsafeBufferPointer { bits in
+            pieces.withUnsafeBufferPointer { pieces in
+                for alternative in 0..<(starts.count - 1) {
+                    let (first, end) = (starts[alternative], starts[alternative + 1])
+                    let count = end - first
+                    guard count > longest, start + count <= characters.count else { continue }
+                    var ok = true
+                    for offset in 0..<count {
+                        let character = characters[start + offset]
+                        let piece = pieces[first + offset]
+                        let accepted =
+                            character < 0x10000
+                            ? bits[piece &* Self.words &+ Int(character >> 6)] & (1 << UInt64(character & 63)) != 0
+                            : beyond[piece].contains(character)
+                        if !accepted {
+                            ok = false
+                            break
+                        }
+                    }
+                    if ok { longest = count }
+                }
+            }
+        }
+        return longest
     }
 }

@@ -43,6 +43,11 @@ public enum VariantFolding {
         return result
     }()
 
+    /// Calls `body` with each pair of the table: a form and the form it folds to.
+    static func forEachPair(_ body: (_ from: UInt32, _ to: UInt32) -> Void) {
+        for (from, to) in pairs { body(from, to) }
+    }
+
     /// Every form that folds to a character, the character first, read once when first asked for.
     private static let formsByFolded: [UInt32: [UInt32]] = {
         var table: [UInt32: [UInt32]] = [:]
