@@ -822,6 +822,25 @@ struct PinyinSearchTests {
         #expect(try Self.ids(kb, "py:zhy").contains(a["重要"]!.id))
     }
 
+    @Test func shortRunThatIsAlsoSyllables_isReadAsInitialsToo_aLongOneIsNot() throws {
+        let kb = try KnowledgeBase.inMemory()
+        let mother = try kb.addArticle(title: "家", body: "妈妈做了晚饭。")
+        let union = try kb.addArticle(title: "外交", body: "欧盟发表声明。")
+        let medicine = try kb.addArticle(title: "药", body: "这味中药很苦。")
+        // m and o are syllables (呣, 哦): mm and om are read both ways.
+        #expect(try Self.ids(kb, "py:mm") == [mother.id])
+        #expect(try Self.ids(kb, "py:om") == [union.id])
+        #expect(try Self.ids(kb, "py:mama") == [mother.id])
+        // With a tone, or longer than a word's initials, only syllables.
+        #expect(try Self.ids(kb, "py:m2m2").isEmpty)
+        #expect(try Self.ids(kb, "py:zhongyao") == [medicine.id])
+        let long = try #require(Pinyin.pattern("zhongyao"))
+        #expect(long.alternatives.allSatisfy { $0.allSatisfy { !$0.isInitial } })
+        let short = try #require(Pinyin.pattern("mm"))
+        #expect(short.alternatives.contains { $0.allSatisfy(\.isInitial) })
+        #expect(short.alternatives.contains { $0.allSatisfy { !$0.isInitial } })
+    }
+
     @Test func pinyinFlag_ranksTheTextAsWrittenFirst_thenPinyin() throws {
         let (kb, a) = try Self.corpus()
         let hits = try kb.search("chongqing", limit: 50, pinyin: true)

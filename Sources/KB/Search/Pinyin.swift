@@ -103,6 +103,9 @@ public enum Pinyin {
     /// How many ways of cutting a query into syllables are kept at most.
     static let maximumAlternatives = 64
 
+    /// The longest run of letters read as initials when it can also be cut into syllables.
+    static let maximumInitials = 4
+
     /// The readings of a character, as toned syllables (`["zhong4", "chong2", "tong2"]`).
     public static func readings(of character: Unicode.Scalar) -> [String] {
         var names: [String] = []
@@ -118,8 +121,8 @@ public enum Pinyin {
     /// Letters may carry tone marks (`chóngqìng`) or be followed by a tone digit (`chong2qing4`, 5 or 0 for
     /// the neutral tone); `ü` may be written `v`; spaces, apostrophes and hyphens separate syllables. A run
     /// of letters is cut into syllables in every way the table allows (`xian` is 先 as well as 西安); a run
-    /// that cannot be cut into syllables is read as initials, one letter per character (`cq`, also `zh`,
-    /// `ch`, `sh` as one).
+    /// without tones that cannot be cut into syllables, or of at most ``maximumInitials`` letters, is read
+    /// as initials too, one letter per character (`cq`; `mm` is 妈妈 as well as 呣呣; `zh`, `ch`, `sh` as one).
     public static func pattern(_ query: String) -> PinyinPattern? {
         struct Chunk {
             var letters: [Character] = []
@@ -206,7 +209,10 @@ public enum Pinyin {
             }
         }
         walk(0)
-        if !results.isEmpty || !marks.isEmpty || tone != nil { return results }
+        // A run with a tone is syllables. A run of syllables is also read as initials when short enough to be
+        // a word's (`mm` is 呣呣 and 妈妈, `om` 欧盟); a longer one (`zhongyao`) only as syllables.
+        if !marks.isEmpty || tone != nil { return results }
+        if !results.isEmpty && letters.count > maximumInitials { return results }
         // Initials: each letter (or zh, ch, sh) the first letters of one character's reading.
         func initials(_ prefix: String) -> PinyinPiece? {
             let ids = table.bases.indices.filter { table.bases[$0].hasPrefix(prefix) }
@@ -214,7 +220,7 @@ public enum Pinyin {
         }
         var single: [PinyinPiece] = []
         for letter in letters {
-            guard let piece = initials(String(letter)) else { return [] }
+            guard let piece = initials(String(letter)) else { return results }
             single.append(piece)
         }
         results.append(single)
