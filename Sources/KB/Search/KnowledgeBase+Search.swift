@@ -415,23 +415,29 @@ extension KnowledgeBase {
         let cursor = try Article.fetchCursor(
             db, sql: "SELECT a.* FROM articles a WHERE a.deleted = 0\(filter)", arguments: StatementArguments(arguments)
         )
+        // One pinyin term alone (`py:chongqing`): the hits counted for the score are the match, in one pass.
+        var lone: PinyinPattern? = nil
+        if case .pinyin(let text) = root, terms.isEmpty { lone = patterns[text] }
         while let article = try cursor.next() {
             var matcher = ExactMatcher(article: article)
             matcher.patterns = patterns
-            guard matcher.matches(root, exact: false) else { continue }
+            if lone == nil { guard matcher.matches(root, exact: false) else { continue } }
             // Score: the hits marked in each field, by the ranking's column weights.
             var score = 0.0
             var best: (text: String, field: String)?
             for (field, weight) in weighted {
                 let text = article.text(field) ?? ""
                 guard !text.isEmpty else { continue }
-                let count = hitRanges(in: CodePoints(text), terms: terms, readings: readings).count
+                let count =
+                    lone.map { Self.markedCount($0.ranges(in: text, limit: hitLimit)) }
+                    ?? hitRanges(in: CodePoints(text), terms: terms, readings: readings).count
                 score += weight * Double(count)
                 if best == nil && count > 0 { best = (text, field.rawValue) }
             }
+            if lone != nil && best == nil { continue }
             ranked.append(
                 (
-                    tier(&matcher),
+                    lone == nil ? tier(&matcher) : 2,
                     SearchHit(
                         id: article.id, title: article.title, score: score, snippet: Snippet(text: "", highlights: []),
                         annotationID: nil, field: best?.field ?? "body"),
@@ -585,6 +591,20 @@ extension KnowledgeBase {
             text: lead + points.string(start..<end) + (end < points.count ? "…" : ""), highlights: highlights)
     }
 
+    /// The most hits of one term marked in a text.
+    static let hitLimit = 200
+
+    /// How many marks sorted disjoint ranges make once those that touch are joined, as ``hitRanges(in:terms:readings:)`` joins them.
+    static func markedCount(_ ranges: [Range<Int>]) -> Int {
+        var count = 0
+        var end = Int.min
+        for range in ranges {
+            if range.lowerBound > end { count += 1 }
+            end = max(end, range.upperBound)
+        }
+        return count
+    }
+
     /// Where the terms occur in a text, whitespace and case ignored, and where it reads as the pinyin
     /// patterns, as sorted disjoint ranges.
     static func hitRanges(in text: CodePoints, terms: [String], readings: [PinyinPattern] = []) -> [Range<Int>] {
@@ -602,13 +622,13 @@ extension KnowledgeBase {
         var ranges: [Range<Int>] = []
         if !readings.isEmpty {
             let scalars = (0..<text.count).map { text[$0] }
-            for pattern in readings { ranges += pattern.ranges(in: scalars, limit: 200) }
+            for pattern in readings { ranges += pattern.ranges(in: scalars, limit: hitLimit) }
         }
         for term in terms {
             let needle = CodePoints(
                 scalars: TextCleaner.removingWhitespace(term).unicodeScalars.map { foldForMatching($0.value) })
             guard !needle.isEmpty else { continue }
-            for start in Anchoring.occurrences(of: needle, in: haystack, limit: 200) {
+            for start in Anchoring.occurrences(of: needle, in: haystack, limit: hitLimit) {
                 ranges.append(positions[start]..<(positions[start + needle.count - 1] + 1))
             }
         }
