@@ -372,6 +372,79 @@ extension PageSplitterTests {
         #expect(items.first?.subtitle == "")
     }
 
+    /// A paragraph's indented first line that holds a date is short of its indent when a run of digits
+    /// wrapped to the next line: under a subhead, it is still text (the next lines are full), and the
+    /// subhead stays in its article.
+    @Test func shortFirstLineWithDigitsUnderASubhead() throws {
+        let items = split(
+            Self.page(
+                Array(Self.cadreArticle.dropLast()) + [
+                    "把农村工作推向新世纪",
+                    "1997年5月29日，农业部负责",
+                    "人在会上发表讲话，要求各地抓紧做",
+                    "好春耕备耕准备工作，确保种子、化",
+                    "肥等农资供应充足，价格基本稳定。",
+                    "全国农业工作会议召开",
+                ]))
+        #expect(items.map(\.title) == ["全国农业工作会议召开"])
+        #expect(items.first?.subtitle == "")
+        #expect(
+            items.first?.body.hasSuffix(
+                "把农村工作推向新世纪\n\n1997年5月29日，农业部负责人在会上发表讲话，要求各地抓紧做好春耕备耕准备工作，确保种子、化肥等农资供应充足，价格基本稳定。")
+                == true)
+    }
+
+    /// On a page printing headlines first, a title set wider than the indented first line under it (which
+    /// holds digits) is no line of that paragraph: text runs on into a line of its own width.
+    @Test func titleOverANarrowerFirstLine() throws {
+        let items = split(
+            Self.page(
+                "全国农业工作会议召开",
+                "本报讯 （记者王明）1月5日，全国农业",
+                "工作会议在京召开。会议部署了今年的",
+                "农业和农村工作，要求各地切实抓好粮",
+                "食生产，保证农民收入稳定增长。",
+                "农业部部署春季农业生产和准备工作",
+                "1998年春耕备耕工作会议今天在",
+                "京召开。农业部负责人在会上要求各地",
+                "抓紧做好春耕备耕准备工作，确保种子",
+                "和化肥供应充足。",
+                "（新华社北京1月6日电）",
+                "江苏：摸底困难职工需求开展送温暖慰问",
+                "本报讯 （记者黄洪涛）近期，为帮助外贸企",
+                "业和职工应对挑战，省总工会开展了专项服",
+                "务行动，走访企业一百二十多家，摸清了困",
+                "难职工的需求。"))
+        #expect(items.map(\.title) == ["全国农业工作会议召开", "农业部部署春季农业生产和准备工作", "江苏：摸底困难职工需求开展送温暖慰问"])
+        #expect(items[1].dateline == "（新华社北京1月6日电）")
+        #expect(items[1].body.hasPrefix("1998年春耕备耕") == true)
+    }
+
+    /// A page printing headlines first may open with a photo caption whose credit stands on a line of its
+    /// own, then the caption's title and the first article's headline: the caption is one item, and the
+    /// headlines stand before their text.
+    @Test func headlinesFirstUnderACaptionWithItsCreditAlone() throws {
+        let items = split(
+            Self.page(
+                "图为江西德鑫纺织有限公司的工人正在赶制一批销往海外的订单。",
+                "本报通讯员 徐浩儒摄",
+                "外贸订单回暖",
+                "全国农业工作会议召开",
+                "本报讯 （记者王明）1月5日，全国农业",
+                "工作会议在京召开。会议部署了今年的",
+                "农业和农村工作，要求各地切实抓好粮",
+                "食生产，保证农民收入稳定增长。",
+                "江苏：摸底困难职工需求开展送温暖慰问",
+                "本报讯 （记者黄洪涛）近期，为帮助外贸企",
+                "业和职工应对挑战，省总工会开展了专项服",
+                "务行动，走访企业一百二十多家，摸清了困",
+                "难职工的需求。"))
+        #expect(items.map(\.kind) == [.caption, .article, .article])
+        #expect(items.map(\.title) == ["外贸订单回暖", "全国农业工作会议召开", "江苏：摸底困难职工需求开展送温暖慰问"])
+        #expect(items.first?.body == "图为江西德鑫纺织有限公司的工人正在赶制一批销往海外的订单。")
+        #expect(items[1].body.hasPrefix("1月5日，全国农业工作会议") == true)
+    }
+
     @Test func continuationMarkersParse() {
         let markers = ContinuationMarker.markers(in: "（上接第 1版）\n(下转第１２版)\n（转第二十一版）")
         #expect(markers.map(\.direction) == [.from, .on, .on])

@@ -69,11 +69,17 @@ public enum PageSplitter {
         guard segments.count >= 2, let first = segments.first, !(first.first?.marker.startsArticle ?? true),
             let last = segments.last
         else { return false }
-        let opening = SegmentReader(lines: first).blocks()
+        var opening = SegmentReader(lines: first).blocks()
         if case .paragraph(let lines, _) = opening.first {
-            // A caption, then its title and the first article's headline.
-            guard lines.last?.endsWithCredit == true, opening.count == 2, case .zone(let zone) = opening[1],
-                zone.count >= 2
+            // A caption, then its title and the first article's headline; the caption's credit may stand
+            // on a line of its own.
+            if !(lines.last?.endsWithCredit ?? false), opening.count == 3,
+                case .paragraph(let credit, _) = opening[1], SegmentReader.isCreditOnly(credit)
+            {
+                opening.remove(at: 0)
+            }
+            guard case .paragraph(let captionLines, _) = opening.first, captionLines.last?.endsWithCredit == true,
+                opening.count == 2, case .zone(let zone) = opening[1], zone.count >= 2
             else { return false }
         }
         var closing = SegmentReader(lines: last).blocks()

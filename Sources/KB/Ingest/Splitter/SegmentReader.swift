@@ -156,6 +156,40 @@ struct SegmentReader {
         return endsParagraph(index + 1) || !isShort(index + 1)
     }
 
+    /// How much wider than the full lines of its paragraph a line may be: a punctuation mark hanging past the
+    /// column, in width units.
+    static let hangingWidth = 2
+
+    /// True when the line after `index` is the indented first line of a paragraph (an indent narrower than
+    /// the full lines after it), at least a full indent narrower than `index`, and `index` holds no pause: a
+    /// line of text runs on into a line of its own width, so `index` is no text of that paragraph.
+    func paragraphOpensNarrower(after index: Int) -> Bool {
+        let next = index + 1
+        guard index + 2 < lines.count, lines[next].width <= lines[index].width - Self.clearIndent,
+            !lines[next].marker.startsArticle, !endsParagraph(next),
+            !lines[index].text.unicodeScalars.contains(where: { PageLine.pauses.contains($0.value) })
+        else { return false }
+        return opensParagraph(next) || opensIndentedParagraph(next)
+    }
+
+    /// True when the line, running text (a pause inside it), reads as the indented first line of a paragraph
+    /// whose next lines are full: the next line an indent wider and as wide as the column, the line after it
+    /// as wide (but for a hanging punctuation mark) or the paragraph's last line.
+    func opensParagraphBeforeFullLines(_ index: Int) -> Bool {
+        let line = lines[index]
+        guard index + 2 < lines.count, !line.endsSentence,
+            line.text.unicodeScalars.dropLast().contains(where: { PageLine.pauses.contains($0.value) })
+        else { return false }
+        let next = lines[index + 1]
+        let after = lines[index + 2]
+        guard !next.marker.startsArticle, !after.marker.startsArticle, !endsParagraph(index + 1),
+            Self.indentRange.contains(next.width - line.width),
+            Double(next.width) >= columns[index + 1] - Double(Self.hangingWidth)
+        else { return false }
+        return abs(after.width - next.width) <= Self.hangingWidth
+            || (endsParagraph(index + 2) && after.width <= next.width)
+    }
+
     enum Role: Equatable { case paragraphStart, continuation, headline }
 
     /// How many lines apart a headline line and its printed copy may be: a block of kicker, title
@@ -228,6 +262,9 @@ struct SegmentReader {
         if !endsParagraph(index), !line.endsWithComma, narrowerTextFollows(index) || widerTextFollows(index) {
             return .headline
         }
+        // A line that ends no sentence cannot run on into the indented first line of a paragraph set
+        // narrower than it: it is a headline over that paragraph.
+        if !endsParagraph(index), !line.endsWithComma, paragraphOpensNarrower(after: index) { return .headline }
         if isWide(index) {
             if line.endsWithCredit { return .paragraphStart }
             guard let next, !next.marker.startsArticle else { return .headline }
@@ -249,6 +286,9 @@ struct SegmentReader {
             return .paragraphStart
         }
         if line.endsWithCredit || line.endsWithComma { return .paragraphStart }
+        // Digits and Latin letters make a paragraph's first line short of its indent: a run of them is never
+        // split, so it may wrap to the next line and leave its width empty.
+        if line.hasHalfWidth, opensParagraphBeforeFullLines(index) { return .paragraphStart }
         if isShort(index) { return .headline }
         guard let next, !next.marker.startsArticle else { return .headline }
         // A wider line after it is another item's text, unless it runs on as the next line of a
@@ -372,8 +412,14 @@ struct SegmentReader {
             case .paragraph(let paragraphLines, _):
                 // Headlines first, a photo caption follows the text of the article before it directly.
                 let isCaption = paragraphLines.last?.endsWithCredit ?? false
+                // A credit on a line of its own under the only paragraph of an item that opened without a
+                // marker or a headline closes that paragraph's caption.
+                let closesOwnCaption =
+                    Self.isCreditOnly(paragraphLines) && current.paragraphs.count == 1 && !current.marker.startsArticle
+                    && current.leadingKickers.isEmpty && current.zone.isEmpty
                 let captionAfterText =
                     headlinesFirst && isCaption && !current.paragraphs.isEmpty && !current.lastParagraphHasCredit
+                    && !closesOwnCaption
                 // A photo caption printed without a title ends with its credit: text after it is another item's.
                 let textAfterCaption = !isCaption && current.lastParagraphHasCredit
                 if current.isClosed || captionAfterText || textAfterCaption {
