@@ -184,6 +184,9 @@ extension KnowledgeBase {
         var page: Int?
         /// What a PDF file says of itself, and what the page prints above its articles.
         var pdfInfo: PDFInfo?
+        /// The page's metadata as read from its path and text (``MetadataExtractor``), for a text file: read
+        /// here, on the thread that prepares, rather than in the transaction.
+        var metadata: SourceMetadata?
 
         /// The source's id: from the file's hash, and for a PDF page from the hash and the page.
         var sourceID: String {
@@ -223,7 +226,8 @@ extension KnowledgeBase {
         return [
             PreparedFile(
                 path: path, absolute: absolute, text: text, sha: sha, kind: kind, fallbackTitle: fallbackTitle,
-                items: items, ids: itemIDs(items), encoding: decoded.encoding)
+                items: items, ids: itemIDs(items), encoding: decoded.encoding,
+                metadata: kind == .dump ? nil : MetadataExtractor.metadata(path: absolute, text: text))
         ]
     }
 
@@ -300,7 +304,7 @@ extension KnowledgeBase {
         try source.insert(db)
         names.add(path: absolute, rowid: db.lastInsertedRowID)
         try changes.create(.source, id: sourceID, json: nil)
-        try Self.carryMetadata(db, &changes, from: earlier?.source.id, to: sourceID)
+        try Self.carryMetadata(db, &changes, from: earlier?.source.id, to: sourceID, extracted: prepared.metadata)
         if let earlier {
             return try updateInPlace(db, &changes, earlier, to: source, prepared: prepared)
         }
@@ -312,7 +316,9 @@ extension KnowledgeBase {
 
     /// Creates the articles of a new source; an article already present (same content) is kept as it is.
     ///
-    /// The place of each item on its page is `positions`, by default its index in `items`.
+    /// The place of each item on its page is `positions`, by default its index in `items`. The rows are
+    /// inserted first and their full-text entries after them (``PendingIndex``): the index gets one segment
+    /// for the page rather than one for each article.
     func insertItems(
         _ db: Database, _ changes: inout ChangeWriter, items: [PageItem], sourceID: String?, now: Int64,
         positions: [Int]? = nil, ids: [String]? = nil
@@ -320,6 +326,7 @@ extension KnowledgeBase {
         var result: [(id: String, isNew: Bool)] = []
         let positions = positions ?? Array(items.indices)
         let ids = ids ?? Self.itemIDs(items, positions: positions)
+        var pending = PendingIndex()
         for (index, item) in items.enumerated() {
             let id = ids[index]
             let position = positions[index]
@@ -338,10 +345,11 @@ extension KnowledgeBase {
                 id: id, sourceID: sourceID, position: position, kind: item.kind.rawValue,
                 title: item.title, subtitle: item.subtitle, kicker: item.kicker, byline: item.byline,
                 dateline: item.dateline, body: item.body, continuation: item.continuation, createdAt: now)
-            try article.insert(db)
+            try pending.insert(db, article)
             try changes.create(.article, id: id, json: ArticleCreation(article).jsonText)
             result.append((id, true))
         }
+        try pending.writeArticles(db)
         return result
     }
 
