@@ -4,12 +4,17 @@ import KB
 
 /// Import speed and index size: kb beside SQLite's FTS5 `trigram` tokenizer.
 ///
-/// `kb-bench import CORPUS_DIR DB_PATH [--peer-db PATH] [--pages N]`
+/// `kb-bench import CORPUS_DIR DB_PATH [--peer-db PATH] [--pages N] [--fts-config KEY=VALUE,…] [--cache-kib N]`
 ///
-/// Imports the corpus's pages with `KnowledgeBase.importFiles` (one transaction per file, as `kb import`
-/// does), then indexes the same clean text, taken from kb's articles table, with SQLite's built-in
-/// FTS5 `trigram` tokenizer in a fresh database of the same library and journal mode, one transaction
-/// per page. Reports both times and the sizes of both indexes next to the size of the text.
+/// Imports the corpus's pages with `KnowledgeBase.importFiles` (as `kb import` does: batches of files, one
+/// transaction each with a savepoint per file), then indexes the same clean text, taken from kb's articles table, with SQLite's built-in
+/// FTS5 `trigram` tokenizer in a fresh database of the same library and journal mode: once in one
+/// transaction for the whole corpus (the peer), and once more in another fresh database with one
+/// transaction per page (as kb commits). Reports the times, the sizes of the indexes next to the size of the
+/// text, and the size of each whole file.
+///
+/// `--fts-config automerge=8,crisismerge=32` sets FTS5 options (`INSERT INTO t(t, rank) VALUES (KEY, VALUE)`)
+/// on kb's two text indexes before the import, to measure them; by default kb is measured as it ships.
 enum ImportBenchmark {
     struct Result: Encodable {
         var pages: Int
@@ -19,6 +24,7 @@ enum ImportBenchmark {
         var kbSeconds: Double
         var kbPagesPerSecond: Double
         var kbMbPerSecond: Double
+        /// The peer: trigram over the whole corpus in one transaction.
         var trigramSeconds: Double
         /// trigram time / kb time: above 1 means kb is faster.
         var speedRatio: Double
@@ -42,6 +48,11 @@ enum ImportBenchmark {
         var kbTables: [TableSize]
         var kbFileBytes: Int
         var trigramFileBytes: Int
+        /// trigram with one transaction per page (a weaker peer, for comparison).
+        var trigramPerPageSeconds: Double
+        var trigramPerPageFileBytes: Int
+        /// FTS5 options set on kb's indexes before the import (`--fts-config`), empty as kb ships.
+        var ftsConfig: [String: Int]
         var sqliteVersion: String
         var dbstat: Bool
     }
@@ -64,10 +75,13 @@ enum ImportBenchmark {
             ?? ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("trigram.sqlite")
         let files = try corpus.pageFiles(limit: arguments.options["pages"].flatMap { Int($0) })
         let pageBytes = Corpus.bytes(of: files)
+        let ftsConfig = try parseFTSConfig(arguments.options["fts-config"] ?? "")
 
         // kb: the import as the CLI runs it.
         removeDatabase(at: path)
         let kb = try KnowledgeBase.open(path: path)
+        try setFTSConfig(ftsConfig, on: kb)
+        try setCacheSize(arguments.options["cache-kib"].flatMap { Int($0) }, on: kb)
         note("import: kb imports \(files.count) pages (\(pageBytes / 1_000_000) MB)")
         let source = files.count == (try corpus.pageFiles()).count ? [corpus.pagesDirectory] : files
         let (report, kbSeconds) = try Stopwatch.time { try kb.importFiles(source) }
@@ -98,31 +112,32 @@ enum ImportBenchmark {
         }
         let textBytes = pages.joined().reduce(0) { $0 + $1.reduce(0) { $0 + $1.utf8.count } }
 
-        // The peer: FTS5 trigram over the same text, one transaction per page.
-        removeDatabase(at: peerPath)
-        var configuration = Configuration()
-        configuration.journalMode = .wal
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-        let peer = try DatabaseQueue(path: peerPath, configuration: configuration)
-        try peer.write { db in
-            try db.execute(
-                sql: """
-                    CREATE VIRTUAL TABLE docs USING fts5(
-                        title, subtitle, kicker, byline, dateline, body, tokenize = 'trigram')
-                    """)
-        }
-        note("import: trigram indexes \(pages.count) pages")
+        // The peer: FTS5 trigram over the same text, the whole corpus in one transaction.
+        let peer = try trigramDatabase(peerPath)
+        note("import: trigram indexes \(pages.count) pages in one transaction")
         let (_, trigramSeconds) = try Stopwatch.time {
-            for page in pages {
-                try peer.write { db in
-                    let insert = try db.cachedStatement(
-                        sql:
-                            "INSERT INTO docs (title, subtitle, kicker, byline, dateline, body) VALUES (?, ?, ?, ?, ?, ?)"
-                    )
+            try peer.write { db in
+                let insert = try db.cachedStatement(sql: trigramInsert)
+                for page in pages {
                     for fields in page { try insert.execute(arguments: StatementArguments(fields)) }
                 }
             }
         }
+        // The same with one transaction per page (a weaker peer, as kb committed before it batched files).
+        let perPagePath = peerPath + ".per-page"
+        let perPage = try trigramDatabase(perPagePath)
+        note("import: trigram indexes \(pages.count) pages, one transaction each")
+        let (_, trigramPerPageSeconds) = try Stopwatch.time {
+            for page in pages {
+                try perPage.write { db in
+                    let insert = try db.cachedStatement(sql: trigramInsert)
+                    for fields in page { try insert.execute(arguments: StatementArguments(fields)) }
+                }
+            }
+        }
+        let perPageFileBytes = fileBytes(perPagePath)
+        try perPage.close()
+        removeDatabase(at: perPagePath)
 
         let kbSizes = try kb.database.writer.read { db in try sizes(db, index: "articles_fts") }
         let peerSizes = try peer.read { db in try sizes(db, index: "docs") }
@@ -145,8 +160,64 @@ enum ImportBenchmark {
                 trigramIndexRatio: Double(peerIndex) / Double(max(1, textBytes)), kbSegments: kbSegments,
                 trigramSegments: peerSegments, kbIndexBytesOptimized: kbOptimized,
                 trigramIndexBytesOptimized: peerOptimized, kbTables: Array(kbSizes.tables.prefix(12)),
-                kbFileBytes: fileBytes(path), trigramFileBytes: fileBytes(peerPath), sqliteVersion: version,
-                dbstat: kbSizes.allocated != nil))
+                kbFileBytes: fileBytes(path), trigramFileBytes: fileBytes(peerPath),
+                trigramPerPageSeconds: trigramPerPageSeconds, trigramPerPageFileBytes: perPageFileBytes,
+                ftsConfig: ftsConfig, sqliteVersion: version, dbstat: kbSizes.allocated != nil))
+    }
+
+    static let trigramInsert =
+        "INSERT INTO docs (title, subtitle, kicker, byline, dateline, body) VALUES (?, ?, ?, ?, ?, ?)"
+
+    /// A fresh database for the peer: the same SQLite, WAL, `synchronous=NORMAL`, one FTS5 trigram table.
+    static func trigramDatabase(_ path: String) throws -> DatabaseQueue {
+        removeDatabase(at: path)
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    CREATE VIRTUAL TABLE docs USING fts5(
+                        title, subtitle, kicker, byline, dateline, body, tokenize = 'trigram')
+                    """)
+        }
+        return queue
+    }
+
+    /// Sets FTS5 options on the text indexes of a knowledge base (an experiment: kb ships FTS5's defaults).
+    static func setFTSConfig(_ options: [String: Int], on kb: KnowledgeBase) throws {
+        guard !options.isEmpty else { return }
+        try kb.database.writer.write { db in
+            for table in ["articles_fts", "articles_chars", "annotations_fts"] {
+                for (key, value) in options.sorted(by: { $0.key < $1.key }) {
+                    try db.execute(sql: "INSERT INTO \(table)(\(table), rank) VALUES (?, ?)", arguments: [key, value])
+                }
+            }
+        }
+        note("FTS5 options \(options.sorted(by: { $0.key < $1.key }))")
+    }
+
+    /// Sets SQLite's page cache of the knowledge base's connection, in KiB (an experiment: `--cache-kib`).
+    static func setCacheSize(_ kib: Int?, on kb: KnowledgeBase) throws {
+        guard let kib else { return }
+        try kb.database.writer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA cache_size = -\(kib)")
+        }
+        note("page cache \(kib) KiB")
+    }
+
+    /// `automerge=8,crisismerge=32` as FTS5 options.
+    static func parseFTSConfig(_ text: String) throws -> [String: Int] {
+        var result: [String: Int] = [:]
+        for part in text.split(separator: ",") {
+            let pair = part.split(separator: "=")
+            guard pair.count == 2, let value = Int(pair[1]) else {
+                throw BenchError("--fts-config takes KEY=NUMBER pairs separated by commas, not '\(part)'")
+            }
+            result[String(pair[0])] = value
+        }
+        return result
     }
 
     /// The size of an FTS5 index: pages of its shadow tables (from the `dbstat` virtual table, when

@@ -154,6 +154,10 @@ enum SyncBenchmark {
 
         // First pull by a fresh replica.
         let replicaB = try freshReplica(work + "/replica-b.sqlite", url: url, token: token)
+        // `--fts-config automerge=8,…`: FTS5 options on the pulling replica's indexes, to measure them.
+        let ftsConfig = try ImportBenchmark.parseFTSConfig(arguments.options["fts-config"] ?? "")
+        try ImportBenchmark.setFTSConfig(ftsConfig, on: replicaB)
+        try ImportBenchmark.setCacheSize(arguments.options["cache-kib"].flatMap { Int($0) }, on: replicaB)
         let engineB = SyncEngine(kb: replicaB)
         note("sync: B pulls")
         let ((pulled, syncs), pullSeconds) = try await Stopwatch.timeAsync { try await syncToHead(engineB) }

@@ -42,6 +42,39 @@ struct ImportTests {
         #expect(stored == (try Fixtures.seedPage))
     }
 
+    @Test func seedPage_import_indexesThePageInOneSegmentEachArticleFound() throws {
+        // Given an empty knowledge base
+        let kb = try KnowledgeBase.inMemory()
+
+        // When the seed page (nine articles) is imported
+        let report = try kb.importText(try Fixtures.seedPage)
+
+        // Then each text index holds the page in one segment (the entries are written after the rows, not one
+        // segment per article), the full-text index agrees with the rows, and every article is found by the
+        // first characters of its title
+        let segments = try kb.read { db in
+            try ["articles_fts", "articles_chars"].map {
+                try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT segid) FROM \($0)_idx") ?? 0
+            }
+        }
+        #expect(segments == [1, 1])
+        try kb.database.writer.write { db in
+            try db.execute(sql: "INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
+        }
+        let articles = try kb.allArticles()
+        #expect(articles.count == 9)
+        let ideographs = articles.filter {
+            $0.title.count >= 4 && $0.title.prefix(4).unicodeScalars.allSatisfy { (0x4E00...0x9FFF).contains($0.value) }
+        }
+        #expect(ideographs.count >= 5)
+        for article in ideographs {
+            let query = String(article.title.prefix(4))
+            let hits = try kb.search(query, limit: 50)
+            #expect(hits.contains { $0.id == article.id }, "\(query)")
+        }
+        #expect(Set(articles.map(\.id)) == Set(report.articles))
+    }
+
     @Test func seedPage_reimported_isUnchangedAndWritesNothing() throws {
         // Given the seed page imported from a file
         let folder = try TemporaryFolder()
@@ -605,6 +638,34 @@ struct ImportTests {
         #expect(report.updated == 1 && report.articlesAdded == 0)
         #expect(report.files.first?.identity == .fileName)
         #expect(Set(report.articles) == Set(first.articles))
+    }
+
+    @Test func folder_storedInOneBatch_updateFailureAndNewFiles_indexMatchesTheRows() throws {
+        // Given a folder whose files are stored in one batch: a page, an edited copy of it under the same name
+        // (it updates the first one's articles in place, whose entries were still waiting), an empty file
+        // (it fails) and a note
+        let folder = try TemporaryFolder()
+        let kb = try KnowledgeBase.inMemory()
+        try folder.write("a/第6版.txt", try Fixtures.seedPage)
+        let fixed = try Fixtures.seedPage.replacing("参观者流连于", with: "参观者留连于", expectedCount: 1)
+        try folder.write("b/第6版.txt", fixed)
+        let empty = try folder.write("c/empty.txt", "")
+        try folder.write("d/调研.md", "# 黄山调研\n\n徽州木雕的笔记。\n")
+
+        // When the folder is imported
+        let report = try kb.importFiles([folder.url.path])
+
+        // Then the empty file alone fails, the copy updated the page, and the full-text index agrees with the
+        // rows: the edited text is found, the text it replaced is not, and the note is found
+        #expect(report.failed.map(\.path) == [empty])
+        #expect(report.added == 2 && report.updated == 1)
+        try kb.database.writer.write { db in
+            try db.execute(sql: "INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
+        }
+        #expect(try kb.search("参观者留连于").count == 1)
+        #expect(try kb.search("参观者流连于").isEmpty)
+        #expect(try kb.search("徽州木雕").count == 1)
+        #expect(try kb.count("articles") == 10)
     }
 
     @Test(arguments: [false, true])

@@ -200,7 +200,15 @@ extension KnowledgeBase {
     }
 
     /// Gives a new version of a page the metadata set by hand on the version it replaces.
-    static func carryMetadata(_ db: Database, _ changes: inout ChangeWriter, from old: String?, to new: String) throws {
+    static func carryMetadata(
+        _ db: Database, _ changes: inout ChangeWriter, from old: String?, to new: String,
+        extracted: SourceMetadata? = nil
+    ) throws {
+        if old == nil || old == new, let extracted {
+            // Nothing carried: the new page's metadata is what was read from it (unless it has other changes).
+            try SourceMetadataStore.refreshCreated(db, sourceID: new, extracted: extracted, now: changes.timestamp)
+            return
+        }
         if let old, old != new {
             for field in SourceMetadata.fields where try !ChangeStore.heads(db, entityID: old, field: field).isEmpty {
                 var conflicts: Set<String> = []

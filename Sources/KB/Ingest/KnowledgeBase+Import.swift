@@ -93,14 +93,18 @@ extension KnowledgeBase {
     /// File name endings that `kb import` reads from folders.
     public static let importableExtensions = ["txt", "md", "markdown", "pdf"]
 
-    /// Imports files and folders (recursively), one transaction per file.
+    /// Imports files and folders (recursively).
     ///
-    /// A file that fails changes nothing and is listed in ``ImportReport/failed``; the others go on.
+    /// A file that fails changes nothing and is listed in ``ImportReport/failed``; the others go on. Files are
+    /// stored a batch at a time (``batchFiles`` files or ``batchBytes`` of text, whichever comes first), in one
+    /// transaction with a savepoint for each file, and their full-text entries are written together at the
+    /// end of the batch: the text indexes get a few large segments instead of one per file, as an index built
+    /// in one transaction does. Work interrupted (a crash, a kill) loses at most the batch being stored.
     ///
     /// - Parameters:
     ///   - paths: Files and folders.
     ///   - options: See ``ImportOptions``.
-    ///   - progress: Called after each file with (files done, files in all, path).
+    ///   - progress: Called after each file with (files done, files in all, path), once its batch is stored.
     /// - Returns: What was done.
     /// - Throws: Nothing at present: the error of a file is listed in ``ImportReport/failed`` instead.
     public func importFiles(
@@ -113,19 +117,88 @@ extension KnowledgeBase {
         // transactions that store them: the two halves of the work overlap on two cores.
         let pipeline = PreparePipeline(files: files, options: options, depth: 4)
         let names = SourceNames()
-        for (index, file) in files.enumerated() {
-            do {
-                let prepared = try pipeline.next().get()
-                let (result, ids) = try store(prepared, options: options, names: names)
-                report.append(result, ids: ids)
-            } catch let error as KBError {
-                report.fail(file, error: error.message)
-            } catch {
-                report.fail(file, error: "Importing '\(file)' failed: \(error).")
+        var done = 0
+        while done < files.count {
+            let outcomes = storeBatch(files, from: done, pipeline: pipeline, options: options, names: names)
+            for (offset, outcome) in outcomes.enumerated() {
+                let file = files[done + offset]
+                switch outcome {
+                case .success(let (result, ids)):
+                    report.append(result, ids: ids)
+                case .failure(let error as KBError):
+                    report.fail(file, error: error.message)
+                case .failure(let error):
+                    report.fail(file, error: "Importing '\(file)' failed: \(error).")
+                }
+                progress?(done + offset + 1, files.count, file)
             }
-            progress?(index + 1, files.count, file)
+            done += outcomes.count
         }
         return report
+    }
+
+    /// Files stored in one transaction by ``importFiles(_:options:progress:)``, at most.
+    static let batchFiles = 100
+    /// Text (UTF-8 bytes of the files as read) after which a batch of ``importFiles(_:options:progress:)`` ends.
+    static let batchBytes = 4_000_000
+
+    /// Stores the next files of the pipeline in one transaction, each in a savepoint of its own: the outcome of
+    /// each file taken, in order.
+    ///
+    /// A file whose preparation failed, or whose savepoint was rolled back, fails alone. A dump (a backup) ends
+    /// the batch and is restored after it, in its own transaction. When the batch itself cannot be written
+    /// (its commit fails), every file of it fails with that error.
+    private func storeBatch(
+        _ files: [String], from start: Int, pipeline: PreparePipeline, options: ImportOptions, names: SourceNames
+    ) -> [Result<(ImportReport.FileResult, [String]), any Error>] {
+        var outcomes: [Result<(ImportReport.FileResult, [String]), any Error>] = []
+        var dump: [PreparedFile]?
+        do {
+            try database.writer.write { db in
+                var pending = PendingIndex()
+                var bytes = 0
+                while start + outcomes.count < files.count, outcomes.count < Self.batchFiles, bytes < Self.batchBytes {
+                    let prepared: [PreparedFile]
+                    do {
+                        prepared = try pipeline.next().get()
+                    } catch {
+                        outcomes.append(.failure(error))
+                        continue
+                    }
+                    if prepared.first?.kind == .dump {
+                        dump = prepared
+                        break
+                    }
+                    bytes += prepared.reduce(0) { $0 + $1.text.utf8.count }
+                    let before = pending
+                    do {
+                        var stored: (ImportReport.FileResult, [String])?
+                        try db.inSavepoint {
+                            var changes = try ChangeWriter(db, clock: clock)
+                            stored = try store(
+                                prepared, db, &changes, options: options, names: names, pending: &pending)
+                            try changes.finish()
+                            return .commit
+                        }
+                        if let stored { outcomes.append(.success(stored)) }
+                    } catch {
+                        // The savepoint is rolled back: so are the rows whose entries were waiting.
+                        pending = before
+                        outcomes.append(.failure(StorageFailure.error(error, path: database.path) ?? error))
+                    }
+                }
+                try pending.writeArticles(db)
+            }
+        } catch {
+            // Nothing of the batch was written: the files it held fail with its error.
+            let failure = StorageFailure.error(error, path: database.path) ?? error
+            outcomes = outcomes.map { outcome in
+                if case .success = outcome { return .failure(failure) }
+                return outcome
+            }
+        }
+        if let dump { outcomes.append(Result { try store(dump, options: options, names: names) }) }
+        return outcomes
     }
 
     /// Lists the files to import: given files as they are, folders walked in name order.
@@ -184,6 +257,9 @@ extension KnowledgeBase {
         var page: Int?
         /// What a PDF file says of itself, and what the page prints above its articles.
         var pdfInfo: PDFInfo?
+        /// The page's metadata as read from its path and text (``MetadataExtractor``), for a text file: read
+        /// here, on the thread that prepares, rather than in the transaction.
+        var metadata: SourceMetadata?
 
         /// The source's id: from the file's hash, and for a PDF page from the hash and the page.
         var sourceID: String {
@@ -223,7 +299,8 @@ extension KnowledgeBase {
         return [
             PreparedFile(
                 path: path, absolute: absolute, text: text, sha: sha, kind: kind, fallbackTitle: fallbackTitle,
-                items: items, ids: itemIDs(items), encoding: decoded.encoding)
+                items: items, ids: itemIDs(items), encoding: decoded.encoding,
+                metadata: kind == .dump ? nil : MetadataExtractor.metadata(path: absolute, text: text))
         ]
     }
 
@@ -249,8 +326,25 @@ extension KnowledgeBase {
             result.encoding = first.encoding
             return (result, restored.articles)
         }
-        let results = try write { db, changes in
-            try prepared.map { try store($0, db, &changes, options: options, names: names) }
+        return try write { db, changes in
+            var pending = PendingIndex()
+            let stored = try store(prepared, db, &changes, options: options, names: names, pending: &pending)
+            try pending.writeArticles(db)
+            return stored
+        }
+    }
+
+    /// Stores the sources of a prepared file (not a dump) in the caller's transaction; the full-text entries of
+    /// the articles created wait in `pending` for the caller to write them.
+    private func store(
+        _ prepared: [PreparedFile], _ db: Database, _ changes: inout ChangeWriter, options: ImportOptions,
+        names: SourceNames, pending: inout PendingIndex
+    ) throws -> (ImportReport.FileResult, [String]) {
+        guard let first = prepared.first else {
+            throw KBError(.unreadableFile, "The PDF file holds no page; there is nothing to import.")
+        }
+        let results = try prepared.map {
+            try store($0, db, &changes, options: options, names: names, pending: &pending)
         }
         var result = ImportReport.FileResult.combining(results.map(\.0), path: first.path)
         result.kind = first.kind
@@ -262,7 +356,7 @@ extension KnowledgeBase {
     /// Stores one source, in the transaction of its file.
     private func store(
         _ prepared: PreparedFile, _ db: Database, _ changes: inout ChangeWriter, options: ImportOptions,
-        names: SourceNames
+        names: SourceNames, pending: inout PendingIndex
     ) throws -> (ImportReport.FileResult, [String]) {
         let (path, absolute, text, kind, items) =
             (prepared.path, prepared.absolute, prepared.text, prepared.kind, prepared.items)
@@ -300,11 +394,14 @@ extension KnowledgeBase {
         try source.insert(db)
         names.add(path: absolute, rowid: db.lastInsertedRowID)
         try changes.create(.source, id: sourceID, json: nil)
-        try Self.carryMetadata(db, &changes, from: earlier?.source.id, to: sourceID)
+        try Self.carryMetadata(db, &changes, from: earlier?.source.id, to: sourceID, extracted: prepared.metadata)
         if let earlier {
+            // The update changes rows that may be waiting for their entries: they are written first.
+            try pending.writeArticles(db)
             return try updateInPlace(db, &changes, earlier, to: source, prepared: prepared)
         }
-        let ids = try insertItems(db, &changes, items: items, sourceID: sourceID, now: now, ids: prepared.ids)
+        let ids = try insertItems(
+            db, &changes, items: items, sourceID: sourceID, now: now, ids: prepared.ids, pending: &pending)
         var result = ImportReport.FileResult(path: path, status: .added, articles: ids.count)
         result.articlesAdded = ids.filter(\.isNew).count
         return (result, ids.map(\.id))
@@ -312,10 +409,26 @@ extension KnowledgeBase {
 
     /// Creates the articles of a new source; an article already present (same content) is kept as it is.
     ///
-    /// The place of each item on its page is `positions`, by default its index in `items`.
+    /// The place of each item on its page is `positions`, by default its index in `items`. The rows are
+    /// inserted first and their full-text entries after them (``PendingIndex``): the index gets one segment
+    /// for the page rather than one for each article.
     func insertItems(
         _ db: Database, _ changes: inout ChangeWriter, items: [PageItem], sourceID: String?, now: Int64,
         positions: [Int]? = nil, ids: [String]? = nil
+    ) throws -> [(id: String, isNew: Bool)] {
+        var pending = PendingIndex()
+        let result = try insertItems(
+            db, &changes, items: items, sourceID: sourceID, now: now, positions: positions, ids: ids,
+            pending: &pending)
+        try pending.writeArticles(db)
+        return result
+    }
+
+    /// Creates the articles of a new source as ``insertItems(_:_:items:sourceID:now:positions:ids:)`` does, their
+    /// full-text entries left in `pending` for the caller to write before anything changes the rows.
+    func insertItems(
+        _ db: Database, _ changes: inout ChangeWriter, items: [PageItem], sourceID: String?, now: Int64,
+        positions: [Int]? = nil, ids: [String]? = nil, pending: inout PendingIndex
     ) throws -> [(id: String, isNew: Bool)] {
         var result: [(id: String, isNew: Bool)] = []
         let positions = positions ?? Array(items.indices)
@@ -338,7 +451,7 @@ extension KnowledgeBase {
                 id: id, sourceID: sourceID, position: position, kind: item.kind.rawValue,
                 title: item.title, subtitle: item.subtitle, kicker: item.kicker, byline: item.byline,
                 dateline: item.dateline, body: item.body, continuation: item.continuation, createdAt: now)
-            try article.insert(db)
+            try pending.insert(db, article)
             try changes.create(.article, id: id, json: ArticleCreation(article).jsonText)
             result.append((id, true))
         }

@@ -62,6 +62,8 @@ extension KnowledgeBase {
                 candidates.append(sourceID)
             }
         }
+        // Read only when there is a candidate to compare with (most new pages have none).
+        guard candidates.contains(where: { !seen.contains($0) }) else { return nil }
         let firstLines = PageMatcher.firstLines(prepared.text)
         var best: EarlierImport?
         for id in candidates where seen.insert(id).inserted {

@@ -126,10 +126,33 @@ final class CharacterTokenizer: FTS5CustomTokenizer {
 
     /// The bytes of the token of `scalar` (UTF-8), or of the bit `bit` of its count (`的#3`).
     static func appendToken(_ scalar: UInt32, bit: Int?, to token: inout [UInt8]) {
-        if let character = Unicode.Scalar(scalar) { token.append(contentsOf: String(character).utf8) }
+        // UTF-8 written directly (this runs for every character of every indexed text).
+        if let character = Unicode.Scalar(scalar) {
+            let value = character.value
+            if value < 0x80 {
+                token.append(UInt8(value))
+            } else if value < 0x800 {
+                token.append(UInt8(0xC0 | (value >> 6)))
+                token.append(UInt8(0x80 | (value & 0x3F)))
+            } else if value < 0x10000 {
+                token.append(UInt8(0xE0 | (value >> 12)))
+                token.append(UInt8(0x80 | ((value >> 6) & 0x3F)))
+                token.append(UInt8(0x80 | (value & 0x3F)))
+            } else {
+                token.append(UInt8(0xF0 | (value >> 18)))
+                token.append(UInt8(0x80 | ((value >> 12) & 0x3F)))
+                token.append(UInt8(0x80 | ((value >> 6) & 0x3F)))
+                token.append(UInt8(0x80 | (value & 0x3F)))
+            }
+        }
         guard let bit else { return }
         token.append(countMarker)
-        token.append(contentsOf: String(bit).utf8)
+        if bit >= 0 && bit < 100 {
+            if bit >= 10 { token.append(UInt8(ascii: "0") + UInt8(bit / 10)) }
+            token.append(UInt8(ascii: "0") + UInt8(bit % 10))
+        } else {
+            token.append(contentsOf: String(bit).utf8)
+        }
     }
 
     /// The count token written as a query (`的#3`): its character, folded, and its bit; nil for any other text.
