@@ -93,18 +93,7 @@ extension PageSplitterTests {
 
     /// A page that prints every headline before its text.
     @Test func headlinesBeforeTheirText() throws {
-        let items = split(
-            Self.page(
-                "全国农业工作会议召开",
-                "本报讯 （记者王明）1月5日，全国农业",
-                "工作会议在京召开。会议部署了今年的",
-                "农业和农村工作，要求各地切实抓好粮",
-                "食生产，保证农民收入稳定增长。",
-                "江苏：摸底困难职工需求开展送温暖慰问",
-                "本报讯 （记者黄洪涛）近期，为帮助外贸企",
-                "业和职工应对挑战，省总工会开展了专项服",
-                "务行动，走访企业一百二十多家，摸清了困",
-                "难职工的需求。"))
+        let items = split(Self.page(lines: Self.headlinesFirstPage))
         #expect(items.map(\.title) == ["全国农业工作会议召开", "江苏：摸底困难职工需求开展送温暖慰问"])
         #expect(items.last?.body.hasPrefix("近期，为帮助外贸企业") == true)
         #expect(items.first?.body.hasSuffix("保证农民收入稳定增长。") == true)
@@ -426,19 +415,8 @@ extension PageSplitterTests {
     @Test func headlinesFirstUnderACaptionWithItsCreditAlone() throws {
         let items = split(
             Self.page(
-                "图为江西德鑫纺织有限公司的工人正在赶制一批销往海外的订单。",
-                "本报通讯员 徐浩儒摄",
-                "外贸订单回暖",
-                "全国农业工作会议召开",
-                "本报讯 （记者王明）1月5日，全国农业",
-                "工作会议在京召开。会议部署了今年的",
-                "农业和农村工作，要求各地切实抓好粮",
-                "食生产，保证农民收入稳定增长。",
-                "江苏：摸底困难职工需求开展送温暖慰问",
-                "本报讯 （记者黄洪涛）近期，为帮助外贸企",
-                "业和职工应对挑战，省总工会开展了专项服",
-                "务行动，走访企业一百二十多家，摸清了困",
-                "难职工的需求。"))
+                lines: ["图为江西德鑫纺织有限公司的工人正在赶制一批销往海外的订单。", "本报通讯员 徐浩儒摄", "外贸订单回暖"]
+                    + Self.headlinesFirstPage))
         #expect(items.map(\.kind) == [.caption, .article, .article])
         #expect(items.map(\.title) == ["外贸订单回暖", "全国农业工作会议召开", "江苏：摸底困难职工需求开展送温暖慰问"])
         #expect(items.first?.body == "图为江西德鑫纺织有限公司的工人正在赶制一批销往海外的订单。")
