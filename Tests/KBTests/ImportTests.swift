@@ -75,6 +75,44 @@ struct ImportTests {
         #expect(Set(articles.map(\.id)) == Set(report.articles))
     }
 
+    @Test func batchOfSeveralMegabytes_isWrittenAsOneSegment_underTheHashSizeTheMigrationSets() throws {
+        // Given an empty knowledge base: the migration raised FTS5's pending-entries limit on both indexes
+        let kb = try KnowledgeBase.inMemory()
+        let limits = try kb.read { db in
+            try ["articles_fts", "articles_chars"].map {
+                try Int.fetchOne(db, sql: "SELECT v FROM \($0)_config WHERE k = 'hashsize'")
+            }
+        }
+        #expect(limits == [AppDatabase.ftsHashSize, AppDatabase.ftsHashSize])
+
+        // When twelve documents of 30,000 random ideographs each (megabytes of entries, far past FTS5's
+        // default of 1 MB) are imported in one batch
+        let folder = try TemporaryFolder()
+        var random = SeededGenerator(seed: 5)
+        var paths: [String] = []
+        for index in 0..<12 {
+            let scalars = (0..<30_000).compactMap { _ in
+                Unicode.Scalar(UInt32.random(in: 0x4E00...0x6FFF, using: &random))
+            }
+            paths.append(
+                try folder.write(
+                    "doc\(index).md", "# 文档\(index)\n\n" + String(String.UnicodeScalarView(scalars)) + "\n"))
+        }
+        let report = try kb.importFiles(paths)
+
+        // Then each index wrote them out once, at commit, and they are searchable
+        #expect(report.articles.count == 12)
+        let segments = try kb.read { db in
+            try ["articles_fts", "articles_chars"].map {
+                try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT segid) FROM \($0)_idx") ?? 0
+            }
+        }
+        #expect(segments == [1, 1])
+        let body = try kb.article(report.articles[3]).article.body
+        let query = String(body.unicodeScalars.dropFirst(100).prefix(6).map(Character.init))
+        #expect(try kb.search(query, limit: 5).contains { $0.id == report.articles[3] })
+    }
+
     @Test func seedPage_reimported_isUnchangedAndWritesNothing() throws {
         // Given the seed page imported from a file
         let folder = try TemporaryFolder()
