@@ -225,8 +225,9 @@ extension PageSplitterTests {
         #expect(items.last?.body.hasPrefix("为扩大全国工会重点工作") == true)
     }
 
-    /// A photo caption printed without a title between two articles ends with its credit: the text
-    /// after it opens the next article, here one without a marker, closed by its dateline. The caption
+    /// A photo caption printed without a title between two articles ends with its credit.
+    ///
+    /// The text after it opens the next article, here one without a marker, closed by its dateline. The caption
     /// is not taken for one read into a paragraph: the lines before it hold the end of a paragraph.
     @Test func untitledCaptionBeforeAnUnmarkedArticle() throws {
         let items = split(

@@ -186,8 +186,9 @@ public enum Materializer {
         try index.writeAnnotations(db)
     }
 
-    /// Writes an annotation created by a pulled change, with what the caller read for its whole page at once:
-    /// `isOnlyCreation` as ``isOnlyCreation(_:id:table:)`` tells it. A row written straight waits in `index`
+    /// Writes an annotation created by a pulled change, with what the caller read for its whole page at once.
+    ///
+    /// `isOnlyCreation` is as ``isOnlyCreation(_:id:table:)`` tells it. A row written straight waits in `index`
     /// for its full-text entry (``PendingIndex/writeAnnotations(_:)``).
     public static func createdAnnotation(
         _ db: Database, id: String, creation: AnnotationCreation, now: Int64, bodies: inout BodyCache,

@@ -88,9 +88,10 @@ extension Annotation: FetchableRecord {
             db, sql: sql, arguments: arguments, expected: expected, articleIDs: &articleIDs, keys: &keys)
     }
 
-    /// As ``fetchByColumns(_:sql:arguments:expected:)``; the annotations of one article share one copy of its
-    /// id, and `articleIDs` ends holding every article id read. When `keys` is not nil, the query selects the
-    /// row id after ``columns``, and `keys` gets each annotation's ``ListingKey``, in the same order.
+    /// As ``fetchByColumns(_:sql:arguments:expected:)``, the annotations of one article sharing one copy of its id.
+    ///
+    /// `articleIDs` ends holding every article id read. When `keys` is not nil, the query selects the row id
+    /// after ``columns``, and `keys` gets each annotation's ``ListingKey``, in the same order.
     static func fetchByColumns(
         _ db: Database, sql: String, arguments: StatementArguments, expected: Int, articleIDs: inout TextInterner,
         keys: inout [ListingKey]?
@@ -312,7 +313,8 @@ struct TextInterner {
         for byte in buffer { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         if var known = strings[hash] {
             let same = known.withUTF8 { stored in
-                stored.count == count && memcmp(stored.baseAddress!, bytes, count) == 0
+                guard let base = stored.baseAddress, stored.count == count else { return false }
+                return memcmp(base, bytes, count) == 0
             }
             if same { return known }
             let text = String(decoding: buffer, as: UTF8.self)

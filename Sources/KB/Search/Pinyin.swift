@@ -386,16 +386,17 @@ public struct PinyinPattern: Sendable, Equatable {
             func quoted(_ values: [UInt32]) -> String {
                 "\"" + String(String.UnicodeScalarView(values.compactMap(Unicode.Scalar.init))) + "\""
             }
-            if pieces.count >= 2, sets.allSatisfy({ $0 != nil }),
-                zip(sets, sets.dropFirst()).allSatisfy({ $0!.count * $1!.count <= maximumBigrams })
+            let narrowing = sets.compactMap { $0 }
+            if pieces.count >= 2, narrowing.count == sets.count,
+                zip(narrowing, narrowing.dropFirst()).allSatisfy({ $0.count * $1.count <= maximumBigrams })
             {
-                let pairs = zip(sets, sets.dropFirst()).map { left, right in
-                    "(" + left!.flatMap { a in right!.map { b in quoted([a, b]) } }.joined(separator: " OR ") + ")"
+                let pairs = zip(narrowing, narrowing.dropFirst()).map { left, right in
+                    "(" + left.flatMap { a in right.map { b in quoted([a, b]) } }.joined(separator: " OR ") + ")"
                 }
                 bigramAlternatives.append("(" + pairs.joined(separator: " AND ") + ")")
                 continue
             }
-            let required = sets.compactMap { $0 }.map { "(" + $0.map { quoted([$0]) }.joined(separator: " OR ") + ")" }
+            let required = narrowing.map { "(" + $0.map { quoted([$0]) }.joined(separator: " OR ") + ")" }
             guard !required.isEmpty else { return nil }
             characterAlternatives.append("(" + required.joined(separator: " AND ") + ")")
         }
@@ -404,8 +405,9 @@ public struct PinyinPattern: Sendable, Equatable {
     }
 }
 
-/// The characters each piece of a pattern's alternatives accepts: a bit per code point of the BMP for each
-/// distinct piece, a set beyond it. A character matches a piece when one of its readings is the piece's, or,
+/// The characters each piece of a pattern's alternatives accepts.
+///
+/// A bit per code point of the BMP for each distinct piece, a set beyond it. A character matches a piece when one of its readings is the piece's, or,
 /// having no reading of its own, when the form it folds to has one (as ``PinyinPiece/matches(_:)`` says).
 final class AcceptedCharacters: Sendable {
     /// Words per piece: one bit per code point below U+10000.
@@ -471,6 +473,7 @@ final class AcceptedCharacters: Sendable {
     }
 
     /// The length of the longest alternative read by the characters from `start` (0 when none is).
+    ///
     /// `UInt32.max` marks a break that nothing matches.
     func longestMatch(in characters: [UInt32], at start: Int) -> Int {
         var longest = 0

@@ -21,9 +21,11 @@ struct ItemDraft {
 
     var lastParagraphHasCredit: Bool { paragraphs.last?.hasCredit ?? false }
 
-    /// The item as found: the headline block read into kicker, title and subtitle, the dateline and byline
-    /// taken from the text. `vocabulary` holds the page's words, which tell a title wrapped over two lines
-    /// from a title over its subtitle.
+    /// The item as found.
+    ///
+    /// The headline block is read into kicker, title and subtitle, the dateline and byline are taken from
+    /// the text. `vocabulary` holds the page's words, which tell a title wrapped over two lines from a
+    /// title over its subtitle.
     func finish(vocabulary: PageVocabulary) -> PageItem {
         var item = PageItem()
         item.repeatedHeadline = repeatedHeadline.joined(separator: "\n")

@@ -117,9 +117,11 @@ struct SegmentReader {
     /// How many full lines after a paragraph's first line give the width it is indented from.
     static let indentEvidenceLines = 4
 
-    /// True when the line is clearly the indented first line of a paragraph: at least two full lines
-    /// follow it in the paragraph, and their median width is a full indent (``clearIndent``) wider. Lines
-    /// with digits or Latin letters, whose half widths make full lines uneven, tell nothing.
+    /// True when the line is clearly the indented first line of a paragraph.
+    ///
+    /// At least two full lines follow it in the paragraph, and their median width is a full indent
+    /// (``clearIndent``) wider. Lines with digits or Latin letters, whose half widths make full lines
+    /// uneven, tell nothing.
     func opensIndentedParagraph(_ index: Int) -> Bool {
         let line = lines[index]
         guard !line.marker.startsArticle, !line.hasHalfWidth, !endsParagraph(index) else { return false }
