@@ -10,7 +10,7 @@ import KB
 /// transaction each with a savepoint per file), then indexes the same clean text, taken from kb's articles table, with SQLite's built-in
 /// FTS5 `trigram` tokenizer in a fresh database of the same library and journal mode: once in one
 /// transaction for the whole corpus (the peer), and once more in another fresh database with one
-/// transaction per page (as kb commits). Reports the times, the sizes of the indexes next to the size of the
+/// transaction per page (as kb committed before it stored files in batches). Reports the times, the sizes of the indexes next to the size of the
 /// text, and the size of each whole file.
 ///
 /// `--fts-config automerge=8,crisismerge=32` sets FTS5 options (`INSERT INTO t(t, rank) VALUES (KEY, VALUE)`)
@@ -185,7 +185,8 @@ enum ImportBenchmark {
         return queue
     }
 
-    /// Sets FTS5 options on the text indexes of a knowledge base (an experiment: kb ships FTS5's defaults).
+    /// Sets FTS5 options on the text indexes of a knowledge base (an experiment: kb ships FTS5's defaults but
+    /// `hashsize`, which the migration `v7-fts-hashsize` sets).
     static func setFTSConfig(_ options: [String: Int], on kb: KnowledgeBase) throws {
         guard !options.isEmpty else { return }
         try kb.database.writer.write { db in

@@ -409,9 +409,7 @@ extension KnowledgeBase {
         // The snippet is made for the hits shown only: its field's text is kept until then.
         var ranked: [(tier: Int, hit: SearchHit, snippetText: String?)] = []
         var seen: Set<String> = []
-        let weighted: [(ChangeField, Double)] = [
-            (.body, 1.0), (.title, 10.0), (.subtitle, 4.0), (.kicker, 3.0), (.byline, 2.0), (.dateline, 1.0),
-        ]
+        let weighted = rankedFields.compactMap { field in ChangeField(rawValue: field.name).map { ($0, field.weight) } }
         let cursor = try Article.fetchCursor(
             db, sql: "SELECT a.* FROM articles a WHERE a.deleted = 0\(filter)", arguments: StatementArguments(arguments)
         )
