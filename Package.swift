@@ -47,6 +47,8 @@ let package = Package(
                 // SQLite's C functions, for the listings that read rows faster than `Row` does.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // zlib: the text kept compressed in the file (``CompressedText``).
+                "CZlib",
             ],
             swiftSettings: swiftSettings
         ),

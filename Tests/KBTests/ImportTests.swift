@@ -38,8 +38,8 @@ struct ImportTests {
         #expect(Set(articles.map(\.id)) == Set(report.articles))
         #expect(articles.filter { $0.kind == "caption" }.count == 1)
         // The source keeps the file as it was read.
-        let stored = try kb.read { db in try String.fetchOne(db, sql: "SELECT text FROM sources") }
-        #expect(stored == (try Fixtures.seedPage))
+        let stored = try kb.read { db in try Source.fetchOne(db, sql: "SELECT * FROM sources") }
+        #expect(stored?.text == (try Fixtures.seedPage))
     }
 
     @Test func seedPage_import_indexesThePageInOneSegmentEachArticleFound() throws {
@@ -420,8 +420,8 @@ struct ImportTests {
         // The other articles' text is untouched; all of them now come from the corrected file.
         let corrected = try #require(
             try kb.read { db in
-                try String.fetchOne(
-                    db, sql: "SELECT id FROM sources WHERE text = ?", arguments: [try Self.correctedSeedPage()])
+                let page = try Self.correctedSeedPage()
+                return try Source.fetchAll(db, sql: "SELECT * FROM sources").first { $0.text == page }?.id
             })
         let articles = try kb.allArticles()
         for article in articles where article.id != target.id {

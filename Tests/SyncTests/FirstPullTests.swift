@@ -63,6 +63,34 @@ struct FirstPullTests {
                 == origin.kb.notes().map { "\($0.id) \($0.start ?? -1) \($0.end ?? -1)" }.sorted())
     }
 
+    /// The wire form of every change a replica holds, by change id.
+    func wireForms(_ replica: Replica) throws -> [String: String] {
+        try replica.kb.readNow { db in
+            var forms: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM changes") {
+                let change = try ChangeStore.change(from: row)
+                forms[change.id.description] = try JSONText.encode(try ChangeApplier.wire(db, change))
+            }
+            return forms
+        }
+    }
+
+    /// A pulled page is kept compressed, and so is each article's creation in the history; both give the hub
+    /// back the very bytes they came with.
+    @Test(arguments: [1000, 1])
+    func firstPull_keepsLongTextsCompressed_andGivesBackTheSameChanges(pageSize: Int) async throws {
+        let (hub, token, origin, _) = try await annotatedHub()
+        let (replica, _) = try await pulled(from: hub, token: token, name: "r1", pageSize: pageSize)
+        #expect(try replica.count("SELECT COUNT(*) FROM articles") == 9)
+        // The seed's articles but its short caption make creations of 512 bytes or more.
+        let blobs = "SELECT COUNT(*) FROM changes WHERE entity = 'article' AND typeof(value) = 'blob'"
+        #expect(try replica.count(blobs) == 8)
+        #expect(try origin.count(blobs) == 8)
+        #expect(try replica.count("SELECT COUNT(*) FROM sources WHERE typeof(text) = 'blob'") == 1)
+        #expect(try wireForms(replica) == wireForms(origin))
+        #expect(try replica.kb.check().problems.isEmpty)
+    }
+
     /// The same log pulled again from the start (a cursor lost) finds every change held and writes nothing.
     @Test func pullAgainFromTheStart_changesNothing() async throws {
         let (hub, token, origin, _) = try await annotatedHub()

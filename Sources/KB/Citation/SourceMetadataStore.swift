@@ -27,7 +27,7 @@ public enum SourceMetadataStore {
         // A PDF page's masthead and the file's own metadata count too (an unreadable record of them: not).
         let info: String? = row["pdf_info"]
         var metadata = MetadataExtractor.metadata(
-            path: row["path"], text: row["text"], pdfPage: row["pdf_page"],
+            path: row["path"], text: try CompressedText.text(row["text"]), pdfPage: row["pdf_page"],
             pdfInfo: info.flatMap { try? JSONText.decode(PDFInfo.self, from: $0) })
         var conflicts: Set<String> = []
         for field in SourceMetadata.fields {

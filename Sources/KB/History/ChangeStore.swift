@@ -133,8 +133,19 @@ public enum ChangeStore {
         let baseText: String = row["base"]
         return Change(
             id: ChangeID(replica: row["replica"], seq: row["seq"]), hlc: HybridTimestamp(rawValue: row["hlc"]),
-            entity: entity, entityID: row["entity_id"], field: field, op: op, value: row["value"],
+            entity: entity, entityID: row["entity_id"], field: field, op: op, value: try value(row["value"]),
             base: decodeBase(baseText))
+    }
+
+    /// A change's value as the history keeps it: a long one (an article's creation, a body) compressed
+    /// (``CompressedText``), as history is rarely read again.
+    public static func storedValue(_ value: String) -> DatabaseValue {
+        CompressedText.databaseValue(value)
+    }
+
+    /// The value of a `changes.value` column, nil for none.
+    public static func value(_ stored: DatabaseValue) throws -> String? {
+        stored.isNull ? nil : try CompressedText.text(stored)
     }
 
     public static func decodeBase(_ text: String) -> [ChangeID] {
@@ -155,14 +166,15 @@ public enum ChangeStore {
     ///
     /// The caller has checked that the change is not stored yet.
     /// - Returns: The local row id of the change.
+    /// `storedValue` is the value as ``storedValue(_:)`` makes it, when it was made beforehand; nil makes it here.
     @discardableResult
-    public static func append(_ db: Database, _ change: Change) throws -> Int64 {
+    public static func append(_ db: Database, _ change: Change, storedValue: DatabaseValue? = nil) throws -> Int64 {
         try db.cachedStatement(
             sql: """
                 INSERT INTO changes (replica, seq, hlc, entity, entity_id, field, op, value, base)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
-        ).execute(arguments: rowArguments(change))
+        ).execute(arguments: rowArguments(change, storedValue: storedValue))
         let rowid = db.lastInsertedRowID
         try moveHeads(db, change, rowid: rowid)
         return rowid
@@ -173,23 +185,28 @@ public enum ChangeStore {
     /// One statement tells a held change from a new one: a pulled page is mostly new changes.
     /// - Returns: The local row id of the change, or nil when a change with its id was held already (then
     ///   nothing is written).
-    public static func appendIfAbsent(_ db: Database, _ change: Change) throws -> Int64? {
+    /// `storedValue` is the value as ``storedValue(_:)`` makes it, when it was made beforehand (while the page
+    /// was checked); nil makes it here.
+    public static func appendIfAbsent(_ db: Database, _ change: Change, storedValue: DatabaseValue? = nil) throws
+        -> Int64?
+    {
         try db.cachedStatement(
             sql: """
                 INSERT OR IGNORE INTO changes (replica, seq, hlc, entity, entity_id, field, op, value, base)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
-        ).execute(arguments: rowArguments(change))
+        ).execute(arguments: rowArguments(change, storedValue: storedValue))
         guard db.changesCount > 0 else { return nil }
         let rowid = db.lastInsertedRowID
         try moveHeads(db, change, rowid: rowid)
         return rowid
     }
 
-    private static func rowArguments(_ change: Change) -> StatementArguments {
+    private static func rowArguments(_ change: Change, storedValue: DatabaseValue? = nil) -> StatementArguments {
         [
             change.id.replica, change.id.seq, change.hlc.rawValue, change.entity.rawValue, change.entityID,
-            change.field.rawValue, change.op.rawValue, change.value, encodeBase(change.base),
+            change.field.rawValue, change.op.rawValue, storedValue ?? change.value.map(Self.storedValue),
+            encodeBase(change.base),
         ]
     }
 

@@ -34,9 +34,14 @@ public struct ChangeWriter {
     }
 
     /// Records the creation of a record.
+    ///
+    /// `storedValue` is `json` as the history keeps it (``ChangeStore/storedValue(_:)``), when it was made
+    /// beforehand; nil makes it here.
     @discardableResult
-    public mutating func create(_ entity: EntityKind, id: String, json: String?) throws -> Change {
-        try record(entity, id: id, field: .create, op: .create, json: json, base: [])
+    public mutating func create(_ entity: EntityKind, id: String, json: String?, storedValue: DatabaseValue? = nil)
+        throws -> Change
+    {
+        try record(entity, id: id, field: .create, op: .create, json: json, base: [], storedValue: storedValue)
     }
 
     /// Records a new value of one field, made on the field's current heads.
@@ -59,14 +64,15 @@ public struct ChangeWriter {
     /// Records a change with an explicit base (used by conflict resolution).
     @discardableResult
     public mutating func record(
-        _ entity: EntityKind, id: String, field: ChangeField, op: ChangeOperation, json: String?, base: [ChangeID]
+        _ entity: EntityKind, id: String, field: ChangeField, op: ChangeOperation, json: String?, base: [ChangeID],
+        storedValue: DatabaseValue? = nil
     ) throws -> Change {
         last = HybridTimestamp.next(after: last, now: now)
         let change = Change(
             id: ChangeID(replica: replica, seq: nextSeq), hlc: last, entity: entity, entityID: id, field: field,
             op: op, value: json, base: base)
         nextSeq += 1
-        try ChangeStore.append(db, change)
+        try ChangeStore.append(db, change, storedValue: storedValue)
         return change
     }
 

@@ -45,19 +45,24 @@ public struct Source: Sendable, Equatable, Codable, FetchableRecord {
     public init(row: Row) throws {
         let info: String? = row["pdf_info"]
         self.init(
-            id: row["id"], path: row["path"], sha256: row["sha256"], kind: row["kind"], text: row["text"],
-            importedAt: row["imported_at"], pdfPage: row["pdf_page"], encoding: row["encoding"],
-            pdfInfo: try info.map { try JSONText.decode(PDFInfo.self, from: $0) })
+            id: row["id"], path: row["path"], sha256: row["sha256"], kind: row["kind"],
+            text: try CompressedText.text(row["text"]), importedAt: row["imported_at"], pdfPage: row["pdf_page"],
+            encoding: row["encoding"], pdfInfo: try info.map { try JSONText.decode(PDFInfo.self, from: $0) })
     }
 
-    public func insert(_ db: Database) throws {
+    /// Inserts the row unless a source with its id is here.
+    ///
+    /// `storedText` is the text as ``CompressedText`` stores it, when it was made beforehand (on the thread that
+    /// prepares a file); nil makes it here.
+    public func insert(_ db: Database, storedText: DatabaseValue? = nil) throws {
         try db.cachedStatement(
             sql: """
                 INSERT OR IGNORE INTO sources (id, path, sha256, kind, text, imported_at, pdf_page, encoding, pdf_info)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            id, path, sha256, kind, text, importedAt, pdfPage, encoding, try pdfInfo.map { try JSONText.encode($0) },
+            id, path, sha256, kind, storedText ?? CompressedText.databaseValue(text), importedAt, pdfPage, encoding,
+            try pdfInfo.map { try JSONText.encode($0) },
         ])
     }
 }
@@ -260,6 +265,11 @@ extension KnowledgeBase {
         /// The page's metadata as read from its path and text (``MetadataExtractor``), for a text file: read
         /// here, on the thread that prepares, rather than in the transaction.
         var metadata: SourceMetadata?
+        /// The text as the `sources` table keeps it (``CompressedText``), made here rather than in the transaction.
+        var storedText: DatabaseValue?
+        /// For each item, the start of its creation's value compressed (``ArticleCreation/jsonHead(body:byline:continuation:)``):
+        /// the transaction adds the rest, from the time it stamps.
+        var creationHeads: [CompressedText.Head?] = []
 
         /// The source's id: from the file's hash, and for a PDF page from the hash and the page.
         var sourceID: String {
@@ -272,6 +282,18 @@ extension KnowledgeBase {
     ///
     /// - Returns: One prepared source for a text file, one per page for a PDF file.
     static func prepare(_ path: String, options: ImportOptions = ImportOptions()) throws -> [PreparedFile] {
+        try readAndSplit(path, options: options).map { file in
+            var file = file
+            file.creationHeads = file.items.map { item in
+                CompressedText.head(
+                    ArticleCreation.jsonHead(body: item.body, byline: item.byline, continuation: item.continuation))
+            }
+            return file
+        }
+    }
+
+    /// Reads, decodes and splits a file, as ``prepare(_:options:)`` does before compressing.
+    private static func readAndSplit(_ path: String, options: ImportOptions) throws -> [PreparedFile] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw KBError(.unreadableFile, "'\(path)' cannot be read; check that it is a file you may read.")
         }
@@ -288,7 +310,8 @@ extension KnowledgeBase {
                 let items = DocumentReader.items(of: text, kind: kind, fallbackTitle: pageTitle)
                 return PreparedFile(
                     path: path, absolute: absolute, text: text, sha: sha, kind: kind, fallbackTitle: pageTitle,
-                    items: items, ids: itemIDs(items), page: page.number, pdfInfo: document.info(of: page))
+                    items: items, ids: itemIDs(items), page: page.number, pdfInfo: document.info(of: page),
+                    storedText: CompressedText.databaseValue(text))
             }
         }
         let decoded = try TextDecoder.decode(bytes, path: path, forced: options.encoding)
@@ -300,7 +323,8 @@ extension KnowledgeBase {
             PreparedFile(
                 path: path, absolute: absolute, text: text, sha: sha, kind: kind, fallbackTitle: fallbackTitle,
                 items: items, ids: itemIDs(items), encoding: decoded.encoding,
-                metadata: kind == .dump ? nil : MetadataExtractor.metadata(path: absolute, text: text))
+                metadata: kind == .dump ? nil : MetadataExtractor.metadata(path: absolute, text: text),
+                storedText: kind == .dump ? nil : CompressedText.databaseValue(text))
         ]
     }
 
@@ -391,7 +415,7 @@ extension KnowledgeBase {
             pdfPage: prepared.page, encoding: prepared.encoding?.description, pdfInfo: prepared.pdfInfo)
         let earlier =
             options.mode == .inPlace ? try Self.earlierImport(db, of: prepared, names: names) : nil
-        try source.insert(db)
+        try source.insert(db, storedText: prepared.storedText)
         names.add(path: absolute, rowid: db.lastInsertedRowID)
         try changes.create(.source, id: sourceID, json: nil)
         try Self.carryMetadata(db, &changes, from: earlier?.source.id, to: sourceID, extracted: prepared.metadata)
@@ -401,7 +425,8 @@ extension KnowledgeBase {
             return try updateInPlace(db, &changes, earlier, to: source, prepared: prepared)
         }
         let ids = try insertItems(
-            db, &changes, items: items, sourceID: sourceID, now: now, ids: prepared.ids, pending: &pending)
+            db, &changes, items: items, sourceID: sourceID, now: now, ids: prepared.ids,
+            creationHeads: prepared.creationHeads, pending: &pending)
         var result = ImportReport.FileResult(path: path, status: .added, articles: ids.count)
         result.articlesAdded = ids.filter(\.isNew).count
         return (result, ids.map(\.id))
@@ -428,7 +453,8 @@ extension KnowledgeBase {
     /// full-text entries left in `pending` for the caller to write before anything changes the rows.
     func insertItems(
         _ db: Database, _ changes: inout ChangeWriter, items: [PageItem], sourceID: String?, now: Int64,
-        positions: [Int]? = nil, ids: [String]? = nil, pending: inout PendingIndex
+        positions: [Int]? = nil, ids: [String]? = nil, creationHeads: [CompressedText.Head?] = [],
+        pending: inout PendingIndex
     ) throws -> [(id: String, isNew: Bool)] {
         var result: [(id: String, isNew: Bool)] = []
         let positions = positions ?? Array(items.indices)
@@ -452,7 +478,11 @@ extension KnowledgeBase {
                 title: item.title, subtitle: item.subtitle, kicker: item.kicker, byline: item.byline,
                 dateline: item.dateline, body: item.body, continuation: item.continuation, createdAt: now)
             try pending.insert(db, article)
-            try changes.create(.article, id: id, json: ArticleCreation(article).jsonText)
+            let creation = ArticleCreation(article)
+            let head = creationHeads.indices.contains(index) ? creationHeads[index] : nil
+            try changes.create(
+                .article, id: id, json: creation.jsonText,
+                storedValue: head.map { CompressedText.databaseValue($0, then: creation.jsonTail) })
             result.append((id, true))
         }
         return result

@@ -337,8 +337,9 @@ public enum Materializer {
                 }
                 return HeadValue(head: head, json: try fromCreation(head.rowid, value), isCreation: true)
             }
-            let value = try String.fetchOne(
-                db.cachedStatement(sql: "SELECT value FROM changes WHERE rowid = ?"), arguments: [head.rowid])
+            let value = try DatabaseValue.fetchOne(
+                db.cachedStatement(sql: "SELECT value FROM changes WHERE rowid = ?"), arguments: [head.rowid]
+            ).flatMap(ChangeStore.value)
             return HeadValue(head: head, json: value, isCreation: false)
         }
     }
@@ -468,7 +469,7 @@ public enum Materializer {
                 conflictID, entity.rawValue, id, field, kind.rawValue, winner.description, loser.description,
                 winnerValue,
                 loserValue, baseValue, now, resolution.map { HybridTimestamp(rawValue: $0["hlc"]).milliseconds },
-                resolution?["value"] as String?,
+                try resolution.flatMap { try ChangeStore.value($0["value"]) },
             ])
         return conflictID
     }

@@ -215,9 +215,20 @@ public struct ArticleCreation: Codable, Sendable, Equatable {
 
     /// The creation as compact JSON with sorted keys, written directly (the hot path of imports).
     public var jsonText: String {
+        Self.jsonHead(body: body, byline: byline, continuation: continuation) + jsonTail
+    }
+
+    /// The start of ``jsonText``, up to the creation time: the body, most of the bytes, which an import
+    /// compresses before the time is stamped (``CompressedText/head(_:)``).
+    static func jsonHead(body: String, byline: String, continuation: String) -> String {
         var out = "{\"body\":" + JSONText.string(body) + ",\"byline\":" + JSONText.string(byline)
         if !continuation.isEmpty { out += ",\"continuation\":" + JSONText.string(continuation) }
-        out += ",\"created_at\":\(createdAt),\"dateline\":" + JSONText.string(dateline)
+        return out + ",\"created_at\":"
+    }
+
+    /// The rest of ``jsonText`` from the creation time on.
+    var jsonTail: String {
+        var out = "\(createdAt),\"dateline\":" + JSONText.string(dateline)
         out += ",\"kicker\":" + JSONText.string(kicker) + ",\"kind\":" + JSONText.string(kind)
         out += ",\"position\":\(position),\"source_id\":" + (sourceID.map(JSONText.string) ?? "null")
         out += ",\"subtitle\":" + JSONText.string(subtitle) + ",\"title\":" + JSONText.string(title) + "}"

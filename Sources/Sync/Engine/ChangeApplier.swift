@@ -26,11 +26,17 @@ public enum ChangeApplier {
     public struct CheckedChange: Sendable {
         public let wire: WireChange
         let outcome: Result<(change: Change, creation: Creation?), any Error>
+        /// The change's value as the history keeps it (``ChangeStore/storedValue(_:)``), made while checking.
+        let storedValue: DatabaseValue?
     }
 
     /// Checks pulled changes ahead of ``apply(_:checked:now:)``.
     public static func check(_ changes: [WireChange]) -> [CheckedChange] {
-        changes.map { wire in CheckedChange(wire: wire, outcome: Result { try checked(wire) }) }
+        changes.map { wire in
+            let outcome = Result { try checked(wire) }
+            let value = try? outcome.get().change.value
+            return CheckedChange(wire: wire, outcome: outcome, storedValue: value.map(ChangeStore.storedValue))
+        }
     }
 
     public static func apply(_ db: Database, _ changes: [WireChange], now: Int64) throws -> ApplyResult {
@@ -76,15 +82,15 @@ public enum ChangeApplier {
                 }
                 continue
             }
-            guard try ChangeStore.appendIfAbsent(db, change) != nil else {
+            guard try ChangeStore.appendIfAbsent(db, change, storedValue: checkedChange.storedValue) != nil else {
                 result.known += 1
                 continue
             }
             storedOf[change.entityID, default: 0] += 1
             // A source row already here (the same page imported on this replica too) is kept as it was.
             var sourceInserted = false
-            if case .source(let source, _) = creation {
-                try source.insert(db)
+            if case .source(let source, _, let storedText) = creation {
+                try source.insert(db, storedText: storedText)
                 sourceInserted = db.changesCount > 0 && source.id == change.entityID
             }
             result.applied += 1
@@ -102,7 +108,7 @@ public enum ChangeApplier {
             switch (creation, isFirstOfRecord) {
             case (.article(let value), true): articleCreations[change.entityID] = value
             case (.annotation(let value), true): annotationCreations[change.entityID] = value
-            case (.source(_, let metadata), true): if sourceInserted { sourceCreations[change.entityID] = metadata }
+            case (.source(_, let metadata, _), true): if sourceInserted { sourceCreations[change.entityID] = metadata }
             case (_, false):
                 // A second change of the record in this page: the general merge decides.
                 if change.entity == .article { articleCreations[change.entityID] = nil }
@@ -194,8 +200,9 @@ public enum ChangeApplier {
     enum Creation: Sendable {
         case article(ArticleCreation)
         case annotation(AnnotationCreation)
-        /// A page with the metadata read from it (``MetadataExtractor``), which is the work of checking.
-        case source(Source, SourceMetadata)
+        /// A page with the metadata read from it (``MetadataExtractor``) and its text as stored
+        /// (``CompressedText``): the work of checking.
+        case source(Source, SourceMetadata, DatabaseValue)
     }
 
     /// Checks a pulled change and turns it into a stored change, with the creation it carries decoded.
@@ -224,7 +231,7 @@ public enum ChangeApplier {
                 field: .create, op: .create, value: nil, base: base)
             let metadata = MetadataExtractor.metadata(
                 path: source.path, text: source.text, pdfPage: source.pdfPage, pdfInfo: source.pdfInfo)
-            return (change, .source(source, metadata))
+            return (change, .source(source, metadata, CompressedText.databaseValue(source.text)))
         case (.article, .create):
             creation = .article(try JSONText.decode(ArticleCreation.self, from: json ?? ""))
         case (.annotation, .create):
