@@ -7,6 +7,10 @@ BROWSER_PACKAGES := chromium chromium-driver python3-selenium fonts-noto-cjk
 BENCH_PACKAGES := hyperfine ripgrep time
 PREFIX ?= $(shell if [ -w /usr/local/bin ]; then echo /usr/local; else echo $$HOME/.local; fi)
 BENCH_ARGS ?=
+# Release builds: the Swift libraries linked in, and generic types such as Set<String> instantiated through
+# their metadata accessors rather than from mangled names, which look each conformance up by scanning the
+# binary's ~7,100 conformance records (docs/architecture.md, "What a kb search process spends").
+RELEASE_FLAGS := -c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors
 
 .PHONY: all deps build release run test lint format check bench docs clean
 
@@ -31,8 +35,8 @@ build: deps
 	$(SWIFT) build
 
 release: deps
-	$(SWIFT) build -c release --static-swift-stdlib --product kb
-	$(SWIFT) build -c release --static-swift-stdlib --product kb-hub
+	$(SWIFT) build $(RELEASE_FLAGS) --product kb
+	$(SWIFT) build $(RELEASE_FLAGS) --product kb-hub
 	@# kb opens libcurl itself on the first request (Sources/CCurl/shim.h); without the link-time
 	@# dependency that pkg-config adds, no other command loads it and the thirty libraries it brings.
 	@if readelf -d .build/release/kb | grep -q 'libcurl.so'; then patchelf --remove-needed libcurl.so.4 .build/release/kb; fi
@@ -72,7 +76,7 @@ check: lint build test
 bench:
 	@$(MAKE) --no-print-directory deps EXTRA_PACKAGES="$(BENCH_PACKAGES)"
 	@$(MAKE) --no-print-directory release
-	$(SWIFT) build -c release --static-swift-stdlib --product kb-bench
+	$(SWIFT) build $(RELEASE_FLAGS) --product kb-bench
 	python3 Benchmarks/run.py $(BENCH_ARGS)
 
 docs:

@@ -96,6 +96,35 @@ struct CharacterCountTests {
         #expect(try kb.search("山").map(\.id) == [first.id])
     }
 
+    @Test func mergedLists_addEachBitOnce_andGiveUpOnListsOutOfOrder() {
+        // Given the articles 3, 5, 9 that hold a character, with bit 0 set for 3 and 9 and bit 2 for 9
+        let holding: [Int64] = [3, 5, 9]
+
+        // Then walking the lists side by side gives each count, as counting them one by one does
+        #expect(CharacterCounts.merged(holding, [[3, 9], [], [9]]) == [2, 1, 6])
+        #expect(CharacterCounts.merged(holding, Array(repeating: [], count: 3)) == [1, 1, 1])
+        // And a list out of rowid order, or naming an article the character's list lacks, is left to the caller
+        #expect(CharacterCounts.merged(holding, [[9, 3]]) == nil)
+        #expect(CharacterCounts.merged(holding, [[4]]) == nil)
+        #expect(CharacterCounts.merged([5, 3], [[]]) == nil)
+    }
+
+    @Test func formsOfEveryCharacter_areTheTablesInItsOrder() {
+        // Given the folding table's pairs, grouped by the form they fold to (that form first, then the table's order)
+        var expected: [UInt32: [UInt32]] = [:]
+        VariantFolding.forEachPair { from, to in expected[to, default: [to]].append(from) }
+        var characters: Set<UInt32> = [0x41]
+        VariantFolding.forEachPair { from, to in characters.formUnion([from, to]) }
+
+        // Then the forms of every character of the table (and of one without other forms) are those
+        let differing = characters.filter { character in
+            let folded = VariantFolding.fold(character)
+            return VariantFolding.forms(of: character) != (expected[folded] ?? [folded])
+        }
+        #expect(differing.isEmpty, "forms differ for \(differing.prefix(10))")
+        #expect(VariantFolding.forms(of: 0x41) == [0x41])
+    }
+
     @Test(arguments: ["的#", "的#x", "的#123", "#3", "a#3", "的 #3"])
     func queryThatIsNoCountToken_findsTheCharactersOnly(_ query: String) throws {
         // Given an article that holds 的 three times (the token 的#1 is in the index)

@@ -292,12 +292,10 @@ extension KnowledgeBase {
         var scored: [(rowid: Int64, frequency: Double, size: Double)] = []
         scored.reserveCapacity(weighted.count)
         var total = 0
-        let sizes = try Row.fetchCursor(db, sql: "SELECT id, sz FROM articles_fts_docsize")
-        while let row = try sizes.next() {
+        try CharacterCounts.sizes(db) { rowid, size in
             total += 1
-            let rowid: Int64 = row[0]
-            guard let count = weighted.removeValue(forKey: rowid) else { continue }
-            scored.append((rowid, count, Double((row[1] as Data?).map(CharacterCounts.totalSize) ?? 0)))
+            guard let count = weighted.removeValue(forKey: rowid) else { return }
+            scored.append((rowid, count, Double(size)))
         }
         // An article the text index lacks (never, when the file is sound) still ranks, as if of average size.
         let average = scored.isEmpty ? 1 : scored.reduce(0.0) { $0 + $1.size } / Double(scored.count)

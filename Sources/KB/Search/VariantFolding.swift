@@ -48,22 +48,19 @@ public enum VariantFolding {
         for (from, to) in pairs { body(from, to) }
     }
 
-    /// Every form that folds to a character, the character first, read once when first asked for.
-    private static let formsByFolded: [UInt32: [UInt32]] = {
-        var table: [UInt32: [UInt32]] = [:]
-        for (from, to) in pairs { table[to, default: [to]].append(from) }
-        return table
-    }()
-
     /// The forms of a character that fold to the same one as it does: 发 gives 发, 髮, 發 (in the table's order
     /// after the folded one); a character with no other form gives itself.
     public static func forms(of value: UInt32) -> [UInt32] {
+        // One pass over the pairs: a search asks for the forms of a character or two, never enough to pay for a table
+        // of every character's forms.
         let folded = fold(value)
-        return formsByFolded[folded] ?? [folded]
+        var result = [folded]
+        for (from, to) in pairs where to == folded { result.append(from) }
+        return result
     }
 
     /// The characters other than `value` that fold as it does (发 gives 髮 and 發, 髮 gives 发 and 發), found
-    /// without building ``forms(of:)``'s table.
+    /// in one pass over the pairs.
     public static func otherForms(of value: UInt32) -> [UInt32] {
         let folded = fold(value)
         var result: [UInt32] = folded == value ? [] : [folded]
