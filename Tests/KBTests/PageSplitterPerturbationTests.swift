@@ -164,6 +164,25 @@ extension PageSplitterTests {
         #expect(items.map(\.subtitle) == ["", "部署今年农业和农村工作", ""])
     }
 
+    /// A title wrapped between two words (`驻港部队` / `举行开放日活动`) is one title when the page's text
+    /// quotes a run of it across the break (`部队举行开`); a title over its subtitle stays two.
+    @Test func titleWrappedBetweenWordsTheTextQuotes() throws {
+        let items = split(
+            Self.page(
+                "本报讯 （记者王明）昨天，驻港部队举行开",
+                "放日活动，市民踊跃参观军营，观看了",
+                "官兵的训练表演，场面热烈。",
+                "驻港部队",
+                "举行开放日活动",
+                "本报讯 （记者黄洪涛）全国农业工作会议今",
+                "天在京召开，会议部署了今年的农业和农村",
+                "工作，要求各地切实抓好粮食生产。",
+                "全国农业工作会议召开",
+                "部署今年农业和农村工作"))
+        #expect(items.map(\.title) == ["驻港部队举行开放日活动", "全国农业工作会议召开"])
+        #expect(items.map(\.subtitle) == ["", "部署今年农业和农村工作"])
+    }
+
     /// A page printing headlines first whose first article opens with no marker (its dateline closes it).
     @Test func headlinesFirstWithAnUnmarkedFirstArticle() throws {
         let items = split(
