@@ -183,6 +183,25 @@ extension PageSplitterTests {
         #expect(items.map(\.subtitle) == ["", "部署今年农业和农村工作"])
     }
 
+    /// A first headline line of four characters or fewer (`春运`) over a longer one is the start of a wrapped
+    /// title, not a title over its subtitle; a longer first line keeps its subtitle.
+    @Test func titleWrappedAfterFewCharacters() throws {
+        let items = split(
+            Self.page(
+                "本报讯 （记者王明）春节临近，铁路部门加开",
+                "临时客车，车站为旅客准备了热水和药品，志",
+                "愿者帮助老人和孩子上车，旅客们感到温暖。",
+                "春运",
+                "返乡路上暖意浓",
+                "本报讯 （记者黄洪涛）全国农业工作会议今",
+                "天在京召开，会议部署了今年的农业和农村",
+                "工作，要求各地切实抓好粮食生产。",
+                "全国农业工作会议召开",
+                "部署今年农业和农村工作"))
+        #expect(items.map(\.title) == ["春运返乡路上暖意浓", "全国农业工作会议召开"])
+        #expect(items.map(\.subtitle) == ["", "部署今年农业和农村工作"])
+    }
+
     /// A one-line headline between two runs of text that quotes the paragraph under it (`造成巨额损失`) is a
     /// subhead of the article, even when a dateline in brackets closes the text after it; without the quote it
     /// is the title of an article of its own.

@@ -24,6 +24,10 @@ struct PageVocabulary {
     /// title (`闻（下）`): a subtitle is a phrase, longer than that.
     static let longestTitleRemainder = 3
 
+    /// The fewest characters of a title printed over a subtitle: a title says what the subtitle explains, and
+    /// a first headline line of four characters or fewer (`驻港`, `说“泡`) is the start of a wrapped title.
+    static let shortestTitleOverASubtitle = 5
+
     /// How many characters a run printed elsewhere on the page must have, across the break between two
     /// headline lines, to show that the two lines are one title: the page's text quotes the title's words.
     static let quotedRunLength = 5
@@ -82,8 +86,8 @@ struct PageVocabulary {
     }
 
     /// True when the second headline line is the end of a title wrapped after the first: the break is
-    /// inside a word of the page or inside a dash, the page's text quotes a run across the break, or the line
-    /// is too short to be a subtitle.
+    /// inside a word of the page or inside a dash, the page's text quotes a run across the break, the first
+    /// line is too short to be a title over a subtitle, or the second too short to be a subtitle.
     func breaksWord(_ first: String, _ second: String) -> Bool {
         let rest = second.unicodeScalars.filter { !TextCleaner.isSpace($0) }
         guard let last = first.unicodeScalars.last(where: { !TextCleaner.isSpace($0) }), let next = rest.first
@@ -92,6 +96,8 @@ struct PageVocabulary {
         if last == "—" && next == "—" { return !first.utf8HasSuffix("——") }
         guard next != "—" else { return false }
         let characters = rest.filter(TextCleaner.isCJKCharacter).count
+        let firstLength = first.unicodeScalars.filter { !TextCleaner.isSpace($0) }.count
+        if firstLength < Self.shortestTitleOverASubtitle && TextCleaner.isCJKCharacter(next) { return true }
         if characters <= Self.longestTitleRemainder && TextCleaner.isCJKCharacter(next) { return true }
         return isWord(last, next) || quotesAcross(first, second)
     }
