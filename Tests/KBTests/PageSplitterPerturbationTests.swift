@@ -164,6 +164,96 @@ extension PageSplitterTests {
         #expect(items.map(\.subtitle) == ["", "部署今年农业和农村工作", ""])
     }
 
+    /// A title wrapped between two words (`驻港部队` / `举行开放日活动`) is one title when the page's text
+    /// quotes a run of it across the break (`部队举行开`); a title over its subtitle stays two.
+    @Test func titleWrappedBetweenWordsTheTextQuotes() throws {
+        let items = split(
+            Self.page(
+                "本报讯 （记者王明）昨天，驻港部队举行开",
+                "放日活动，市民踊跃参观军营，观看了",
+                "官兵的训练表演，场面热烈。",
+                "驻港部队",
+                "举行开放日活动",
+                "本报讯 （记者黄洪涛）全国农业工作会议今",
+                "天在京召开，会议部署了今年的农业和农村",
+                "工作，要求各地切实抓好粮食生产。",
+                "全国农业工作会议召开",
+                "部署今年农业和农村工作"))
+        #expect(items.map(\.title) == ["驻港部队举行开放日活动", "全国农业工作会议召开"])
+        #expect(items.map(\.subtitle) == ["", "部署今年农业和农村工作"])
+    }
+
+    /// A first headline line of four characters or fewer (`春运`) over a longer one is the start of a wrapped
+    /// title, not a title over its subtitle; a longer first line keeps its subtitle.
+    @Test func titleWrappedAfterFewCharacters() throws {
+        let items = split(
+            Self.page(
+                "本报讯 （记者王明）春节临近，铁路部门加开",
+                "临时客车，车站为旅客准备了热水和药品，志",
+                "愿者帮助老人和孩子上车，旅客们感到温暖。",
+                "春运",
+                "返乡路上暖意浓",
+                "本报讯 （记者黄洪涛）全国农业工作会议今",
+                "天在京召开，会议部署了今年的农业和农村",
+                "工作，要求各地切实抓好粮食生产。",
+                "全国农业工作会议召开",
+                "部署今年农业和农村工作"))
+        #expect(items.map(\.title) == ["春运返乡路上暖意浓", "全国农业工作会议召开"])
+        #expect(items.map(\.subtitle) == ["", "部署今年农业和农村工作"])
+    }
+
+    /// A one-line headline between two runs of text that quotes the paragraph under it (`造成巨额损失`) is a
+    /// subhead of the article, even when a dateline in brackets closes the text after it; without the quote it
+    /// is the title of an article of its own.
+    @Test(arguments: [true, false])
+    func subheadQuotingTheParagraphUnderIt(_ quoted: Bool) throws {
+        let subhead = quoted ? "造成巨额损失" : "大和银行事件始末"
+        let items = split(
+            Self.page(
+                "本报讯 （记者韦强）在新的一年到来之际，当",
+                "韩国经济新闻社、住宅银行等民间团体发起收集",
+                "民间黄金换取外汇，以缓解外汇短缺危机之际，",
+                "韩国民众不仅积极响应，而且实实在在地用自己",
+                "的一份行动，表达对国家的热爱和赤诚。",
+                subhead,
+                "日本大和银行纽约分行交易员兼内部业务负",
+                "责人井口俊英为弥补损失，私自交易，造成巨额",
+                "损失。这是继巴林银行事件之后，又一起由于业",
+                "务人员严重违章操作造成的银行巨额损失事件。",
+                "专家们认为，日本金融机构要恢复原来的信",
+                "誉，还需要一定的时间。（据新华社东京1月5日电）",
+                "韩国民众捐金救国"))
+        if quoted {
+            #expect(items.map(\.title) == ["韩国民众捐金救国"])
+            #expect(items.first?.body.contains("造成巨额损失\n\n日本大和银行") == true)
+        } else {
+            #expect(items.map(\.title) == [subhead, "韩国民众捐金救国"])
+        }
+    }
+
+    /// On a page printing headlines first, a headline between two runs of text that quotes the paragraph under
+    /// it is a subhead too, even when that paragraph is set wider (the last paragraphs of a long article may be).
+    @Test func subheadQuotingTheParagraphUnderItOnAHeadlinesFirstPage() throws {
+        let items = split(
+            Self.page(
+                "全国农业工作会议召开",
+                "本报讯 （记者王明）1月5日，全国农业",
+                "工作会议在京召开。会议部署了今年的",
+                "农业和农村工作，要求各地切实抓好粮",
+                "食生产，保证农民收入稳定增长。",
+                "稳定播种面积提高单产",
+                "会议要求，各地要稳定播种面积提高单产，加快",
+                "农业科技推广，增加农民收入，保证粮食生产稳",
+                "定增长，做好今年的春耕备耕工作。",
+                "江苏：摸底困难职工需求开展送温暖慰问",
+                "本报讯 （记者黄洪涛）近期，为帮助外贸企",
+                "业和职工应对挑战，省总工会开展了专项服",
+                "务行动，走访企业一百二十多家，摸清了困",
+                "难职工的需求。"))
+        #expect(items.map(\.title) == ["全国农业工作会议召开", "江苏：摸底困难职工需求开展送温暖慰问"])
+        #expect(items.first?.body.contains("稳定播种面积提高单产\n\n会议要求") == true)
+    }
+
     /// A page printing headlines first whose first article opens with no marker (its dateline closes it).
     @Test func headlinesFirstWithAnUnmarkedFirstArticle() throws {
         let items = split(

@@ -24,7 +24,40 @@ struct PageVocabulary {
     /// title (`闻（下）`): a subtitle is a phrase, longer than that.
     static let longestTitleRemainder = 3
 
+    /// The fewest characters of a title printed over a subtitle: a title says what the subtitle explains, and
+    /// a first headline line of four characters or fewer (`驻港`, `说“泡`) is the start of a wrapped title.
+    static let shortestTitleOverASubtitle = 5
+
+    /// How many characters a run printed elsewhere on the page must have, across the break between two
+    /// headline lines, to show that the two lines are one title: the page's text quotes the title's words.
+    static let quotedRunLength = 5
+
+    /// How many characters of the run each line gives at least: one character may end or begin any word.
+    static let sideOfQuotedRun = 2
+
     init(lines: [String]) { self.lines = lines }
+
+    /// True when the page's text quotes a run of the two headline lines across their break.
+    ///
+    /// The run has ``quotedRunLength`` characters, at least ``sideOfQuotedRun`` from each line, and stands in
+    /// another line of the page: `驻港部队` / `举行开放日活动` with `部队举行开` in the body is one title. A
+    /// subtitle is another phrase, which the text does not run into the title.
+    func quotesAcross(_ first: String, _ second: String) -> Bool {
+        let left = Array(first.unicodeScalars.filter { !TextCleaner.isSpace($0) })
+        let right = Array(second.unicodeScalars.filter { !TextCleaner.isSpace($0) })
+        let n = Self.quotedRunLength
+        var runs: [String] = []
+        for fromLeft in Self.sideOfQuotedRun...(n - Self.sideOfQuotedRun)
+        where fromLeft <= left.count && n - fromLeft <= right.count {
+            var run = String.UnicodeScalarView()
+            run.append(contentsOf: left[(left.count - fromLeft)...])
+            run.append(contentsOf: right[..<(n - fromLeft)])
+            guard run.allSatisfy(TextCleaner.isCJKCharacter) else { continue }
+            runs.append(String(run))
+        }
+        guard !runs.isEmpty else { return false }
+        return lines.contains { line in runs.contains { line.contains($0) } }
+    }
 
     /// True when two characters read as one word on this page (see ``wordAssociation``).
     ///
@@ -53,7 +86,8 @@ struct PageVocabulary {
     }
 
     /// True when the second headline line is the end of a title wrapped after the first: the break is
-    /// inside a word of the page or inside a dash, or the line is too short to be a subtitle.
+    /// inside a word of the page or inside a dash, the page's text quotes a run across the break, the first
+    /// line is too short to be a title over a subtitle, or the second too short to be a subtitle.
     func breaksWord(_ first: String, _ second: String) -> Bool {
         let rest = second.unicodeScalars.filter { !TextCleaner.isSpace($0) }
         guard let last = first.unicodeScalars.last(where: { !TextCleaner.isSpace($0) }), let next = rest.first
@@ -62,7 +96,9 @@ struct PageVocabulary {
         if last == "—" && next == "—" { return !first.utf8HasSuffix("——") }
         guard next != "—" else { return false }
         let characters = rest.filter(TextCleaner.isCJKCharacter).count
+        let firstLength = first.unicodeScalars.filter { !TextCleaner.isSpace($0) }.count
+        if firstLength < Self.shortestTitleOverASubtitle && TextCleaner.isCJKCharacter(next) { return true }
         if characters <= Self.longestTitleRemainder && TextCleaner.isCJKCharacter(next) { return true }
-        return isWord(last, next)
+        return isWord(last, next) || quotesAcross(first, second)
     }
 }

@@ -552,6 +552,9 @@ struct SegmentReader {
             wrapped = first >= column - 5 && first <= column + 2 && TextCleaner.width(printed[1]) < Int(first) - 4
         }
         if zone.count >= 2 && !wrapped { return true }
+        // A subhead quotes the paragraph under it; a title seldom quotes the first paragraph of its article
+        // (about 1 in 100), so the rule holds on pages printing headlines first too.
+        if Self.quotesTextBelow(zone, following) { return false }
         // A dateline in brackets closes an article that opened without one (no marker, or
         // `（上接第N版）`): after an opening with a dateline or a byline line, text closed by such a
         // dateline is another article. `（下转第2版）` closes the article it is in: no other opened.
@@ -577,6 +580,20 @@ struct SegmentReader {
             if paragraphLines.last?.endsWithCredit == true && paragraphs <= 2 { return true }
         }
         return false
+    }
+
+    /// The fewest characters of a subhead's quote of the paragraph under it.
+    static let shortestSubheadQuote = 5
+
+    /// True when the headline, on its own, is a run of the first paragraph under it: a subhead takes its words
+    /// from the text it heads (`推动产业结构优化升级` over `…，推动产业结构优化升级，…`); the title of another
+    /// article does not.
+    static func quotesTextBelow(_ zone: [String], _ following: ArraySlice<Block>) -> Bool {
+        let heading = zone.joined()
+        guard heading.unicodeScalars.filter(TextCleaner.isCJKCharacter).count >= shortestSubheadQuote,
+            case .paragraph(let lines, _)? = following.first
+        else { return false }
+        return TextCleaner.joinLines(lines.map(\.text)).contains(heading)
     }
 
     /// The median width of the full lines (all but each paragraph's last) of some paragraphs; when
