@@ -1366,7 +1366,8 @@ def main(argv=None):
                 t["_glued"] = it.kicker_glued
             for i in reversed(range(len(items))):
                 guest = items[i].extra.get("interleave")
-                if guest:
+                # A host whose paragraphs all print on fewer than three lines takes no guest: nothing is printed.
+                if guest and items[i].extra.get("interleaved"):
                     truths.insert(i + 1, dict(guest.truth(), _glued=False))
             check_page(text, truths, dup_chars, perturbation)
             for t in truths:
