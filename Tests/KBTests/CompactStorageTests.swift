@@ -116,4 +116,31 @@ import Testing
         #expect(try kb.article(original.id).article.body == edited)
         #expect(try kb.check().problems.isEmpty)
     }
+
+    @Test func damagedCompressedValue_orPage_isReportedByCheck() throws {
+        let kb = try KnowledgeBase.inMemory()
+        _ = try kb.importText(try Fixtures.seedPage)
+        #expect(try kb.check().isOK)
+        // One article's creation gets a wrong format byte: its record can no longer be derived.
+        try kb.database.writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE changes SET value = X'09' || substr(value, 2)
+                    WHERE rowid = (SELECT MIN(rowid) FROM changes WHERE typeof(value) = 'blob')
+                    """)
+        }
+        let history = try kb.check().problems
+        #expect(history.count == 1, "\(history)")
+        #expect(history.first?.area == .history)
+        #expect(history.first?.detail.contains("cannot be derived") == true, "\(history)")
+        // The page's blob loses its last bytes.
+        try kb.database.writer.write { db in
+            try db.execute(sql: "UPDATE sources SET text = substr(text, 1, length(text) - 40)")
+        }
+        let page = try kb.check().problems
+        #expect(
+            page.contains {
+                $0.area == .history && $0.detail == "1 imported page's compressed text cannot be read back."
+            })
+    }
 }

@@ -185,6 +185,23 @@ extension KnowledgeBase {
                 """
             ) { "\($0) \(entity)\($0 == 1 ? " is" : "s are") created in the history but missing." }
         }
+        // A page kept compressed is the value of its creation when it is pushed: each must read back.
+        do {
+            var unreadable = 0
+            let texts = try DatabaseValue.fetchCursor(db, sql: "SELECT text FROM sources WHERE typeof(text) = 'blob'")
+            while let text = try texts.next() {
+                if (try? CompressedText.text(text)) == nil { unreadable += 1 }
+            }
+            if unreadable > 0 {
+                problems.append(
+                    .init(
+                        .history,
+                        "\(unreadable) imported page\(unreadable == 1 ? "'s" : "s'") compressed text cannot be read back."
+                    ))
+            }
+        } catch {
+            problems.append(.init(.history, "The imported pages cannot be read: \(Self.reason(error))."))
+        }
         guard problems.isEmpty else { return problems }
         do {
             problems += try derivationProblems(db, now: now)
