@@ -118,6 +118,11 @@ extension PageSplitterTests {
         "难职工的需求。",
     ]
 
+    /// ``headlinesFirstPage`` with `lines` between its two articles.
+    static func headlinesFirstPage(inserting lines: [String]) -> [String] {
+        Array(headlinesFirstPage.prefix(5)) + lines + headlinesFirstPage.suffix(5)
+    }
+
     /// On a page printing headlines before their text, a photo caption keeps its title after it: the
     /// page is still read headlines first.
     @Test func headlinesFirstPageEndingWithACaptionTitle() throws {

@@ -164,9 +164,9 @@ public enum ChangeStore {
 
     /// Stores a change and moves the heads of its field past the changes it was made on.
     ///
-    /// The caller has checked that the change is not stored yet.
+    /// The caller has checked that the change is not stored yet. `storedValue` is the value as
+    /// ``storedValue(_:)`` makes it, when it was made beforehand; nil makes it here.
     /// - Returns: The local row id of the change.
-    /// `storedValue` is the value as ``storedValue(_:)`` makes it, when it was made beforehand; nil makes it here.
     @discardableResult
     public static func append(_ db: Database, _ change: Change, storedValue: DatabaseValue? = nil) throws -> Int64 {
         try db.cachedStatement(
@@ -182,11 +182,11 @@ public enum ChangeStore {
 
     /// Stores a change unless one with its id is held already, and moves the heads as ``append(_:_:)`` does.
     ///
-    /// One statement tells a held change from a new one: a pulled page is mostly new changes.
+    /// One statement tells a held change from a new one: a pulled page is mostly new changes. `storedValue` is
+    /// the value as ``storedValue(_:)`` makes it, when it was made beforehand (while the page was checked); nil
+    /// makes it here.
     /// - Returns: The local row id of the change, or nil when a change with its id was held already (then
     ///   nothing is written).
-    /// `storedValue` is the value as ``storedValue(_:)`` makes it, when it was made beforehand (while the page
-    /// was checked); nil makes it here.
     public static func appendIfAbsent(_ db: Database, _ change: Change, storedValue: DatabaseValue? = nil) throws
         -> Int64?
     {

@@ -2,7 +2,8 @@ internal import CZlib
 import Foundation
 public import GRDB
 
-/// Text that is rarely read, kept compressed in the file: the pages as imported (`sources.text`).
+/// Text that is rarely read, kept compressed in the file: the pages as imported (`sources.text`) and the long
+/// values of the history (`changes.value`: an article's creation, an edited body).
 ///
 /// A text of ``threshold`` bytes or more is stored as a blob: one format byte (``Format``), the text's length
 /// in UTF-8 bytes (four bytes, little-endian), then the text as raw deflate (zlib's fastest level: on
@@ -67,11 +68,8 @@ package enum CompressedText {
     /// deflate blocks, the last one final, so the whole reads back as one text.
     package static func databaseValue(_ head: Head, then rest: String) -> DatabaseValue {
         let restBytes = Array(rest.utf8)
-        var output: [UInt8] = []
+        var output = header(count: head.count + restBytes.count)
         output.reserveCapacity(headerSize + head.deflated.count + restBytes.count + 5 * (restBytes.count / 65_535 + 1))
-        output.append(Format.rawDeflate.rawValue)
-        let length = UInt32(head.count + restBytes.count)
-        for byte in 0..<4 { output.append(UInt8(truncatingIfNeeded: length >> (8 * UInt32(byte)))) }
         output += head.deflated
         var start = 0
         repeat {
@@ -90,6 +88,12 @@ package enum CompressedText {
 
     private static let headerSize = 5
 
+    /// The format byte and the text's length in UTF-8 bytes (little-endian), before the deflated bytes.
+    private static func header(count: Int) -> [UInt8] {
+        let length = UInt32(count)
+        return [Format.rawDeflate.rawValue] + (0..<4).map { UInt8(truncatingIfNeeded: length >> (8 * UInt32($0))) }
+    }
+
     /// Raw deflate of `input`: with the header (format and length) and ended when `finish`, else without the
     /// header and ended by a sync flush.
     private static func deflate(_ input: UnsafeBufferPointer<UInt8>, finish: Bool) -> [UInt8]? {
@@ -99,12 +103,7 @@ package enum CompressedText {
         let offset = finish ? headerSize : 0
         // A sync flush adds an empty stored block (five bytes) to what deflateBound allows.
         let bound = Int(deflateBound(&stream, uLong(input.count))) + 16
-        var output = [UInt8](repeating: 0, count: offset + bound)
-        if finish {
-            output[0] = Format.rawDeflate.rawValue
-            let length = UInt32(input.count)
-            for byte in 0..<4 { output[1 + byte] = UInt8(truncatingIfNeeded: length >> (8 * UInt32(byte))) }
-        }
+        var output = (finish ? header(count: input.count) : []) + [UInt8](repeating: 0, count: bound)
         let status = output.withUnsafeMutableBufferPointer { buffer -> Int32 in
             stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
             stream.avail_in = uInt(input.count)
