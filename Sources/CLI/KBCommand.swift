@@ -30,8 +30,9 @@ struct KBCommand: AsyncParsableCommand {
             let arguments = GlobalOptions.movingLeadingOptions(Array(CommandLine.arguments.dropFirst()))
             // `kb search` is a whole process per query: its plain forms skip swift-argument-parser.
             if let request = SearchRequest(arguments: arguments) {
-                try SearchCommand.run(request)
-                return
+                let searched = try SearchCommand.run(request)
+                // Everything is printed and the file closed: the process ends without releasing what it holds.
+                withExtendedLifetime(searched) { Foundation.exit(0) }
             }
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -37,6 +37,16 @@ public struct KnowledgeBase: Sendable {
             database: try AppDatabase.open(path: path, mode: mode, allowsDamaged: allowsDamaged), clock: clock)
     }
 
+    /// Closes the connection to the file; nothing can be read or written through this value afterwards.
+    ///
+    /// Closing is what releasing the last copy does; a process that ends right after can close first and
+    /// skip the rest of the teardown.
+    ///
+    /// - Throws: A database error when the connection cannot be closed (a statement still running).
+    public func close() throws {
+        try database.writer.close()
+    }
+
     /// Runs a write transaction with a change writer; the clock is saved before commit.
     ///
     /// SQLite's failures become one-sentence ``KBError``s (``StorageFailure``).

@@ -54,8 +54,18 @@ struct SearchCommand: ParsableCommand {
     }
 
     /// Searches and prints the hits: the work of `kb search`, however its arguments were read.
-    static func run(_ request: SearchRequest) throws {
+    ///
+    /// - Returns: The knowledge base searched, already closed: a process that ends now holds it until then,
+    ///   so that none of its teardown runs.
+    @discardableResult
+    static func run(_ request: SearchRequest) throws -> KnowledgeBase {
         let kb = try GlobalOptions.open(db: request.db, allowDamaged: request.allowDamaged)
+        defer { try? kb.close() }
+        try printHits(kb, request)
+        return kb
+    }
+
+    private static func printHits(_ kb: KnowledgeBase, _ request: SearchRequest) throws {
         let text = request.query.joined(separator: " ")
         let hits = try kb.search(text, limit: request.limit, exact: request.exact, pinyin: request.pinyin)
         if request.json {

@@ -300,6 +300,11 @@ public struct CodePoints: Sendable, Equatable {
         self.scalars = Array(scalars)
     }
 
+    /// Code points already in an array, kept as they are.
+    public init(scalars: [UInt32]) {
+        self.scalars = scalars
+    }
+
     public var count: Int { scalars.count }
     public var isEmpty: Bool { scalars.isEmpty }
 
@@ -307,11 +312,37 @@ public struct CodePoints: Sendable, Equatable {
 
     /// The text of a code-point range.
     public func string(_ range: Range<Int>) -> String {
-        var view = String.UnicodeScalarView()
-        for value in scalars[range] {
-            if let scalar = Unicode.Scalar(value) { view.append(scalar) }
+        // Encoded straight into the string's storage: appending scalar by scalar costs several times more.
+        String(unsafeUninitializedCapacity: range.count * 4) { buffer in
+            var end = 0
+            for value in scalars[range] {
+                switch value {
+                case 0..<0x80:
+                    buffer[end] = UInt8(value)
+                    end += 1
+                case 0x80..<0x800:
+                    buffer[end] = UInt8(0xC0 | value >> 6)
+                    buffer[end + 1] = UInt8(0x80 | value & 0x3F)
+                    end += 2
+                case 0xD800..<0xE000:
+                    continue  // a lone surrogate is no scalar: left out
+                case 0x800..<0x10000:
+                    buffer[end] = UInt8(0xE0 | value >> 12)
+                    buffer[end + 1] = UInt8(0x80 | value >> 6 & 0x3F)
+                    buffer[end + 2] = UInt8(0x80 | value & 0x3F)
+                    end += 3
+                case 0x10000..<0x110000:
+                    buffer[end] = UInt8(0xF0 | value >> 18)
+                    buffer[end + 1] = UInt8(0x80 | value >> 12 & 0x3F)
+                    buffer[end + 2] = UInt8(0x80 | value >> 6 & 0x3F)
+                    buffer[end + 3] = UInt8(0x80 | value & 0x3F)
+                    end += 4
+                default:
+                    continue  // past Unicode's last code point: left out
+                }
+            }
+            return end
         }
-        return String(view)
     }
 
     func matches(_ pattern: CodePoints, at index: Int) -> Bool {

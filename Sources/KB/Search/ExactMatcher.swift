@@ -92,13 +92,14 @@ struct ExactMatcher {
     }
 
     /// True when no field holds one of `otherForms` (``otherForms(of:)``), nor a character that NFKC maps
-    /// before folding: then the record matches the query exactly just when it matches it folded, and no
+    /// before folding (full-width ASCII aside: exact and folded matching both read it as ASCII): then the record matches the query exactly just when it matches it folded, and no
     /// field needs tokenizing to tell.
     func holdsNone(of otherForms: [UInt32]) -> Bool {
         for field in fields {
             for scalar in field.text.unicodeScalars {
                 let value = scalar.value
-                guard value >= 0x80 else { continue }
+                // ASCII, and full-width ASCII, which the tokenizer takes as ASCII, fold to themselves.
+                guard value >= 0x80, value < 0xFF01 || value > 0xFF5E else { continue }
                 if otherForms.contains(value) || TextTokenizer.fastClass(value) == .slow { return false }
             }
         }
@@ -111,6 +112,8 @@ struct ExactMatcher {
         var tokenizer = TextTokenizer(foldsVariants: !exact)
         let query = tokenizer.tokens(in: text, mode: .query)
         guard !query.isEmpty else { return false }
+        // Tokenizing every field is the costly part: first see whether the characters as written are there at all.
+        if exact && !mayHoldAsWritten(query.map(\.text)) { return false }
         let lastIsPrefix = isPrefix || query.last?.isTrailingLoneCJK == true
         let names: Set<String>? = column.map { $0 == "title" ? ["title", "subtitle", "kicker"] : [$0] }
         let positions = stream(folds: !exact)
@@ -120,7 +123,39 @@ struct ExactMatcher {
         return false
     }
 
-    private mutating func stream(folds: Bool) -> [[[String]]] {
+    /// False when no field can hold `tokens` as written: some CJK character of theirs is in no field.
+    ///
+    /// A field with a character that NFKC maps (which could become that character) may always hold them.
+    func mayHoldAsWritten(_ tokens: [String]) -> Bool {
+        var wanted: [UInt32] = []
+        for token in tokens {
+            for scalar in token.unicodeScalars
+            where TextTokenizer.fastClass(scalar.value) == .cjk && !wanted.contains(scalar.value) {
+                wanted.append(scalar.value)
+            }
+        }
+        guard !wanted.isEmpty else { return true }
+        var found = [Bool](repeating: false, count: wanted.count)
+        var missing = wanted.count
+        for field in fields {
+            for scalar in field.text.unicodeScalars {
+                let value = scalar.value
+                guard value >= 0x80, value < 0xFF01 || value > 0xFF5E else { continue }
+                if let index = wanted.firstIndex(of: value) {
+                    guard !found[index] else { continue }
+                    found[index] = true
+                    missing -= 1
+                    if missing == 0 { return true }
+                } else if TextTokenizer.fastClass(value) == .slow {
+                    return true
+                }
+            }
+        }
+        return false
+    }
+
+    /// Each field's tokens, position by position (colocated tokens together), folded or not: made once each.
+    mutating func stream(folds: Bool) -> [[[String]]] {
         if let cached = streams[folds] { return cached }
         var tokenizer = TextTokenizer(foldsVariants: folds)
         let result = fields.map { field -> [[String]] in

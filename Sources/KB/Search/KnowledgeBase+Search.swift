@@ -15,14 +15,29 @@ public struct Snippet: Sendable, Equatable {
 
     /// The passage with each hit wrapped in `open` and `close`.
     public func rendered(open: String, close: String) -> String {
-        let points = CodePoints(text)
-        var out = ""
-        var cursor = 0
-        for range in highlights {
-            out += points.string(cursor..<range.lowerBound) + open + points.string(range) + close
-            cursor = range.upperBound
+        guard !highlights.isEmpty else { return text }
+        // Where each mark goes, as positions in the text's UTF-8, found in one walk over its code points.
+        let scalars = text.unicodeScalars
+        var marks: [String.Index] = []
+        marks.reserveCapacity(highlights.count * 2)
+        var index = scalars.startIndex
+        var offset = 0
+        for bound in highlights.flatMap({ [$0.lowerBound, $0.upperBound] }) {
+            while offset < bound && index < scalars.endIndex {
+                scalars.formIndex(after: &index)
+                offset += 1
+            }
+            marks.append(index)
         }
-        return out + points.string(cursor..<points.count)
+        var out = ""
+        out.reserveCapacity(text.utf8.count + highlights.count * (open.utf8.count + close.utf8.count))
+        var cursor = scalars.startIndex
+        for (position, mark) in marks.enumerated() {
+            out += String(decoding: text.utf8[cursor..<mark], as: UTF8.self)
+            out += position.isMultiple(of: 2) ? open : close
+            cursor = mark
+        }
+        return out + String(decoding: text.utf8[cursor...], as: UTF8.self)
     }
 }
 
@@ -46,7 +61,7 @@ extension KnowledgeBase {
         ("body", 1), ("title", 10), ("subtitle", 4), ("kicker", 3), ("byline", 2), ("dateline", 1),
     ]
 
-    /// ``rankedFields``' weights as `bm25()` takes them.
+    /// ``rankedFields``' weights as `bm25()` (and ``RankFunction``) take them.
     static let rankWeights = rankedFields.map { String($0.weight) }.joined(separator: ", ")
 
     /// Searches articles, notes and highlighted quotes.
@@ -150,8 +165,9 @@ extension KnowledgeBase {
                 db,
                 sql: """
                     SELECT a.*, r.rank FROM (
-                        SELECT rowid, bm25(articles_fts, \(rankWeights)) AS rank FROM articles_fts
-                        WHERE articles_fts MATCH ?\(filtered ? " AND rowid IN (SELECT a.rowid FROM articles a WHERE 1\(articleFilter))" : "")
+                        SELECT articles_fts.rowid AS rowid, \(RankFunction.name)(articles_fts, d.sz, \(rankWeights)) AS rank
+                        FROM articles_fts LEFT JOIN articles_fts_docsize d ON d.id = articles_fts.rowid
+                        WHERE articles_fts MATCH ?\(filtered ? " AND articles_fts.rowid IN (SELECT a.rowid FROM articles a WHERE 1\(articleFilter))" : "")
                         ORDER BY rank LIMIT ?
                     ) r JOIN articles a ON a.rowid = r.rowid ORDER BY r.rank
                     """, arguments: [articleMatch] + StatementArguments(filterArguments) + [limit]
@@ -557,14 +573,19 @@ extension KnowledgeBase {
 
     /// A window of the text around its hits, on one line.
     static func snippetOf(_ text: String, terms: [String], readings: [PinyinPattern] = []) -> Snippet {
-        // On one line: a paragraph break becomes one space.
-        var flat: [UInt32] = []
-        flat.reserveCapacity(text.utf8.count / 2)
-        for scalar in text.unicodeScalars {
-            if scalar == "\n" {
-                if flat.last != 0x20 { flat.append(0x20) }
-            } else {
-                flat.append(scalar.value)
+        // On one line: a paragraph break becomes one space. (A text has no more code points than UTF-8 bytes.)
+        let flat = [UInt32](unsafeUninitializedCapacity: text.utf8.count) { buffer, count in
+            count = 0
+            for scalar in text.unicodeScalars {
+                if scalar == "\n" {
+                    if count == 0 || buffer[count - 1] != 0x20 {
+                        buffer[count] = 0x20
+                        count += 1
+                    }
+                } else {
+                    buffer[count] = scalar.value
+                    count += 1
+                }
             }
         }
         let points = CodePoints(scalars: flat)
@@ -604,15 +625,20 @@ extension KnowledgeBase {
     /// Where the terms occur in a text, whitespace and case ignored, and where it reads as the pinyin
     /// patterns, as sorted disjoint ranges.
     static func hitRanges(in text: CodePoints, terms: [String], readings: [PinyinPattern] = []) -> [Range<Int>] {
-        var compact: [UInt32] = []
-        var positions: [Int] = []
-        compact.reserveCapacity(text.count)
-        for index in 0..<text.count {
-            let value = text[index]
-            // Whitespace as the tokenizer sees it (a no-break or ideographic space included) is skipped.
-            if CharacterClass.isWhitespace(value) { continue }
-            compact.append(foldForMatching(value))
-            positions.append(index)
+        // The text without whitespace as the tokenizer sees it (a no-break or ideographic space included),
+        // folded, and where each of its code points stands in the text.
+        var positions = [Int](repeating: 0, count: text.count)
+        let compact = text.scalars.withUnsafeBufferPointer { source in
+            positions.withUnsafeMutableBufferPointer { positions in
+                [UInt32](unsafeUninitializedCapacity: source.count) { buffer, count in
+                    count = 0
+                    for (index, value) in source.enumerated() where !CharacterClass.isWhitespace(value) {
+                        buffer[count] = foldForMatching(value)
+                        positions[count] = index
+                        count += 1
+                    }
+                }
+            }
         }
         let haystack = CodePoints(scalars: compact)
         var ranges: [Range<Int>] = []
