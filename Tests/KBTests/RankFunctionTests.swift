@@ -97,6 +97,13 @@ struct RankFunctionTests {
         }
     }
 
+    @Test func variantPairs_areTheTableAsWritten() {
+        var decoded: [UInt32] = []
+        VariantFolding.forEachPair { from, to in decoded += [from, to] }
+        #expect(decoded == VariantTable.pairs.unicodeScalars.map(\.value))
+        #expect(decoded.contains(0x2_0BB7) || decoded.contains { $0 > 0xFFFF }, "pairs past the BMP are read too")
+    }
+
     @Test func codePointText_isTheScalarsAsWritten() {
         let text = "a\u{301}é𠮷😀，Ａ中\u{10FFFF}"
         let points = CodePoints(text)

@@ -164,14 +164,14 @@ extension KnowledgeBase {
             articleRows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT a.*, r.rank FROM (
+                    SELECT \(Article.columns(of: "a")), r.rank FROM (
                         SELECT articles_fts.rowid AS rowid, \(RankFunction.name)(articles_fts, d.sz, \(rankWeights)) AS rank
                         FROM articles_fts LEFT JOIN articles_fts_docsize d ON d.id = articles_fts.rowid
                         WHERE articles_fts MATCH ?\(filtered ? " AND articles_fts.rowid IN (SELECT a.rowid FROM articles a WHERE 1\(articleFilter))" : "")
                         ORDER BY rank LIMIT ?
                     ) r JOIN articles a ON a.rowid = r.rowid ORDER BY r.rank
                     """, arguments: [articleMatch] + StatementArguments(filterArguments) + [limit]
-            ).map { row -> (Article, Double) in (try Article(row: row), row["rank"] as Double) }
+            ).map { row -> (Article, Double) in (Article(columnsOf: row), row[Article.columnCount] as Double) }
         } else {
             // Only one-character terms: ranked by how often the articles hold them.
             articleRows = try rankedByCharacters(

@@ -28,19 +28,34 @@ public enum VariantFolding {
         return table
     }()
 
-    /// The table's pairs, read once.
+    /// The table's pairs, read once: decoded straight from the literal's UTF-8, which every search needs and
+    /// which costs several times more through its scalar view.
     private static let pairs: [(UInt32, UInt32)] = {
-        var result: [(UInt32, UInt32)] = []
-        var pending: UInt32?
-        for scalar in VariantTable.pairs.unicodeScalars {
-            if let from = pending {
-                result.append((from, scalar.value))
-                pending = nil
-            } else {
-                pending = scalar.value
+        var table = VariantTable.pairs
+        return table.withUTF8 { bytes in
+            // Every character takes one byte or more: half the bytes is room enough.
+            [(UInt32, UInt32)](unsafeUninitializedCapacity: bytes.count / 2) { buffer, count in
+                count = 0
+                var index = 0
+                var pending: UInt32?
+                while index < bytes.count {
+                    let lead = bytes[index]
+                    let length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+                    var value = UInt32(lead & (length == 1 ? 0x7F : length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07))
+                    for offset in 1..<length where index + offset < bytes.count {
+                        value = value << 6 | UInt32(bytes[index + offset] & 0x3F)
+                    }
+                    index += length
+                    if let from = pending {
+                        buffer[count] = (from, value)
+                        count += 1
+                        pending = nil
+                    } else {
+                        pending = value
+                    }
+                }
             }
         }
-        return result
     }()
 
     /// Calls `body` with each pair of the table: a form and the form it folds to.
