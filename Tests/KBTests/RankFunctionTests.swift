@@ -102,6 +102,14 @@ struct RankFunctionTests {
         VariantFolding.forEachPair { from, to in decoded += [from, to] }
         #expect(decoded == VariantTable.pairs.unicodeScalars.map(\.value))
         #expect(decoded.contains(0x2_0BB7) || decoded.contains { $0 > 0xFFFF }, "pairs past the BMP are read too")
+        // Every character folds as its pair says, and one without a pair stays as it is.
+        var table: [UInt32: UInt32] = [:]
+        VariantFolding.forEachPair { from, to in table[from] = to }
+        for value in UInt32(0x3000)..<0xFC00 where VariantFolding.fold(value) != table[value, default: value] {
+            Issue.record("U+\(String(value, radix: 16)) folds to \(VariantFolding.fold(value))")
+        }
+        #expect(VariantFolding.fold(0x982D) == 0x5934)
+        #expect(VariantFolding.fold(0x2_0BB7) == 0x2_0BB7)
     }
 
     @Test func codePointText_isTheScalarsAsWritten() {

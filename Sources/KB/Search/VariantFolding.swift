@@ -12,14 +12,53 @@ public enum VariantFolding {
     /// Just past the dense part (the CJK Compatibility Ideographs end at U+FAFF).
     private static let denseEnd: UInt32 = 0xFB00
 
-    /// Folded forms of the BMP's CJK characters, 0 where a character stays as it is.
-    private static let dense: [UInt32] = {
-        var table = [UInt32](repeating: 0, count: Int(denseEnd - denseStart))
-        for (from, to) in pairs where from >= denseStart && from < denseEnd {
-            table[Int(from - denseStart)] = to
+    /// The table's part for the BMP's CJK characters: a bit per character says whether it folds.
+    ///
+    /// The characters that do are found in a sorted list. A table of every character's folded form would be
+    /// 200 KB, which a search process pays for in page faults before its first result.
+    private struct Dense {
+        /// Bit k of word w is set when `denseStart + 64 × w + k` folds to another character.
+        var folds: [UInt64]
+        /// The characters that fold, in order, and what each folds to.
+        var from: [UInt32]
+        var to: [UInt32]
+
+        init(_ pairs: [(UInt32, UInt32)]) {
+            folds = [UInt64](repeating: 0, count: Int(denseEnd - denseStart + 63) / 64)
+            from = []
+            to = []
+            from.reserveCapacity(pairs.count)
+            to.reserveCapacity(pairs.count)
+            var inOrder = true
+            for (character, folded) in pairs where character >= denseStart && character < denseEnd {
+                if let last = from.last, last >= character { inOrder = false }
+                from.append(character)
+                to.append(folded)
+                let offset = Int(character - denseStart)
+                folds[offset >> 6] |= 1 << UInt64(offset & 63)
+            }
+            // The generated table is in order; one that is not is put in order here.
+            if !inOrder {
+                let order = from.indices.sorted { from[$0] < from[$1] }
+                (from, to) = (order.map { from[$0] }, order.map { to[$0] })
+            }
         }
-        return table
-    }()
+
+        /// What `value` folds to; `value` itself when it does not fold.
+        @inline(__always)
+        func fold(_ value: UInt32) -> UInt32 {
+            let offset = Int(value - denseStart)
+            guard folds[offset >> 6] & (1 << UInt64(offset & 63)) != 0 else { return value }
+            var (low, high) = (0, from.count)
+            while low < high {
+                let middle = (low + high) / 2
+                if from[middle] < value { low = middle + 1 } else { high = middle }
+            }
+            return low < from.count && from[low] == value ? to[low] : value
+        }
+    }
+
+    private static let dense = Dense(pairs)
 
     /// Folded forms of characters outside the dense part.
     private static let sparse: [UInt32: UInt32] = {
@@ -28,8 +67,8 @@ public enum VariantFolding {
         return table
     }()
 
-    /// The table's pairs, read once: decoded straight from the literal's UTF-8, which every search needs and
-    /// which costs several times more through its scalar view.
+    /// The table's pairs, read once: decoded straight from the literal's UTF-8 (which is valid, being a
+    /// string's), as every search needs them and their scalar view costs several times more.
     private static let pairs: [(UInt32, UInt32)] = {
         var table = VariantTable.pairs
         return table.withUTF8 { bytes in
@@ -39,13 +78,25 @@ public enum VariantFolding {
                 var index = 0
                 var pending: UInt32?
                 while index < bytes.count {
-                    let lead = bytes[index]
-                    let length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
-                    var value = UInt32(lead & (length == 1 ? 0x7F : length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07))
-                    for offset in 1..<length where index + offset < bytes.count {
-                        value = value << 6 | UInt32(bytes[index + offset] & 0x3F)
+                    let lead = UInt32(bytes[index])
+                    let value: UInt32
+                    if lead < 0x80 {
+                        value = lead
+                        index += 1
+                    } else if lead < 0xE0 {
+                        value = (lead & 0x1F) << 6 | UInt32(bytes[index + 1] & 0x3F)
+                        index += 2
+                    } else if lead < 0xF0 {
+                        value =
+                            (lead & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6
+                            | UInt32(bytes[index + 2] & 0x3F)
+                        index += 3
+                    } else {
+                        value =
+                            (lead & 0x07) << 18 | UInt32(bytes[index + 1] & 0x3F) << 12
+                            | UInt32(bytes[index + 2] & 0x3F) << 6 | UInt32(bytes[index + 3] & 0x3F)
+                        index += 4
                     }
-                    index += length
                     if let from = pending {
                         buffer[count] = (from, value)
                         count += 1
@@ -89,10 +140,7 @@ public enum VariantFolding {
     /// The folded form of a code point (itself when the table has none).
     @inline(__always)
     public static func fold(_ value: UInt32) -> UInt32 {
-        if value >= denseStart && value < denseEnd {
-            let folded = dense[Int(value - denseStart)]
-            return folded == 0 ? value : folded
-        }
+        if value >= denseStart && value < denseEnd { return dense.fold(value) }
         if value < 0x20000 { return value }
         return sparse[value] ?? value
     }
