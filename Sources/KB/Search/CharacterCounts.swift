@@ -116,16 +116,32 @@ enum CharacterCounts {
         return total
     }
 
-    /// The size of every article in the text index, in rowid order, from its `docsize` table.
-    static func sizes(_ db: Database, _ body: (_ rowid: Int64, _ size: Int) -> Void) throws {
-        let statement = try db.makeStatement(sql: "SELECT id, sz FROM articles_fts_docsize ORDER BY id")
-        // Read from SQLite's statement itself: this visits every article.
-        let rows = try Row.fetchCursor(statement)
+    /// The size of every article in the text index (or of `rowids` only, when not nil), in rowid order,
+    /// from its `docsize` table.
+    static func sizes(_ db: Database, of rowids: [Int64]? = nil, _ body: (_ rowid: Int64, _ size: Int) -> Void)
+        throws
+    {
+        let statement: Statement
+        let rows: RowCursor
+        if let rowids {
+            statement = try db.makeStatement(
+                sql: "SELECT id, sz FROM articles_fts_docsize WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id")
+            rows = try Row.fetchCursor(statement, arguments: [jsonArray(rowids)])
+        } else {
+            statement = try db.makeStatement(sql: "SELECT id, sz FROM articles_fts_docsize ORDER BY id")
+            rows = try Row.fetchCursor(statement)
+        }
+        // Read from SQLite's statement itself: this may visit every article.
         let handle = statement.sqliteStatement
         while try rows.next() != nil {
             let record = UnsafeRawBufferPointer(
                 start: sqlite3_column_blob(handle, 1), count: Int(sqlite3_column_bytes(handle, 1)))
             body(sqlite3_column_int64(handle, 0), totalSize(record))
         }
+    }
+
+    /// `rowids` as a JSON array, for a statement to read them with `json_each`.
+    static func jsonArray(_ rowids: [Int64]) -> String {
+        "[" + rowids.map(String.init).joined(separator: ",") + "]"
     }
 }

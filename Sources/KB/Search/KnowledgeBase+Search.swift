@@ -266,16 +266,18 @@ extension KnowledgeBase {
         // The short fields weigh more than the body (weight 1): their occurrences are counted again in their
         // text, read from the index that holds them (`articles_headings`: a few pages, where the rows are
         // mostly long bodies), and each article's size comes from the text index's `docsize` table.
+        // When few articles hold the characters, their headings and sizes are looked up one by one rather
+        // than read for every article.
+        let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM articles_fts_docsize") ?? 0
+        let few = frequency.rowids.count * 3 <= total ? frequency.rowids : nil
         var weighted = frequency.values.map(Double.init)
-        try countHeadings(db, required.flatMap(variantForms)) { rowid, extra in
+        try countHeadings(db, required.flatMap(variantForms), of: few) { rowid, extra in
             if let index = frequency.index(of: rowid) { weighted[index] += extra }
         }
         // The sizes, walked side by side with the articles: both in rowid order.
         var sizes = [Double?](repeating: nil, count: weighted.count)
         var next = 0
-        var total = 0
-        try CharacterCounts.sizes(db) { rowid, size in
-            total += 1
+        try CharacterCounts.sizes(db, of: few) { rowid, size in
             while next < frequency.rowids.count && frequency.rowids[next] < rowid { next += 1 }
             guard next < frequency.rowids.count, frequency.rowids[next] == rowid else { return }
             sizes[next] = Double(size)
@@ -298,20 +300,30 @@ extension KnowledgeBase {
     /// fields beyond the body's weight of 1 (what ``rankedFields`` adds over the count of the character
     /// index, where each occurrence counts once).
     ///
-    /// The fields are read from the index that holds them (`articles_headings`) and searched in SQLite's
-    /// own bytes (``OccurrenceCount/occurrences(of:size:in:length:)``), as `kb_count` would, without an SQL
-    /// function call for each field of every article.
+    /// The fields of every article are read from the index that holds them (`articles_headings`), those of
+    /// `rowids` only (when not nil) from their rows, where they stand before the body; they are searched in
+    /// SQLite's own bytes (``OccurrenceCount/occurrences(of:size:in:length:)``), as `kb_count` would, without
+    /// an SQL function call for each field of every article.
     static func countHeadings(
-        _ db: Database, _ needles: [String], _ body: (_ rowid: Int64, _ extra: Double) -> Void
+        _ db: Database, _ needles: [String], of rowids: [Int64]? = nil,
+        _ body: (_ rowid: Int64, _ extra: Double) -> Void
     ) throws {
         // The body is read from the character index alone: its weight must stay 1.
         let fields = rankedFields.dropFirst().filter { $0.weight > 1 }
         guard !fields.isEmpty else { return }
         let columns = fields.map(\.name).joined(separator: ", ")
         let weights = fields.map { $0.weight - 1 }
-        let statement = try db.makeStatement(
-            sql: "SELECT rowid, \(columns) FROM articles INDEXED BY articles_headings")
-        let rows = try Row.fetchCursor(statement)
+        let statement: Statement
+        let rows: RowCursor
+        if let rowids {
+            statement = try db.makeStatement(
+                sql: "SELECT rowid, \(columns) FROM articles WHERE rowid IN (SELECT value FROM json_each(?))")
+            rows = try Row.fetchCursor(statement, arguments: [CharacterCounts.jsonArray(rowids)])
+        } else {
+            statement = try db.makeStatement(
+                sql: "SELECT rowid, \(columns) FROM articles INDEXED BY articles_headings")
+            rows = try Row.fetchCursor(statement)
+        }
         let handle = statement.sqliteStatement
         // Each form's bytes, kept for the whole scan.
         let forms = needles.map { Array($0.utf8) }.filter { !$0.isEmpty }.map { bytes in
