@@ -953,9 +953,12 @@ struct OneCharacterRankingMatchesTextTests {
     typealias Ranked = (rowid: Int64, rank: Double)
 
     /// A knowledge base of articles that hold 水 and 山 various times in their body and short fields,
-    /// several of them alike (equal counts and sizes, so equal ranks).
-    static func corpus() throws -> KnowledgeBase {
+    /// several of them alike (equal counts and sizes, so equal ranks), and `others` articles without them.
+    static func corpus(others: Int) throws -> KnowledgeBase {
         let kb = try KnowledgeBase.inMemory()
+        for index in 0..<others {
+            _ = try kb.addArticle(title: "云\(index)", body: String(repeating: "风。", count: index % 3 + 1))
+        }
         let titles: [Character] = Array("甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥")
         for (index, title) in titles.enumerated() {
             let water = String(repeating: "水，", count: index % 6)
@@ -1050,32 +1053,40 @@ struct OneCharacterRankingMatchesTextTests {
         return result
     }
 
-    @Test(arguments: [1, 2, 5, 40])
-    func ranksFromTheIndex_equalTheTextsRanks_tiesIncluded(limit: Int) throws {
-        // Given articles holding 水 and 山 in their bodies and short fields, several alike
-        let kb = try Self.corpus()
+    /// Every limit, those that fall between articles alike included.
+    ///
+    /// With no other articles, most hold the characters and every article is read; with 60 others, those
+    /// that hold them are looked up one by one.
+    @Test(arguments: [0, 60])
+    func ranksFromTheIndex_equalTheTextsRanks_tiesIncluded(others: Int) throws {
+        // Given articles holding 水 and 山 in their bodies and short fields, several alike, and others without
+        let kb = try Self.corpus(others: others)
         let queries: [(required: [String], excluded: [String])] = [
             (["水"], []), (["水", "山"], []), (["水"], ["山"]), (["山"], ["甲"]),
         ]
+        var tiesCut = 0
 
         for (required, excluded) in queries {
-            // When they are ranked from the character index, and by counting the text
-            let ranked = try kb.read { db in
-                try Self.rankedByIndex(db, required: required, excluded: excluded, limit: limit)
+            let all = try kb.read { db in
+                try Self.rankedByText(db, required: required, excluded: excluded, limit: .max)
             }
-            let expected = try kb.read { db in
-                try Self.rankedByText(db, required: required, excluded: excluded, limit: limit)
-            }
+            #expect(!all.isEmpty)
+            for limit in 1...(all.count + 1) {
+                // When they are ranked from the character index, and by counting the text
+                let ranked = try kb.read { db in
+                    try Self.rankedByIndex(db, required: required, excluded: excluded, limit: limit)
+                }
+                let expected = Array(all.prefix(limit))
 
-            // Then both give the same articles in the same order with the same ranks, to the last bit
-            let query = "\(required) -\(excluded) limit \(limit)"
-            #expect(!expected.isEmpty, "\(query)")
-            #expect(ranked.map { $0.rowid } == expected.map { $0.rowid }, "\(query)")
-            #expect(ranked.map { $0.rank } == expected.map { $0.rank }, "\(query)")
+                // Then both give the same articles in the same order with the same ranks, to the last bit
+                let query = "\(required) -\(excluded) limit \(limit)"
+                #expect(ranked.map { $0.rowid } == expected.map { $0.rowid }, "\(query)")
+                #expect(ranked.map { $0.rank } == expected.map { $0.rank }, "\(query)")
+                if limit < all.count && all[limit - 1].rank == all[limit].rank { tiesCut += 1 }
+            }
         }
-        // Among the articles, some are alike: their order is the tie-break's.
-        let all = try kb.read { db in try Self.rankedByText(db, required: ["水"], excluded: [], limit: .max) }
-        #expect(Set(all.map { $0.rank }).count < all.count)
+        // (Some limits fall between articles alike: which of them are kept is the tie-break's.)
+        #expect(tiesCut > 0)
     }
 
     @Test func bestOfTheRanks_areTheFirstOfThemSorted() {
