@@ -36,7 +36,7 @@ struct CharacterCountTests {
         #expect(!expected.isEmpty, sourceLocation: sourceLocation)
         let mismatches = try kb.read { db in
             try expected.compactMap { character, counts in
-                let indexed = try CharacterCounts.counts(db, of: character)
+                let indexed = try CharacterCounts.counts(db, of: character).byRowid
                 return indexed == counts ? nil : character
             }
         }
@@ -56,8 +56,8 @@ struct CharacterCountTests {
         try Self.expectIndexCountsMatchText(kb)
         let counts = try kb.read { db in
             (
-                try CharacterCounts.counts(db, of: "的"), try CharacterCounts.counts(db, of: "𠮷"),
-                try CharacterCounts.counts(db, of: "髮"), try CharacterCounts.counts(db, of: "湾")
+                try CharacterCounts.counts(db, of: "的").byRowid, try CharacterCounts.counts(db, of: "𠮷").byRowid,
+                try CharacterCounts.counts(db, of: "髮").byRowid, try CharacterCounts.counts(db, of: "湾").byRowid
             )
         }
         let rowid = try kb.read { db in

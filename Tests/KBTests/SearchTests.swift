@@ -945,3 +945,163 @@ struct OneCharacterRankingTests {
         #expect(try kb.search("水 -山").map(\.id).sorted() == [many.id, once.id, titled.id].sorted())
     }
 }
+
+/// The ranking of one-character queries read from the character index is BM25 over the articles' text:
+/// the same articles, ranks and order (ties by the later article first) as counting every field of every
+/// article and sorting them all.
+struct OneCharacterRankingMatchesTextTests {
+    typealias Ranked = (rowid: Int64, rank: Double)
+
+    /// A knowledge base of articles that hold 水 and 山 various times in their body and short fields,
+    /// several of them alike (equal counts and sizes, so equal ranks), and `others` articles without them.
+    static func corpus(others: Int) throws -> KnowledgeBase {
+        let kb = try KnowledgeBase.inMemory()
+        for index in 0..<others {
+            _ = try kb.addArticle(title: "云\(index)", body: String(repeating: "风。", count: index % 3 + 1))
+        }
+        let titles: [Character] = Array("甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥")
+        for (index, title) in titles.enumerated() {
+            let water = String(repeating: "水，", count: index % 6)
+            let hills = String(repeating: "山。", count: index % 4)
+            let heading = String(title) + (index % 7 == 0 ? "水" : "")
+            let article = try kb.addArticle(title: heading, body: water + hills + "云。")
+            guard index % 5 == 1 else { continue }
+            let subtitle = String(repeating: "水山", count: index % 3 + 1)
+            try kb.database.writer.write { db in
+                try db.execute(
+                    sql: "UPDATE articles SET subtitle = ?, kicker = ?, byline = ? WHERE id = ?",
+                    arguments: [subtitle, "水", "记者水明", article.id])
+            }
+        }
+        return kb
+    }
+
+    /// How many times `character` (any of its variant forms) occurs in `text`.
+    static func occurrences(of character: String, in text: String) -> Int {
+        let forms = Set(character.unicodeScalars.first.map { VariantFolding.forms(of: $0.value) } ?? [])
+        return text.unicodeScalars.filter { forms.contains($0.value) }.count
+    }
+
+    /// Each article's size in the text index: the tokens of all its columns, from the varints of `docsize`.
+    static func sizes(_ db: Database) throws -> [Int64: Double] {
+        var sizes: [Int64: Double] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT id, sz FROM articles_fts_docsize") {
+            var total = 0
+            var value = 0
+            let record: Data = row["sz"]
+            for byte in record {
+                value = value << 7 | Int(byte & 0x7f)
+                if byte & 0x80 == 0 {
+                    total += value
+                    value = 0
+                }
+            }
+            let rowid: Int64 = row["id"]
+            sizes[rowid] = Double(total)
+        }
+        return sizes
+    }
+
+    /// The best `limit` articles holding every one of `required` and none of `excluded`, with their ranks, by
+    /// counting the characters in each field and sorting every article.
+    static func rankedByText(_ db: Database, required: [String], excluded: [String], limit: Int) throws -> [Ranked] {
+        let sizes = try Self.sizes(db)
+        var scored: [(rowid: Int64, frequency: Double, size: Double)] = []
+        let rows = try Row.fetchAll(db, sql: "SELECT rowid, * FROM articles WHERE deleted = 0 ORDER BY rowid")
+        for row in rows {
+            let rowid: Int64 = row["rowid"]
+            var texts: [String] = []
+            for field in KnowledgeBase.rankedFields {
+                let text: String? = row[field.name]
+                texts.append(text ?? "")
+            }
+            let whole = texts.joined()
+            let holdsAll = required.allSatisfy { Self.occurrences(of: $0, in: whole) > 0 }
+            let holdsAny = excluded.contains { Self.occurrences(of: $0, in: whole) > 0 }
+            guard holdsAll && !holdsAny else { continue }
+            var frequency = 0.0
+            for (field, text) in zip(KnowledgeBase.rankedFields, texts) {
+                for character in required {
+                    frequency += field.weight * Double(Self.occurrences(of: character, in: text))
+                }
+            }
+            scored.append((rowid, frequency, try #require(sizes[rowid])))
+        }
+        let (k1, b) = (1.2, 0.75)
+        let held = Double(scored.count)
+        let idf = log(1 + (Double(sizes.count) - held + 0.5) / (held + 0.5))
+        let average = max(1.0, scored.reduce(0.0) { $0 + $1.size } / held)
+        var ranks: [Ranked] = []
+        for article in scored {
+            let (frequency, size) = (article.frequency, article.size)
+            let rank = -idf * frequency * (k1 + 1) / (frequency + k1 * (1 - b + b * size / average))
+            ranks.append((article.rowid, rank))
+        }
+        ranks.sort { $0.rank != $1.rank ? $0.rank < $1.rank : $0.rowid > $1.rowid }
+        return Array(ranks.prefix(limit))
+    }
+
+    /// The best `limit` articles as one-character search ranks them from the character index.
+    static func rankedByIndex(_ db: Database, required: [String], excluded: [String], limit: Int) throws -> [Ranked] {
+        let ranked = try KnowledgeBase.rankedByCharacters(
+            db, required: required, excluded: excluded, asTyped: false, filter: "", arguments: [], limit: limit)
+        var result: [Ranked] = []
+        for (article, rank) in ranked {
+            let rowid = try Int64.fetchOne(db, sql: "SELECT rowid FROM articles WHERE id = ?", arguments: [article.id])
+            result.append((try #require(rowid), rank))
+        }
+        return result
+    }
+
+    /// Every limit, those that fall between articles alike included.
+    ///
+    /// With no other articles, most hold the characters and every article is read; with 60 others, those
+    /// that hold them are looked up one by one.
+    @Test(arguments: [0, 60])
+    func ranksFromTheIndex_equalTheTextsRanks_tiesIncluded(others: Int) throws {
+        // Given articles holding 水 and 山 in their bodies and short fields, several alike, and others without
+        let kb = try Self.corpus(others: others)
+        let queries: [(required: [String], excluded: [String])] = [
+            (["水"], []), (["水", "山"], []), (["水"], ["山"]), (["山"], ["甲"]),
+        ]
+        var tiesCut = 0
+
+        for (required, excluded) in queries {
+            let all = try kb.read { db in
+                try Self.rankedByText(db, required: required, excluded: excluded, limit: .max)
+            }
+            #expect(!all.isEmpty)
+            for limit in 1...(all.count + 1) {
+                // When they are ranked from the character index, and by counting the text
+                let ranked = try kb.read { db in
+                    try Self.rankedByIndex(db, required: required, excluded: excluded, limit: limit)
+                }
+                let expected = Array(all.prefix(limit))
+
+                // Then both give the same articles in the same order with the same ranks, to the last bit
+                let query = "\(required) -\(excluded) limit \(limit)"
+                #expect(ranked.map { $0.rowid } == expected.map { $0.rowid }, "\(query)")
+                #expect(ranked.map { $0.rank } == expected.map { $0.rank }, "\(query)")
+                if limit < all.count && all[limit - 1].rank == all[limit].rank { tiesCut += 1 }
+            }
+        }
+        // (Some limits fall between articles alike: which of them are kept is the tie-break's.)
+        #expect(tiesCut > 0)
+    }
+
+    @Test func bestOfTheRanks_areTheFirstOfThemSorted() {
+        // Given ranks with many ties, in no order
+        var ranks: [Ranked] = []
+        for index in 0..<300 {
+            ranks.append((Int64((index * 7919) % 300), -Double((index * 37) % 11) / 4))
+        }
+        let sorted = ranks.sorted { $0.rank != $1.rank ? $0.rank < $1.rank : $0.rowid > $1.rowid }
+
+        // Then the best of them, however many are asked for, are the first of them sorted
+        for limit in [0, 1, 2, 20, 37, 299, 300, 301] {
+            let best = KnowledgeBase.best(limit, of: ranks)
+            #expect(best.map { $0.rowid } == sorted.prefix(limit).map { $0.rowid }, "limit \(limit)")
+            #expect(best.map { $0.rank } == sorted.prefix(limit).map { $0.rank }, "limit \(limit)")
+        }
+    }
+}

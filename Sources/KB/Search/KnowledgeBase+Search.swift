@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// A passage of text with the hits marked.
 public struct Snippet: Sendable, Equatable {
@@ -261,62 +262,108 @@ extension KnowledgeBase {
             return try rankedByCountingText(
                 db, required, filter: conditions, arguments: values, limit: limit)
         }
-        // Every article that holds the characters, and how often, all fields together.
+        // Every article that holds the characters, and how often, all fields together, in rowid order.
         var frequency = try CharacterCounts.counts(db, of: required[0])
         for character in required.dropFirst() {
-            let more = try CharacterCounts.counts(db, of: character)
-            frequency = frequency.filter { more[$0.key] != nil }
-            for (rowid, count) in more where frequency[rowid] != nil { frequency[rowid, default: 0] += count }
+            frequency = frequency.intersection(try CharacterCounts.counts(db, of: character))
         }
         for character in excluded {
-            for rowid in try CharacterCounts.articles(db, holding: character) { frequency[rowid] = nil }
+            let holding = Set(try CharacterCounts.articles(db, holding: character))
+            frequency.keep { !holding.contains($0) }
         }
         if !filter.isEmpty {
             let kept = Set(
                 try Int64.fetchAll(
                     db, sql: "SELECT a.rowid FROM articles a WHERE 1\(filter)", arguments: StatementArguments(arguments)
                 ))
-            frequency = frequency.filter { kept.contains($0.key) }
+            frequency.keep { kept.contains($0) }
         }
         guard !frequency.isEmpty else { return [] }
         // The short fields weigh more than the body (weight 1): their occurrences are counted again in their
         // text, read from the index that holds them (`articles_headings`: a few pages, where the rows are
         // mostly long bodies), and each article's size comes from the text index's `docsize` table.
-        var extras: [String] = []
-        var extraArguments: [String] = []
-        let needles = required.flatMap(variantForms)
-        let placeholders = Array(repeating: "?", count: needles.count).joined(separator: ", ")
-        // The body is read from the character index alone: its weight must stay 1.
-        for (field, weight) in rankedFields.dropFirst() where weight > 1 {
-            extraArguments += needles
-            extras.append("\(weight - 1) * \(OccurrenceCount.name)(\(field), \(placeholders))")
+        // When few articles hold the characters, their headings and sizes are looked up one by one rather
+        // than read for every article.
+        let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM articles_fts_docsize") ?? 0
+        let few = frequency.rowids.count * 3 <= total ? frequency.rowids : nil
+        var weighted = frequency.values.map(Double.init)
+        try countHeadings(db, required.flatMap(variantForms), of: few) { rowid, extra in
+            if let index = frequency.index(of: rowid) { weighted[index] += extra }
         }
-        var weighted = frequency.mapValues(Double.init)
-        if !extras.isEmpty {
-            let rows = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT rowid, extra FROM (
-                        SELECT rowid, \(extras.joined(separator: " + ")) AS extra FROM articles INDEXED BY articles_headings
-                    ) WHERE extra > 0
-                    """, arguments: StatementArguments(extraArguments))
-            while let row = try rows.next() {
-                let rowid: Int64 = row[0]
-                if let count = weighted[rowid] { weighted[rowid] = count + (row[1] as Double) }
-            }
+        // The sizes, walked side by side with the articles: both in rowid order.
+        var sizes = [Double?](repeating: nil, count: weighted.count)
+        var next = 0
+        try CharacterCounts.sizes(db, of: few) { rowid, size in
+            while next < frequency.rowids.count && frequency.rowids[next] < rowid { next += 1 }
+            guard next < frequency.rowids.count, frequency.rowids[next] == rowid else { return }
+            sizes[next] = Double(size)
+            next += 1
         }
         var scored: [(rowid: Int64, frequency: Double, size: Double)] = []
         scored.reserveCapacity(weighted.count)
-        var total = 0
-        try CharacterCounts.sizes(db) { rowid, size in
-            total += 1
-            guard let count = weighted.removeValue(forKey: rowid) else { return }
-            scored.append((rowid, count, Double(size)))
+        for (index, size) in sizes.enumerated() {
+            if let size { scored.append((frequency.rowids[index], weighted[index], size)) }
         }
         // An article the text index lacks (never, when the file is sound) still ranks, as if of average size.
         let average = scored.isEmpty ? 1 : scored.reduce(0.0) { $0 + $1.size } / Double(scored.count)
-        for (rowid, count) in weighted { scored.append((rowid, count, average)) }
+        for (index, size) in sizes.enumerated() where size == nil {
+            scored.append((frequency.rowids[index], weighted[index], average))
+        }
         return try ranked(db, scored, total: total, limit: limit)
+    }
+
+    /// For each article whose short fields hold any of `needles`, its occurrences there weighted as their
+    /// fields beyond the body's weight of 1 (what ``rankedFields`` adds over the count of the character
+    /// index, where each occurrence counts once).
+    ///
+    /// The fields of every article are read from the index that holds them (`articles_headings`), those of
+    /// `rowids` only (when not nil) from their rows, where they stand before the body; they are searched in
+    /// SQLite's own bytes (``OccurrenceCount/occurrences(of:size:in:length:)``), as `kb_count` would, without
+    /// an SQL function call for each field of every article.
+    static func countHeadings(
+        _ db: Database, _ needles: [String], of rowids: [Int64]? = nil,
+        _ body: (_ rowid: Int64, _ extra: Double) -> Void
+    ) throws {
+        // The body is read from the character index alone: its weight must stay 1.
+        let fields = rankedFields.dropFirst().filter { $0.weight > 1 }
+        guard !fields.isEmpty else { return }
+        let columns = fields.map(\.name).joined(separator: ", ")
+        let weights = fields.map { $0.weight - 1 }
+        let statement: Statement
+        let rows: RowCursor
+        if let rowids {
+            statement = try db.makeStatement(
+                sql: "SELECT rowid, \(columns) FROM articles WHERE rowid IN (SELECT value FROM json_each(?))")
+            rows = try Row.fetchCursor(statement, arguments: [CharacterCounts.jsonArray(rowids)])
+        } else {
+            statement = try db.makeStatement(
+                sql: "SELECT rowid, \(columns) FROM articles INDEXED BY articles_headings")
+            rows = try Row.fetchCursor(statement)
+        }
+        let handle = statement.sqliteStatement
+        // Each form's bytes, kept for the whole scan.
+        let forms = needles.map { Array($0.utf8) }.filter { !$0.isEmpty }.map { bytes in
+            let form = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes.count)
+            _ = form.initialize(from: bytes)
+            return form
+        }
+        defer { for form in forms { form.deallocate() } }
+        while try rows.next() != nil {
+            var extra = 0.0
+            for (offset, weight) in weights.enumerated() {
+                let column = Int32(offset + 1)
+                guard let text = sqlite3_column_text(handle, column) else { continue }
+                let length = Int(sqlite3_column_bytes(handle, column))
+                guard length > 0 else { continue }
+                var count: Int64 = 0
+                for form in forms {
+                    guard let start = form.baseAddress else { continue }
+                    count += OccurrenceCount.occurrences(of: start, size: form.count, in: text, length: length)
+                }
+                extra += weight * Double(count)
+            }
+            if extra > 0 { body(sqlite3_column_int64(handle, 0), extra) }
+        }
     }
 
     /// The variant forms of a one-character term, each as a string.
@@ -360,12 +407,12 @@ extension KnowledgeBase {
         let (k1, b) = (1.2, 0.75)
         let idf = log(1 + (Double(max(total, scored.count) - scored.count) + 0.5) / (Double(scored.count) + 0.5))
         let average = max(1.0, scored.reduce(0.0) { $0 + $1.size } / Double(scored.count))
-        var ranks: [(rowid: Int64, rank: Double)] = scored.map { article in
-            let (frequency, size) = (article.frequency, article.size)
-            return (article.rowid, -idf * frequency * (k1 + 1) / (frequency + k1 * (1 - b + b * size / average)))
-        }
-        ranks.sort { $0.rank != $1.rank ? $0.rank < $1.rank : $0.rowid > $1.rowid }
-        ranks = Array(ranks.prefix(limit))
+        let ranks = best(
+            limit,
+            of: scored.map { article in
+                let (frequency, size) = (article.frequency, article.size)
+                return (article.rowid, -idf * frequency * (k1 + 1) / (frequency + k1 * (1 - b + b * size / average)))
+            })
         let rankOf = Dictionary(uniqueKeysWithValues: ranks.map { ($0.rowid, $0.rank) })
         let rowids = ranks.map { String($0.rowid) }.joined(separator: ",")
         var result: [(Article, Double, Int64)] = []
@@ -377,6 +424,34 @@ extension KnowledgeBase {
         }
         result.sort { $0.1 != $1.1 ? $0.1 < $1.1 : $0.2 > $1.2 }
         return result.map { ($0.0, $0.1) }
+    }
+
+    /// The best `limit` of `ranks`, best first: the lowest rank, and the higher rowid among equal ranks.
+    ///
+    /// When `limit` is a small part of them, each rank is set against the worst of the best kept so far,
+    /// which most are not better than, where sorting them all would order every article.
+    static func best(_ limit: Int, of ranks: [(rowid: Int64, rank: Double)]) -> [(rowid: Int64, rank: Double)] {
+        func precedes(_ a: (rowid: Int64, rank: Double), _ b: (rowid: Int64, rank: Double)) -> Bool {
+            a.rank != b.rank ? a.rank < b.rank : a.rowid > b.rowid
+        }
+        guard limit > 0 else { return [] }
+        guard limit * 8 < ranks.count else { return Array(ranks.sorted(by: precedes).prefix(limit)) }
+        var kept: [(rowid: Int64, rank: Double)] = []
+        kept.reserveCapacity(limit + 1)
+        for candidate in ranks {
+            if kept.count == limit {
+                guard let worst = kept.last, precedes(candidate, worst) else { continue }
+                kept.removeLast()
+            }
+            var low = 0
+            var high = kept.count
+            while low < high {
+                let middle = (low + high) / 2
+                if precedes(kept[middle], candidate) { low = middle + 1 } else { high = middle }
+            }
+            kept.insert(candidate, at: low)
+        }
+        return kept
     }
 
     // MARK: - Pinyin

@@ -115,6 +115,7 @@ public struct AppDatabase: Sendable {
             db.add(function: SourceMetadataStore.authorsFunction)
             OccurrenceCount.register(on: db)
             try RankFunction.register(on: db)
+            PhraseLists.register(on: db)
             // Checkpoints every ~16 MB of WAL rather than 4 MB: bulk imports stall on them less.
             try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 4000")
         }
