@@ -40,6 +40,11 @@ let package = Package(
             name: "CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // SQLite's process-wide settings (a variadic C function): how `kb search` sets up its memory.
+        .systemLibrary(
+            name: "CSQLiteConfig",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
         .target(
             name: "KB",
             dependencies: [
@@ -103,6 +108,7 @@ let package = Package(
             dependencies: [
                 "KB",
                 "Sync",
+                "CSQLiteConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings,

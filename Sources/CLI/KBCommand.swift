@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSQLiteConfig
 import Foundation
 import KB
 
@@ -30,6 +31,7 @@ struct KBCommand: AsyncParsableCommand {
             let arguments = GlobalOptions.movingLeadingOptions(Array(CommandLine.arguments.dropFirst()))
             // `kb search` is a whole process per query: its plain forms skip swift-argument-parser.
             if let request = SearchRequest(arguments: arguments) {
+                _ = kb_sqlite_configure_short_process()
                 let searched = try SearchCommand.run(request)
                 // Everything is printed and the file closed: the process ends without releasing what it holds.
                 withExtendedLifetime(searched) { Foundation.exit(0) }

@@ -417,10 +417,10 @@ extension KnowledgeBase {
         let rowids = ranks.map { String($0.rowid) }.joined(separator: ",")
         var result: [(Article, Double, Int64)] = []
         for row in try Row.fetchAll(
-            db, sql: "SELECT a.*, a.rowid AS kb_rowid FROM articles a WHERE a.rowid IN (\(rowids))")
+            db, sql: "SELECT \(Article.columns(of: "a")), a.rowid FROM articles a WHERE a.rowid IN (\(rowids))")
         {
-            let rowid: Int64 = row["kb_rowid"]
-            result.append((try Article(row: row), rankOf[rowid] ?? 0, rowid))
+            let rowid: Int64 = row[Article.columnCount]
+            result.append((Article(columnsOf: row), rankOf[rowid] ?? 0, rowid))
         }
         result.sort { $0.1 != $1.1 ? $0.1 < $1.1 : $0.2 > $1.2 }
         return result.map { ($0.0, $0.1) }
