@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import Testing
 
@@ -95,6 +96,24 @@ struct RankFunctionTests {
             if holds { #expect(matcher.mayHoldAsWritten(tokens.map(\.text)), "\(term) in \(text)") }
             #expect(matcher.matches(.text(term, column: nil), exact: true) == holds, "\(term) in \(text)")
         }
+    }
+
+    @Test func memoryMappedReads_findTheSameHits_andCloseCleanly() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("kb.sqlite")
+        let kb = try KnowledgeBase.open(path: path)
+        _ = try kb.addArticle(title: "工会首场活动", body: "工会举办首场职工非遗技艺交流活动。𠮷")
+        _ = try kb.addArticle(title: "重庆火锅", body: "重庆的火锅远近闻名。")
+        let before = try kb.search("工会").map(\.id)
+        try kb.readThroughMemoryMap()
+        let size = try kb.database.writer.read { db in try Int.fetchOne(db, sql: "PRAGMA mmap_size") }
+        #expect(size == 1 << 30)
+        #expect(try kb.search("工会").map(\.id) == before)
+        #expect(try kb.search("𠮷").count == 1)
+        try kb.close()
+        // Closed: the last connection's WAL is folded back into the file, which another opens whole.
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        #expect(try KnowledgeBase.open(path: path).search("火锅").count == 1)
     }
 
     @Test func variantPairs_areTheTableAsWritten() {

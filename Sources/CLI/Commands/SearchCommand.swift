@@ -61,6 +61,7 @@ struct SearchCommand: ParsableCommand {
     static func run(_ request: SearchRequest) throws -> KnowledgeBase {
         let kb = try GlobalOptions.open(db: request.db, allowDamaged: request.allowDamaged)
         defer { try? kb.close() }
+        try kb.readThroughMemoryMap()
         try printHits(kb, request)
         return kb
     }

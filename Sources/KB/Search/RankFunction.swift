@@ -179,19 +179,8 @@ enum RankFunction {
     /// The tokens of a row in all columns, from its `docsize` record: nil for anything but a blob of varints.
     private static func totalSize(_ value: OpaquePointer) -> Int? {
         guard sqlite3_value_type(value) == SQLITE_BLOB, let blob = sqlite3_value_blob(value) else { return nil }
-        let count = Int(sqlite3_value_bytes(value))
-        let bytes = blob.assumingMemoryBound(to: UInt8.self)
-        guard count > 0, bytes[count - 1] & 0x80 == 0 else { return nil }
-        var total = 0
-        var varint = 0
-        for index in 0..<count {
-            let byte = bytes[index]
-            varint = varint << 7 | Int(byte & 0x7f)
-            if byte & 0x80 == 0 {
-                total += varint
-                varint = 0
-            }
-        }
-        return total
+        let record = UnsafeRawBufferPointer(start: blob, count: Int(sqlite3_value_bytes(value)))
+        guard let last = record.last, last & 0x80 == 0 else { return nil }
+        return CharacterCounts.totalSize(record)
     }
 }
