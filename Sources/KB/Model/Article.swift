@@ -72,16 +72,19 @@ public struct Article: Sendable, Equatable, Codable {
 // MARK: - Database
 
 extension Article: FetchableRecord {
+    /// The columns ``init(columnsOf:from:)`` reads, in its order.
+    private static let columnNames = [
+        "id", "source_id", "position", "kind", "title", "subtitle", "kicker", "byline", "dateline", "body",
+        "continuation", "created_at", "updated_at", "deleted",
+    ]
+
     /// The columns ``init(columnsOf:from:)`` reads, in its order, each after `alias` and a dot.
     static func columns(of alias: String) -> String {
-        [
-            "id", "source_id", "position", "kind", "title", "subtitle", "kicker", "byline", "dateline", "body",
-            "continuation", "created_at", "updated_at", "deleted",
-        ].map { alias + "." + $0 }.joined(separator: ", ")
+        columnNames.map { alias + "." + $0 }.joined(separator: ", ")
     }
 
     /// How many columns ``columns(of:)`` names.
-    static let columnCount = 14
+    static var columnCount: Int { columnNames.count }
 
     /// An article from the columns of `row` that ``columns(of:)`` names, from `start` on: read by position,
     /// without a lookup of each column's name, which counts when a search reads its hits.

@@ -32,14 +32,16 @@ enum RankFunction {
         }
     }
 
-    /// What is computed once per query: each phrase's IDF and the average size of a row; and room for the
-    /// phrases' frequencies in the current row, used row after row.
+    /// What is computed once per query: each phrase's IDF, the average size of a row and the API calls the
+    /// function makes; and room for the phrases' frequencies in the current row, used row after row.
     private final class Statistics {
         let idf: UnsafeMutableBufferPointer<Double>
         let frequencies: UnsafeMutableBufferPointer<Double>
         let averageSize: Double
+        let calls: Calls
 
-        init(idf: [Double], averageSize: Double) {
+        init(idf: [Double], averageSize: Double, calls: Calls) {
+            self.calls = calls
             self.idf = .allocate(capacity: idf.count)
             _ = self.idf.initialize(from: idf)
             frequencies = .allocate(capacity: idf.count)
@@ -75,17 +77,16 @@ enum RankFunction {
                 OpaquePointer?, UnsafeMutableRawPointer?, (@convention(c) (UnsafeMutableRawPointer?) -> Void)?
             )
                 -> Int32
-        let getAuxdata: @convention(c) (OpaquePointer?, Int32) -> UnsafeMutableRawPointer?
 
         init?(_ api: Fts5ExtensionApi) {
             guard let instCount = api.xInstCount, let inst = api.xInst, let columnSize = api.xColumnSize,
                 let rowCount = api.xRowCount, let columnTotalSize = api.xColumnTotalSize,
                 let phraseCount = api.xPhraseCount, let queryPhrase = api.xQueryPhrase,
-                let setAuxdata = api.xSetAuxdata, let getAuxdata = api.xGetAuxdata
+                let setAuxdata = api.xSetAuxdata
             else { return nil }
             (self.instCount, self.inst, self.columnSize) = (instCount, inst, columnSize)
             (self.rowCount, self.columnTotalSize, self.phraseCount) = (rowCount, columnTotalSize, phraseCount)
-            (self.queryPhrase, self.setAuxdata, self.getAuxdata) = (queryPhrase, setAuxdata, getAuxdata)
+            (self.queryPhrase, self.setAuxdata) = (queryPhrase, setAuxdata)
         }
     }
 
@@ -94,17 +95,23 @@ enum RankFunction {
         _ values: UnsafeMutablePointer<OpaquePointer?>?
     ) {
         guard let context else { return }
-        guard let api, let fts, let calls = Calls(api.pointee) else {
+        guard let api, let fts, let getAuxdata = api.pointee.xGetAuxdata else {
             sqlite3_result_error_code(context, SQLITE_MISUSE)
             return
         }
-        var code = SQLITE_OK
-        guard let kept = queryStatistics(calls, fts, &code) else {
-            sqlite3_result_error_code(context, code)
-            return
+        // Made at the query's first row and kept alive by FTS5 until the query ends.
+        let kept: Unmanaged<Statistics>
+        if let existing = getAuxdata(fts, 0) {
+            kept = Unmanaged<Statistics>.fromOpaque(existing)
+        } else {
+            var code = SQLITE_MISUSE
+            guard let calls = Calls(api.pointee), let made = queryStatistics(calls, fts, &code) else {
+                sqlite3_result_error_code(context, code)
+                return
+            }
+            kept = made
         }
-        // Kept alive by FTS5 until the query ends.
-        kept._withUnsafeGuaranteedRef { statistics in rank(calls, fts, context, count, values, statistics) }
+        kept._withUnsafeGuaranteedRef { statistics in rank(statistics.calls, fts, context, count, values, statistics) }
     }
 
     private static func rank(
@@ -147,11 +154,10 @@ enum RankFunction {
         sqlite3_result_double(context, -1.0 * score)
     }
 
-    /// The query's statistics, computed at its first row and kept with the query.
+    /// The query's statistics, computed at its first row and kept with the query (FTS5's auxiliary data).
     private static func queryStatistics(_ calls: Calls, _ fts: OpaquePointer, _ code: inout Int32)
         -> Unmanaged<Statistics>?
     {
-        if let kept = calls.getAuxdata(fts, 0) { return Unmanaged<Statistics>.fromOpaque(kept) }
         var rows: Int64 = 0
         var tokens: Int64 = 0
         code = calls.rowCount(fts, &rows)
@@ -169,7 +175,7 @@ enum RankFunction {
             let value = log((Double(rows - hits) + 0.5) / (Double(hits) + 0.5))
             idf.append(value <= 0.0 ? 1e-6 : value)
         }
-        let statistics = Statistics(idf: idf, averageSize: Double(tokens) / Double(rows))
+        let statistics = Statistics(idf: idf, averageSize: Double(tokens) / Double(rows), calls: calls)
         code = calls.setAuxdata(fts, Unmanaged.passRetained(statistics).toOpaque()) { kept in
             if let kept { Unmanaged<Statistics>.fromOpaque(kept).release() }
         }
