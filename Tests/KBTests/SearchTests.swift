@@ -527,6 +527,48 @@ struct SearchTests {
         }
     }
 
+    /// A term of letters or digits is marked where it is a whole word, as the index matches it, and never
+    /// inside a longer word or number; `word*` marks the whole word.
+    @Test(arguments: [
+        ("AI", ["AI"]),
+        ("ai", ["AI"]),
+        ("ＡＩ大模型", ["AI大模型"]),
+        ("500万", ["500万"]),
+        ("Swift", ["Swift"]),
+        ("swif*", ["SwiftUI", "Swifty", "Swift"]),
+        ("2024年", ["2024年"]),
+        ("𠮷野家", ["𠮷野家"]),
+    ])
+    func snippet_marksWholeWordsOnly(_ query: String, _ expected: [String]) throws {
+        // Given an article where each term also stands inside a longer word or number
+        let kb = try KnowledgeBase.inMemory()
+        _ = try kb.addArticle(
+            title: "词界", body: "SwiftUI 与 Swifty 工具，AIGC 与 AI大模型😀。1500万人，500万元，12024年，2024年。Swift 6 发布。𠮷野家")
+
+        // When
+        let hit = try #require(try kb.search(query).first)
+
+        // Then only the whole words are marked
+        let points = CodePoints(hit.snippet.text)
+        #expect(hit.snippet.highlights.map { points.string($0) } == expected, "\(hit.snippet.text)")
+    }
+
+    /// Whitespace ends a word: a term is not marked across a space that splits its letters or digits, or a
+    /// letter or digit from a CJK character; between two CJK characters a space is an extraction artefact.
+    @Test(arguments: [
+        ("AI GC 测试", "aigc", [String]()),
+        ("增加500 万人", "500万", []),
+        ("记 者 陈 华", "记者陈华", ["记 者 陈 华"]),
+        ("AIGC，AI 大模型", "ai", ["AI"]),
+        ("ＡＩＧＣ与ＡＩ", "ai", ["ＡＩ"]),
+        ("café 与 cafe", "cafe", ["cafe"]),
+    ])
+    func hitRanges_respectWordBoundaries(_ text: String, _ term: String, _ expected: [String]) {
+        let points = CodePoints(text)
+        let marked = KnowledgeBase.hitRanges(in: points, terms: [term]).map { points.string($0) }
+        #expect(marked == expected)
+    }
+
     @Test func snippet_ofLongArticle_isAWindowAroundTheHit() throws {
         // Given a long article whose only hit is far from the start
         let kb = try KnowledgeBase.inMemory()

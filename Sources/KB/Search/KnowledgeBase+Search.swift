@@ -722,11 +722,42 @@ extension KnowledgeBase {
             for pattern in readings { ranges += pattern.ranges(in: scalars, limit: hitLimit) }
         }
         for term in terms {
+            // `word*`: a word that starts with the term, marked whole.
+            let isPrefix = term.unicodeScalars.count > 1 && term.hasSuffix("*")
             let needle = CodePoints(
-                scalars: TextCleaner.removingWhitespace(term).unicodeScalars.map { foldForMatching($0.value) })
+                scalars: TextCleaner.removingWhitespace(isPrefix ? String(term.dropLast()) : term).unicodeScalars.map {
+                    foldForMatching($0.value)
+                })
             guard !needle.isEmpty else { continue }
-            for start in Anchoring.occurrences(of: needle, in: haystack, limit: hitLimit) {
-                ranges.append(positions[start]..<(positions[start + needle.count - 1] + 1))
+            // A term that starts or ends with a letter or digit matches whole words only, as the index does:
+            // `ai` is not marked inside `AIGC`, nor `500` inside `1500`.
+            let opensWord = isWordCharacter(needle[0])
+            let closesWord = isWordCharacter(needle[needle.count - 1])
+            var found = 0
+            var start = -1
+            let first = needle[0]
+            while found < hitLimit {
+                start += 1
+                guard start <= haystack.count - needle.count else { break }
+                guard haystack[start] == first, haystack.matches(needle, at: start) else { continue }
+                let lower = positions[start]
+                var upper = positions[start + needle.count - 1] + 1
+                // Whitespace ends a word: `ai gc` is two words, and `500 万` no junction.
+                if upper - lower > needle.count && splitsWord(needle, at: start, positions: positions) { continue }
+                if opensWord, let before = neighbour(of: lower, in: text, step: -1), isWordCharacter(before) {
+                    continue
+                }
+                if closesWord {
+                    if isPrefix {
+                        while let next = neighbour(of: upper - 1, in: text, step: 1), isWordCharacter(next) {
+                            upper = wordEnd(after: upper, in: text)
+                        }
+                    } else if let after = neighbour(of: upper - 1, in: text, step: 1), isWordCharacter(after) {
+                        continue
+                    }
+                }
+                ranges.append(lower..<upper)
+                found += 1
             }
         }
         ranges.sort { $0.lowerBound < $1.lowerBound }
@@ -739,6 +770,46 @@ extension KnowledgeBase {
             }
         }
         return merged
+    }
+
+    /// True when whitespace in the text stands between two characters of the needle where one of them is a
+    /// letter or digit.
+    private static func splitsWord(_ needle: CodePoints, at start: Int, positions: [Int]) -> Bool {
+        for offset in 0..<(needle.count - 1) where positions[start + offset + 1] > positions[start + offset] + 1 {
+            if isWordCharacter(needle[offset]) || isWordCharacter(needle[offset + 1]) { return true }
+        }
+        return false
+    }
+
+    /// The folded code point next to `index` in the text, `step` away, characters that join a word
+    /// without changing it (a soft hyphen, a joiner) skipped; nil at either end or at whitespace.
+    private static func neighbour(of index: Int, in text: CodePoints, step: Int) -> UInt32? {
+        var at = index + step
+        while at >= 0 && at < text.count {
+            let value = text[at]
+            if CharacterClass.isWhitespace(value) { return nil }
+            if CharacterClass.quick(value) != .ignorable { return foldForMatching(value) }
+            at += step
+        }
+        return nil
+    }
+
+    /// Where the word that goes on at `index` ends: past its next character and the joiners before it.
+    private static func wordEnd(after index: Int, in text: CodePoints) -> Int {
+        var at = index
+        while at < text.count, CharacterClass.quick(text[at]) == .ignorable { at += 1 }
+        return min(at + 1, text.count)
+    }
+
+    /// True for a letter or digit that is not CJK (and a combining mark): what the tokenizer joins into
+    /// one word.
+    static func isWordCharacter(_ value: UInt32) -> Bool {
+        if let known = CharacterClass.quick(value) { return known == .letter || known == .digit }
+        guard let scalar = Unicode.Scalar(value) else { return false }
+        switch CharacterClass.of(scalar) {
+        case .letter, .digit, .other: return true
+        default: return false
+        }
     }
 
     /// Full-width ASCII to ASCII, ASCII letters to lowercase, variant forms of CJK characters to one form:

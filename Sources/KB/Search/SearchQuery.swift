@@ -52,13 +52,13 @@ public struct SearchQuery: Sendable, Equatable {
         return try parser.parse()
     }
 
-    /// The text pieces that should be highlighted in results: every positive term.
+    /// The text pieces that should be highlighted in results: every positive term, `word*` with its star.
     public var highlightTerms: [String] {
         var terms: [String] = []
         func walk(_ node: Node, negated: Bool) {
             switch node {
             case .text(let text, _):
-                if !negated { terms.append(text.count > 1 && text.hasSuffix("*") ? String(text.dropLast()) : text) }
+                if !negated { terms.append(text) }
             case .and(let nodes), .or(let nodes):
                 for node in nodes { walk(node, negated: negated) }
             case .not(let inner): walk(inner, negated: !negated)
