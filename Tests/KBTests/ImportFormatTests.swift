@@ -40,6 +40,37 @@ struct ImportFormatTests {
         #expect(untitled.body == "Swift 6 发布于 2024 年 9 月")
     }
 
+    // MARK: - PDF or not
+
+    @Test(arguments: [
+        ("%PDF-1.7\n", true),
+        ("\u{FEFF}junk before the header %PDF-1.4\n", true),
+        (String(repeating: "x", count: 1019) + "%PDF-", true),
+        (String(repeating: "x", count: 1020) + "%PDF-", false),
+        ("%PDF", false),
+        ("工人日报 %PD F-1.7", false),
+    ])
+    func pdfHeader_isLookedForInTheFirst1024Bytes(_ text: String, _ isPDF: Bool) {
+        #expect(KnowledgeBase.isPDF(Array(text.utf8)) == isPDF)
+    }
+
+    @Test func fileNamedPDF_thatIsNoPDF_isRefusedInOneSentence_andNothingIsImported() throws {
+        let kb = try KnowledgeBase.inMemory()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kb-notpdf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("报纸.PDF").path
+        try Data("工人日报 第3版\n记 者 陈 华 报 道\n".utf8).write(to: URL(fileURLWithPath: path))
+
+        let report = try kb.importFiles([path])
+
+        #expect(report.failed.count == 1)
+        let message = try #require(report.failed.first?.error)
+        #expect(message.contains("is named .pdf but is not a PDF file"), "\(message)")
+        #expect(message.filter { $0 == ";" }.count == 1 && message.hasSuffix("."), "\(message)")
+        #expect(try kb.listArticles().isEmpty)
+    }
+
     // MARK: - Encodings
 
     @Test func encodingNames_mapToTheEncodingsKbRecognizes() {

@@ -292,6 +292,19 @@ extension KnowledgeBase {
         }
     }
 
+    /// True for the bytes of a PDF file: its header `%PDF-` within the first 1,024 bytes, where readers look
+    /// for it (some writers put bytes before it).
+    static func isPDF(_ bytes: [UInt8]) -> Bool {
+        let header = Array("%PDF-".utf8)
+        let window = bytes.prefix(1024)
+        guard window.count >= header.count else { return false }
+        for start in window.startIndex...(window.endIndex - header.count)
+        where window[start] == header[0] && window[start..<(start + header.count)].elementsEqual(header) {
+            return true
+        }
+        return false
+    }
+
     /// Reads, decodes and splits a file, as ``prepare(_:options:)`` does before compressing.
     private static func readAndSplit(_ path: String, options: ImportOptions) throws -> [PreparedFile] {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -302,7 +315,7 @@ extension KnowledgeBase {
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
         let fallbackTitle = ((absolute as NSString).lastPathComponent as NSString).deletingPathExtension
         let sha = Identifier.sha256Hex(bytes)
-        if bytes.starts(with: Array("%PDF-".utf8)) {
+        if isPDF(bytes) {
             let document = try PDFReader.read(path: path)
             return document.pages.map { page in
                 let (text, kind) = page.text(readAs: options.readAs)
@@ -313,6 +326,12 @@ extension KnowledgeBase {
                     items: items, ids: itemIDs(items), page: page.number, pdfInfo: document.info(of: page),
                     storedText: CompressedText.databaseValue(text))
             }
+        }
+        if (absolute as NSString).pathExtension.lowercased() == "pdf" {
+            throw KBError(
+                .unreadableFile,
+                "'\(path)' is named .pdf but is not a PDF file (no '%PDF-' header in its first 1,024 bytes); "
+                    + "it may be damaged or mislabelled.")
         }
         let decoded = try TextDecoder.decode(bytes, path: path, forced: options.encoding)
         let text = decoded.text
