@@ -300,6 +300,7 @@ struct AnnotationCommandTests {
         (["annotate", "ARTICLE", "--quote", "文章里没有这句话"], 1),
         (["annotate", "ARTICLE", "--range", "0:9999"], 64),
         (["annotate", "ARTICLE", "--range", "12:5"], 64),
+        (["annotate", "ARTICLE", "--range", "7:7"], 64),
         (["annotate", "ARTICLE", "--range=-3:5"], 64),
         (["annotate", "ARTICLE", "--range", "five:six"], 64),
         (["annotate", "ARTICLE", "--quote", ""], 64),

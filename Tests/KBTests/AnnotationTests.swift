@@ -222,6 +222,21 @@ struct AnnotationTests {
         #expect(try kb.notes().isEmpty)
     }
 
+    /// A reversed or empty range is named as such, with the range it may have meant; a range past the end
+    /// says how long the text is.
+    @Test(arguments: [
+        (8, 3, "is empty or reversed", "'3:8'"),
+        (5, 5, "is empty or reversed", "'5:6'"),
+        (10, 100_000, "is outside the article's text", "code points"),
+    ])
+    func badRange_saysWhatIsWrong(_ start: Int, _ end: Int, _ says: String, _ hint: String) throws {
+        let kb = try KnowledgeBase.inMemory()
+        let article = try kb.addArticle(title: "文章", body: Passage.body)
+        let error = #expect(throws: KBError.self) { try kb.annotate(article.id, target: .range(start, end), note: "x") }
+        #expect(error?.message.contains(says) == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains(hint) == true, "\(error?.message ?? "")")
+    }
+
     @Test func deletedArticle_cannotBeAnnotated() throws {
         let kb = try KnowledgeBase.inMemory()
         let article = try kb.addArticle(title: "文章", body: Passage.body)

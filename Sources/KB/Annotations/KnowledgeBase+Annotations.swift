@@ -72,7 +72,12 @@ extension KnowledgeBase {
         case .article:
             return nil
         case .range(let start, let end):
-            guard start >= 0, end <= text.count, start < end else {
+            guard start < end else {
+                throw KBError.invalid(
+                    "The range '\(start):\(end)' is empty or reversed; give START:END with START < END, as in "
+                        + "'\(min(start, end)):\(max(start, end) == min(start, end) ? start + 1 : max(start, end))'.")
+            }
+            guard start >= 0, end <= text.count else {
                 throw KBError.invalid(
                     "The range '\(start):\(end)' is outside the article's text, which has \(text.count) code points; "
                         + "give START:END with 0 <= START < END <= \(text.count).")
