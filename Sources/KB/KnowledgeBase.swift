@@ -56,6 +56,20 @@ public struct KnowledgeBase: Sendable {
         try database.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA mmap_size = 1073741824") }
     }
 
+    /// Gives the file's free pages back to the file system.
+    ///
+    /// Those are the pages that the full-text index's segment merges and deletions left. Only a file made with
+    /// incremental auto-vacuum (as kb makes them) can; an older file is left as it is. Nothing is reported: a
+    /// file that keeps its free pages reads and writes the same.
+    func reclaimFreePages() {
+        try? database.writer.writeWithoutTransaction { db in
+            guard try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") == 2,
+                try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0 > 0
+            else { return }
+            try db.execute(sql: "PRAGMA incremental_vacuum")
+        }
+    }
+
     /// Runs a write transaction with a change writer; the clock is saved before commit.
     ///
     /// SQLite's failures become one-sentence ``KBError``s (``StorageFailure``).

@@ -38,7 +38,7 @@ struct ImportTests {
         #expect(Set(articles.map(\.id)) == Set(report.articles))
         #expect(articles.filter { $0.kind == "caption" }.count == 1)
         // The source keeps the file as it was read.
-        let stored = try kb.read { db in try Source.fetchOne(db, sql: "SELECT * FROM sources") }
+        let stored = try kb.read { db in try Source.readOne(db, sql: "SELECT * FROM sources") }
         #expect(stored?.text == (try Fixtures.seedPage))
     }
 
@@ -421,7 +421,7 @@ struct ImportTests {
         let corrected = try #require(
             try kb.read { db in
                 let page = try Self.correctedSeedPage()
-                return try Source.fetchAll(db, sql: "SELECT * FROM sources").first { $0.text == page }?.id
+                return try Source.readAll(db, sql: "SELECT * FROM sources").first { $0.text == page }?.id
             })
         let articles = try kb.allArticles()
         for article in articles where article.id != target.id {

@@ -349,6 +349,43 @@ struct SyncScenarioTests {
         #expect(try restored.kb.health().gaps == 0)
     }
 
+    /// A page imported on a file restored from an older copy is kept as references to its articles' creations;
+    /// when those take a new replica id and new numbers, the page is stored on its own and reads back the same,
+    /// there and on the replicas it reaches.
+    @Test func pageImportedOnAFileRestoredFromOlderCopy_readsBackAfterItsCreationsAreRenumbered() async throws {
+        let hub = try TestHub()
+        let token = try await hub.token(for: "research")
+        let a = try Replica("a", hub: hub, token: token, clock: clock.clock)
+        let b = try Replica("b", hub: hub, token: token, clock: clock.clock)
+        _ = try a.kb.addArticle(title: "原题", body: "正文。")
+        try await syncUntilQuiet([a, b])
+        let backup = try DatabaseQueue(configuration: AppDatabase.makeConfiguration())
+        try a.kb.database.writer.backup(to: backup)
+        _ = try a.kb.addArticle(title: "备份之后", body: "又一篇。")
+        try await a.sync()
+        let restored = Replica(
+            kb: KnowledgeBase(database: try AppDatabase(backup), clock: clock.clock),
+            transport: InProcessTransport(service: hub.service), name: "restored", hub: hub)
+        let page = try SeedPage.text
+        try restored.importPage(page)
+        let pageText = { (replica: Replica) in
+            try replica.kb.database.writer.read { db in
+                try Source.readAll(db, sql: "SELECT * FROM sources").map(\.text)
+            }
+        }
+        let format = try await restored.kb.database.writer.read { db in
+            try Data.fetchOne(db, sql: "SELECT substr(text, 1, 1) FROM sources")
+        }
+        #expect(format == Data([2]))
+        let report = try await restored.sync()
+        #expect(report.reidentified)
+        try await syncUntilQuiet([restored, b])
+        for replica in [restored, b] {
+            #expect(try pageText(replica) == [page])
+            #expect(try replica.kb.check().isOK)
+        }
+    }
+
     /// Joplin: an empty or switched sync target made the client think everything was deleted.
     @Test func switchedToAnEmptyHub_nothingIsDeleted() async throws {
         let hub = try TestHub()

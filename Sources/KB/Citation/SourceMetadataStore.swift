@@ -27,7 +27,7 @@ public enum SourceMetadataStore {
         // A PDF page's masthead and the file's own metadata count too (an unreadable record of them: not).
         let info: String? = row["pdf_info"]
         var metadata = MetadataExtractor.metadata(
-            path: row["path"], text: try CompressedText.text(row["text"]), pdfPage: row["pdf_page"],
+            path: row["path"], text: try CompressedText.text(row["text"], in: db), pdfPage: row["pdf_page"],
             pdfInfo: info.flatMap { try? JSONText.decode(PDFInfo.self, from: $0) })
         var conflicts: Set<String> = []
         for field in SourceMetadata.fields {
@@ -56,6 +56,7 @@ public enum SourceMetadataStore {
     ///   - extracted: `MetadataExtractor.metadata(path:text:pdfPage:pdfInfo:)` of the source as written.
     ///   - now: The time of the change.
     ///   - isOnlyCreation: True when the caller knows its creation is the one change held of it; nil reads it.
+    /// - Throws: A database error, or ``KBError/Kind/damaged`` when the source's text cannot be read back.
     public static func refreshCreated(
         _ db: Database, sourceID: String, extracted: SourceMetadata, now: Int64, isOnlyCreation: Bool? = nil
     ) throws {

@@ -143,7 +143,7 @@ extension KnowledgeBase {
             dump.articles[index].authors = authorsByArticle[dump.articles[index].id]
         }
         let sourceIDs = Set(dump.articles.compactMap(\.sourceID))
-        dump.sources = try Source.fetchAll(db, sql: "SELECT * FROM sources ORDER BY id").filter {
+        dump.sources = try Source.readAll(db, sql: "SELECT * FROM sources ORDER BY id").filter {
             sourceIDs.contains($0.id)
         }.map {
             Dump.DumpSource(

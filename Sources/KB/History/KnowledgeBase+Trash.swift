@@ -241,7 +241,7 @@ extension KnowledgeBase {
     /// - Throws: A database error.
     public func emptyTrash(olderThan: Int64? = nil) throws -> PurgeReport {
         let now = clock.now()
-        return try database.writer.write { db in
+        let purged = try database.writer.write { db in
             var report = PurgeReport()
             for item in try Self.trashItems(db) {
                 if let olderThan, (item.deletedAt ?? now) > now - olderThan { continue }
@@ -261,6 +261,8 @@ extension KnowledgeBase {
             }
             return report
         }
+        if purged.articles + purged.annotations > 0 { reclaimFreePages() }
+        return purged
     }
 
     /// Parses an age such as `30d`, `12h`, `2w` or `90s` into milliseconds.

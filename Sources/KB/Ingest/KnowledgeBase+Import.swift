@@ -42,12 +42,37 @@ public struct Source: Sendable, Equatable, Codable, FetchableRecord {
         self.pdfInfo = pdfInfo
     }
 
+    /// A row whose text is stored as it is or compressed on its own; a page kept as references to its articles'
+    /// creations is read with ``readAll(_:sql:arguments:)`` or ``readOne(_:sql:arguments:)`` instead.
     public init(row: Row) throws {
+        try self.init(row: row, text: try CompressedText.text(row["text"]))
+    }
+
+    private init(row: Row, text: String) throws {
         let info: String? = row["pdf_info"]
         self.init(
             id: row["id"], path: row["path"], sha256: row["sha256"], kind: row["kind"],
-            text: try CompressedText.text(row["text"]), importedAt: row["imported_at"], pdfPage: row["pdf_page"],
+            text: text, importedAt: row["imported_at"], pdfPage: row["pdf_page"],
             encoding: row["encoding"], pdfInfo: try info.map { try JSONText.decode(PDFInfo.self, from: $0) })
+    }
+
+    /// The sources that `sql` selects (every column of `sources`), their text read back however it is kept: a
+    /// page kept as references to its articles' creations reads them from the history (``PageDictionary``).
+    public static func readAll(_ db: Database, sql: String, arguments: StatementArguments = StatementArguments())
+        throws -> [Source]
+    {
+        try Row.fetchAll(db, sql: sql, arguments: arguments).map {
+            try Source(row: $0, text: try CompressedText.text($0["text"], in: db))
+        }
+    }
+
+    /// The first source that `sql` selects, read as ``readAll(_:sql:arguments:)`` reads them.
+    public static func readOne(_ db: Database, sql: String, arguments: StatementArguments = StatementArguments())
+        throws -> Source?
+    {
+        try Row.fetchOne(db, sql: sql, arguments: arguments).map {
+            try Source(row: $0, text: try CompressedText.text($0["text"], in: db))
+        }
     }
 
     /// Inserts the row unless a source with its id is here.
@@ -139,6 +164,7 @@ extension KnowledgeBase {
             }
             done += outcomes.count
         }
+        if report.added > 0 || report.updated > 0 { reclaimFreePages() }
         return report
     }
 
@@ -265,8 +291,12 @@ extension KnowledgeBase {
         /// The page's metadata as read from its path and text (``MetadataExtractor``), for a text file: read
         /// here, on the thread that prepares, rather than in the transaction.
         var metadata: SourceMetadata?
-        /// The text as the `sources` table keeps it (``CompressedText``), made here rather than in the transaction.
+        /// The text as the `sources` table keeps it (``CompressedText``), made here rather than in the transaction;
+        /// nil for a dump, and for a page kept as references to its articles (``pageDictionary``).
         var storedText: DatabaseValue?
+        /// The page compressed against its items' texts (``PageDictionary``): stored so when every item is
+        /// created with the page, else the transaction compresses the page on its own.
+        var pageDictionary: PageDictionary.Prepared?
         /// For each item, the start of its creation's value compressed (``ArticleCreation/jsonHead(body:byline:continuation:)``):
         /// the transaction adds the rest, from the time it stamps.
         var creationHeads: [CompressedText.Head?] = []
@@ -287,6 +317,16 @@ extension KnowledgeBase {
             file.creationHeads = file.items.map { item in
                 CompressedText.head(
                     ArticleCreation.jsonHead(body: item.body, byline: item.byline, continuation: item.continuation))
+            }
+            if file.kind != .dump {
+                file.pageDictionary = PageDictionary.prepare(
+                    file.text,
+                    articles: file.items.map {
+                        PageDictionary.fields(
+                            kicker: $0.kicker, title: $0.title, subtitle: $0.subtitle, byline: $0.byline,
+                            dateline: $0.dateline, body: $0.body)
+                    })
+                if file.pageDictionary == nil { file.storedText = CompressedText.databaseValue(file.text) }
             }
             return file
         }
@@ -323,8 +363,7 @@ extension KnowledgeBase {
                 let items = DocumentReader.items(of: text, kind: kind, fallbackTitle: pageTitle)
                 return PreparedFile(
                     path: path, absolute: absolute, text: text, sha: sha, kind: kind, fallbackTitle: pageTitle,
-                    items: items, ids: itemIDs(items), page: page.number, pdfInfo: document.info(of: page),
-                    storedText: CompressedText.databaseValue(text))
+                    items: items, ids: itemIDs(items), page: page.number, pdfInfo: document.info(of: page))
             }
         }
         if (absolute as NSString).pathExtension.lowercased() == "pdf" {
@@ -342,8 +381,7 @@ extension KnowledgeBase {
             PreparedFile(
                 path: path, absolute: absolute, text: text, sha: sha, kind: kind, fallbackTitle: fallbackTitle,
                 items: items, ids: itemIDs(items), encoding: decoded.encoding,
-                metadata: kind == .dump ? nil : MetadataExtractor.metadata(path: absolute, text: text),
-                storedText: kind == .dump ? nil : CompressedText.databaseValue(text))
+                metadata: kind == .dump ? nil : MetadataExtractor.metadata(path: absolute, text: text))
         ]
     }
 
@@ -434,6 +472,20 @@ extension KnowledgeBase {
             pdfPage: prepared.page, encoding: prepared.encoding?.description, pdfInfo: prepared.pdfInfo)
         let earlier =
             options.mode == .inPlace ? try Self.earlierImport(db, of: prepared, names: names) : nil
+        if earlier == nil, let pageDictionary = prepared.pageDictionary {
+            // The page is stored after its articles: it refers to their creations.
+            try changes.create(.source, id: sourceID, json: nil)
+            var creations: [ChangeID] = []
+            let ids = try insertItems(
+                db, &changes, items: items, sourceID: sourceID, now: now, ids: prepared.ids,
+                creationHeads: prepared.creationHeads, pending: &pending, creations: &creations)
+            try source.insert(db, storedText: PageDictionary.databaseValue(pageDictionary, creations: creations))
+            names.add(path: absolute, rowid: db.lastInsertedRowID)
+            try Self.carryMetadata(db, &changes, from: nil, to: sourceID, extracted: prepared.metadata)
+            var result = ImportReport.FileResult(path: path, status: .added, articles: ids.count)
+            result.articlesAdded = ids.filter(\.isNew).count
+            return (result, ids.map(\.id))
+        }
         try source.insert(db, storedText: prepared.storedText)
         names.add(path: absolute, rowid: db.lastInsertedRowID)
         try changes.create(.source, id: sourceID, json: nil)
@@ -475,6 +527,19 @@ extension KnowledgeBase {
         positions: [Int]? = nil, ids: [String]? = nil, creationHeads: [CompressedText.Head?] = [],
         pending: inout PendingIndex
     ) throws -> [(id: String, isNew: Bool)] {
+        var creations: [ChangeID] = []
+        return try insertItems(
+            db, &changes, items: items, sourceID: sourceID, now: now, positions: positions, ids: ids,
+            creationHeads: creationHeads, pending: &pending, creations: &creations)
+    }
+
+    /// Creates the articles of a new source as ``insertItems(_:_:items:sourceID:now:positions:ids:)`` does, the
+    /// ids of their creations appended to `creations` (none for an item whose article was here).
+    func insertItems(
+        _ db: Database, _ changes: inout ChangeWriter, items: [PageItem], sourceID: String?, now: Int64,
+        positions: [Int]? = nil, ids: [String]? = nil, creationHeads: [CompressedText.Head?] = [],
+        pending: inout PendingIndex, creations: inout [ChangeID]
+    ) throws -> [(id: String, isNew: Bool)] {
         var result: [(id: String, isNew: Bool)] = []
         let positions = positions ?? Array(items.indices)
         let ids = ids ?? Self.itemIDs(items, positions: positions)
@@ -499,9 +564,10 @@ extension KnowledgeBase {
             try pending.insert(db, article)
             let creation = ArticleCreation(article)
             let head = creationHeads.indices.contains(index) ? creationHeads[index] : nil
-            try changes.create(
+            let created = try changes.create(
                 .article, id: id, json: creation.jsonText,
                 storedValue: head.map { CompressedText.databaseValue($0, then: creation.jsonTail) })
+            creations.append(created.id)
             result.append((id, true))
         }
         return result

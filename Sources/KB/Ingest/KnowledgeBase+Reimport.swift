@@ -38,7 +38,7 @@ extension KnowledgeBase {
         guard !prepared.items.isEmpty else { return nil }
         var seen: Set<String> = []
         // The same page of a PDF file first.
-        let samePath = try Source.fetchAll(
+        let samePath = try Source.readAll(
             db, sql: "SELECT * FROM sources WHERE path = ? ORDER BY imported_at DESC, id",
             arguments: [prepared.absolute])
         for source in samePath.filter({ $0.pdfPage == prepared.page })
@@ -67,7 +67,7 @@ extension KnowledgeBase {
         let firstLines = PageMatcher.firstLines(prepared.text)
         var best: EarlierImport?
         for id in candidates where seen.insert(id).inserted {
-            guard let source = try Source.fetchOne(db, sql: "SELECT * FROM sources WHERE id = ?", arguments: [id])
+            guard let source = try Source.readOne(db, sql: "SELECT * FROM sources WHERE id = ?", arguments: [id])
             else { continue }
             let identity: PageIdentity
             if (source.path as NSString).lastPathComponent == name {

@@ -86,7 +86,12 @@ public struct AppDatabase: Sendable {
             var configuration = makeConfiguration()
             if !isNew && !allowsDamaged && StorageFailure.isMarkedDamaged(path) { configuration.readonly = true }
             // WAL is set once, when the file is made, and stays: opening an existing file writes nothing.
-            if isNew { configuration.journalMode = .wal }
+            if isNew {
+                configuration.journalMode = .wal
+                // Set before the first table, and kept: the pages that segment merges and deletions free can
+                // be given back (``KnowledgeBase/reclaimFreePages()``).
+                configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
+            }
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             return try AppDatabase(queue)
         } catch let error as KBError {

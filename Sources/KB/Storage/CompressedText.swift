@@ -18,6 +18,9 @@ package enum CompressedText {
     enum Format: UInt8 {
         /// The length, then raw deflate.
         case rawDeflate = 1
+        /// The page as references to its articles' creations (``PageDictionary``): read with
+        /// ``text(_:in:)``.
+        case articleDictionary = 2
     }
 
     /// The largest text a blob may claim to hold (SQLite's default limit on a value's length).
@@ -43,6 +46,17 @@ package enum CompressedText {
         case .null: return ""
         default: throw damaged()
         }
+    }
+
+    /// The text a stored value holds, a page kept as references to its articles' creations
+    /// (``PageDictionary``) included: those are read from the history in `db`.
+    ///
+    /// - Throws: ``KBError/Kind/damaged`` when a blob cannot be read back as the text stored.
+    package static func text(_ value: DatabaseValue, in db: Database) throws -> String {
+        if case .blob(let data) = value.storage, data.first == Format.articleDictionary.rawValue {
+            return try PageDictionary.text(Array(data), in: db)
+        }
+        return try text(value)
     }
 
     /// The start of a text compressed ahead of the rest, which is known later (the time of an article's creation,

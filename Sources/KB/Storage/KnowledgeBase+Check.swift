@@ -185,30 +185,33 @@ extension KnowledgeBase {
                 """
             ) { "\($0) \(entity)\($0 == 1 ? " is" : "s are") created in the history but missing." }
         }
-        // A page kept compressed is the value of its creation when it is pushed: each must read back.
+        // A page kept compressed is the value of its creation when it is pushed: each must read back. A page kept
+        // as references to its articles' creations reads them: a damaged creation is reported twice, as the
+        // record it no longer gives and as the page.
+        var pages: [CheckReport.Problem] = []
         do {
             var unreadable = 0
             let texts = try DatabaseValue.fetchCursor(db, sql: "SELECT text FROM sources WHERE typeof(text) = 'blob'")
             while let text = try texts.next() {
-                if (try? CompressedText.text(text)) == nil { unreadable += 1 }
+                if (try? CompressedText.text(text, in: db)) == nil { unreadable += 1 }
             }
             if unreadable > 0 {
-                problems.append(
+                pages.append(
                     .init(
                         .history,
                         "\(unreadable) imported page\(unreadable == 1 ? "'s" : "s'") compressed text cannot be read back."
                     ))
             }
         } catch {
-            problems.append(.init(.history, "The imported pages cannot be read: \(Self.reason(error))."))
+            pages.append(.init(.history, "The imported pages cannot be read: \(Self.reason(error))."))
         }
-        guard problems.isEmpty else { return problems }
+        guard problems.isEmpty else { return problems + pages }
         do {
             problems += try derivationProblems(db, now: now)
         } catch {
             problems.append(.init(.history, "Records cannot be derived from the history: \(Self.reason(error))."))
         }
-        return problems
+        return problems + pages
     }
 
     /// Records whose stored fields differ from what their changes give; the caller rolls back.

@@ -289,7 +289,7 @@ public enum ChangeApplier {
     /// The wire form of a stored change (sources are stored without their value and are read back).
     public static func wire(_ db: Database, _ change: Change) throws -> WireChange {
         if change.entity == .source && change.op == .create {
-            let source = try Source.fetchOne(
+            let source = try Source.readOne(
                 db, sql: "SELECT * FROM sources WHERE id = ?", arguments: [change.entityID])
             return WireChange(change, value: try source.map { try JSONText.encode($0) })
         }

@@ -86,6 +86,8 @@ public struct SyncEngine: Sendable {
     /// rewriting every reference to them.
     static func reidentify(_ db: Database, keepingThrough seq: Int64) throws {
         let old = try Meta.replicaID(db)
+        // Pages kept as references to their articles' creations name them by replica and number.
+        try PageDictionary.storeOnTheirOwn(db, referringTo: old, after: seq)
         var generator = SystemRandomNumberGenerator()
         let new = String(format: "%016llx", generator.next() as UInt64)
         let moved = try Row.fetchAll(
