@@ -25,6 +25,21 @@ struct CheckTests {
         #expect(!report.isDamaged)
     }
 
+    /// Emptying the trash removes rows whose creations stay in the history: that is no damage.
+    @Test func check_afterEmptyingTheTrash_findsNothing_andRepairKeepsThemPurged() throws {
+        let folder = try TemporaryFolder()
+        let (kb, path) = try Self.seeded(folder)
+        let article = try #require(try kb.allArticles().first)
+        _ = try kb.trashArticle(article.id)
+        _ = try kb.emptyTrash()
+        let report = try kb.check()
+        #expect(report.isOK, "\(report.problems)")
+        _ = try KnowledgeBase.repair(path: path)
+        let repaired = try KnowledgeBase.open(path: path)
+        #expect(try repaired.check().isOK)
+        #expect(try !repaired.allArticles().contains { $0.id == article.id })
+    }
+
     @Test func check_searchIndexLackingAnArticle_isReported_andRepairRebuildsIt() throws {
         // Given an article that the search index lost
         let folder = try TemporaryFolder()

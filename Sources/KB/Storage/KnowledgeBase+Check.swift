@@ -182,6 +182,7 @@ extension KnowledgeBase {
                 """
                 SELECT COUNT(DISTINCT entity_id) FROM changes
                 WHERE field = '*' AND entity = '\(entity)' AND entity_id NOT IN (SELECT id FROM \(table))
+                AND entity_id NOT IN (SELECT id FROM purged)
                 """
             ) { "\($0) \(entity)\($0 == 1 ? " is" : "s are") created in the history but missing." }
         }
