@@ -498,6 +498,70 @@ extension PageSplitterTests {
         #expect(items[1].body.hasPrefix("1月5日，全国农业工作会议") == true)
     }
 
+    /// A dateline in brackets closes its article: the headline after it is that article's title, not a
+    /// subhead, even when the next article opens with no marker and runs on at the same width.
+    @Test func closingDatelineEndsTheArticleBeforeItsHeadline() throws {
+        let items = split(
+            Self.page(
+                Self.cadreArticle + [
+                    "日本最大的在野党民主党十八日",
+                    "在冲绳县那霸市举行定期党代表大会",
+                    "，会议通过了今年的政治方针。",
+                    "（新华社东京3月10日电）",
+                    "日本民主党举行党代表大会",
+                    "人认识自我，不仅力求发现那些",
+                    "使人成为人的东西，而且要追溯人何",
+                    "以会具有那些属人的东西。",
+                    "（新华社北京3月10日电）",
+                    "略论人的自我认识",
+                ]))
+        #expect(items.map(\.title) == ["全国农业工作会议召开", "日本民主党举行党代表大会", "略论人的自我认识"])
+        #expect(items[1].dateline == "（新华社东京3月10日电）")
+        #expect(items[2].body == "人认识自我，不仅力求发现那些使人成为人的东西，而且要追溯人何以会具有那些属人的东西。")
+    }
+
+    /// A line after a closing dateline that holds no pause and ends no sentence is the article's title, not
+    /// the first line of the photo caption under it.
+    @Test func titleAfterAClosingDatelineOverACaption() throws {
+        let items = split(
+            Self.page(
+                Self.cadreArticle + [
+                    "一九九五年二月，具有两百多年",
+                    "历史的英国巴林银行宣布倒闭，这一",
+                    "消息在国际金融界引起了强烈震动，",
+                    "各国纷纷检讨期货交易的监管。",
+                    "（据新华社北京3月18日电）",
+                    "越权违规里森炒期货巴林银行告终结",
+                    "开发以公司形式出现，名叫“高大”。",
+                    "本报记者 陆博永摄",
+                    "花样游泳赛新潮流",
+                ]))
+        #expect(items.map(\.kind) == [.article, .article, .caption])
+        #expect(items.map(\.title) == ["全国农业工作会议召开", "越权违规里森炒期货巴林银行告终结", "花样游泳赛新潮流"])
+        #expect(items[2].body == "开发以公司形式出现，名叫“高大”。")
+    }
+
+    /// A paragraph's first line is at most an indent narrower than its second (but for a punctuation mark
+    /// carried over on each): a line holding no pause over a clearly wider line is a headline, here an
+    /// article's title over a photo caption.
+    @Test func titleOverAClearlyWiderCaption() throws {
+        let items = split(
+            Self.page([
+                "本报讯 （记者付宁）被誉为“扶贫司令”的湖南吉首军分区司令员",
+                "彭楚政，今天上午在人民大会堂向首都军民汇报了他扶贫济困、热心为民",
+                "的先进事迹。这次报告会由中共中央宣传部、国务院扶贫开发领导小组联",
+                "合举办。",
+                "中宣部总政治部湖南省委联合举办的报告会彭楚政先进事迹感人至深",
+                "共青团宜昌市委的干部职工自发为王国栋捐款九百元，宜昌市委机要局和市直机关也",
+                "捐款一千元。",
+                "新华社记者 陶楠摄",
+                "过节不忘贫困山区乡亲",
+            ]))
+        #expect(items.map(\.kind) == [.article, .caption])
+        #expect(items.map(\.title) == ["中宣部总政治部湖南省委联合举办的报告会彭楚政先进事迹感人至深", "过节不忘贫困山区乡亲"])
+        #expect(items[1].body == "共青团宜昌市委的干部职工自发为王国栋捐款九百元，宜昌市委机要局和市直机关也捐款一千元。")
+    }
+
     @Test func continuationMarkersParse() {
         let markers = ContinuationMarker.markers(in: "（上接第 1版）\n(下转第１２版)\n（转第二十一版）")
         #expect(markers.map(\.direction) == [.from, .on, .on])

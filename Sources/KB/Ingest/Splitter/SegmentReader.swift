@@ -241,6 +241,13 @@ struct SegmentReader {
         let line = lines[index]
         let next: PageLine? = index + 1 < lines.count ? lines[index + 1] : nil
         if line.marker.endsArticle || line.hasInnerFullStop || line.endsWithColon { return .paragraphStart }
+        // A dateline in brackets closes its article: a line after it that holds no pause and ends no sentence
+        // is the article's headline.
+        if index > 0, lines[index - 1].endsWithDateline, !line.endsSentence, !line.endsWithCredit,
+            !line.text.unicodeScalars.contains(where: { PageLine.pauses.contains($0.value) })
+        {
+            return .headline
+        }
         // A kicker ends with a dash; a dash run on into the next line (`…的前身——` / `—正规的…`) is text.
         let dashRunsOn = next?.text.utf8HasPrefix("—") == true
         // A line ending with a dash that opens a paragraph (the next two lines are an indent wider and
@@ -262,6 +269,14 @@ struct SegmentReader {
         // A line wider than the text that runs on after it cannot be one of its full lines: it is
         // the title of an item set in another column, and a new item starts under it.
         if !endsParagraph(index), !line.endsWithComma, narrowerTextFollows(index) || widerTextFollows(index) {
+            return .headline
+        }
+        // A paragraph's first line is at most an indent narrower than its second: a line holding no pause
+        // before a clearly wider line of text is a headline over it (an article's title over a caption).
+        if !endsParagraph(index), !line.endsWithComma, !line.hasHalfWidth, let next, !next.marker.startsArticle,
+            next.width - line.width > Self.indentRange.upperBound + Self.fullLineTolerance,
+            !line.text.unicodeScalars.contains(where: { PageLine.pauses.contains($0.value) })
+        {
             return .headline
         }
         // A line that ends no sentence cannot run on into the indented first line of a paragraph set
@@ -552,6 +567,11 @@ struct SegmentReader {
             wrapped = first >= column - 5 && first <= column + 2 && TextCleaner.width(printed[1]) < Int(first) - 4
         }
         if zone.count >= 2 && !wrapped { return true }
+        // A dateline in brackets closes its article: the headline after it is that article's, no subhead.
+        if case .paragraph(let lines, _)? = preceding.first(where: { _ in true }), lines.last?.endsWithDateline == true
+        {
+            return true
+        }
         // A subhead quotes the paragraph under it; a title seldom quotes the first paragraph of its article
         // (about 1 in 100), so the rule holds on pages printing headlines first too.
         if Self.quotesTextBelow(zone, following) { return false }
