@@ -141,6 +141,10 @@ struct CitationEndToEndTests {
         let bare = Replica("bare", in: try TemporaryFolder())
         try bare.ok(["import", try TestPaths.fixture("seed_page.txt").path])
         #expect(try bare.ok(["cite", first]).stdout == "陈华. \(title)[N].\n")
+        // A note made with `kb add` came from no page: a document, not a newspaper article.
+        let added = try bare.object(["add", "--title", "读书笔记 𠮷", "--json", "-"], stdin: Data("正文。\n".utf8))
+        let noteID = try #require(added.string("id"))
+        #expect(try bare.ok(["cite", noteID]).stdout == "读书笔记 𠮷[Z].\n")
         let unknown = try replica.run(["cite", "ffffffff"])
         #expect(unknown.exitCode == 1 && unknown.hasOneSentenceError, "\(unknown)")
     }

@@ -248,6 +248,26 @@ struct CitationStyleTests {
         #expect(Self.citation(authors: []).formatted(.chicago) == "“长三角职工非遗技艺交流活动举行.” 工人日报, April 25, 2025.")
     }
 
+    /// Text from no page that names no publication (a note made with `kb add`) is cited as a document, not
+    /// as a newspaper article: GB/T 7714's [Z], CSL's `document`, BibTeX's `@misc`.
+    @Test func textFromNoPage_isCitedAsADocument() throws {
+        let note = Self.citation(publication: nil, issued: nil, page: nil)
+        #expect(note.kind == .document)
+        #expect(note.formatted(.gb7714) == "陈华. 长三角职工非遗技艺交流活动举行[Z].")
+        #expect(
+            Self.citation(publication: nil, issued: nil, page: nil, url: "https://example.org/n").formatted(.gb7714)
+                == "陈华. 长三角职工非遗技艺交流活动举行[Z/OL]. https://example.org/n.")
+        #expect(note.cslItem["type"] as? String == "document")
+        #expect(note.bibtex.hasPrefix("@misc{kb-dd76a1,\n"))
+        // From a page, even one whose publication is unknown, it stays a newspaper article.
+        var fromPage = note
+        fromPage.sourceID = "0c82636a8329b8b7"
+        #expect(fromPage.kind == .newspaperArticle)
+        #expect(fromPage.formatted(.gb7714) == "陈华. 长三角职工非遗技艺交流活动举行[N].")
+        #expect(fromPage.cslItem["type"] as? String == "article-newspaper")
+        #expect(fromPage.bibtex.hasPrefix("@article{"))
+    }
+
     @Test func keys_areStableAndASCII() {
         #expect(Self.citation().key == "gongrenribao2025-04-25-3-dd76a1")
         #expect(Self.citation(publication: "南湖晚报", issued: nil, page: nil).key == "kb-dd76a1")

@@ -29,6 +29,17 @@ public struct Citation: Sendable, Equatable {
         self.metadata = metadata
     }
 
+    /// What kind of work is cited.
+    public enum Kind: Sendable, Equatable {
+        /// An article of a newspaper page (imported, or with a publication set).
+        case newspaperArticle
+        /// Text that came from no page and names no publication, such as a note made with `kb add`.
+        case document
+    }
+
+    /// A newspaper article when the text came from a page or names its publication, else a document.
+    public var kind: Kind { sourceID != nil || metadata.publication != nil ? .newspaperArticle : .document }
+
     /// The citation key: stable as long as the publication, date and page stay the same.
     ///
     /// The newspaper's Latin name (its pinyin for the papers ``Publications`` knows, else the ASCII letters of its

@@ -50,7 +50,8 @@ extension Citation {
                 names.count > 3 ? names.prefix(3).joined(separator: ", ") + ", 等" : names.joined(separator: ", ")
             parts.append(Self.ending(listed, with: "."))
         }
-        let type = metadata.url == nil ? "[N]" : "[N/OL]"
+        // GB/T 7714-2015 appendix B: N a newspaper, Z a document of another kind; /OL online.
+        let type = "[" + (kind == .newspaperArticle ? "N" : "Z") + (metadata.url == nil ? "]" : "/OL]")
         parts.append(Self.ending(title + type, with: "."))
         var container = metadata.publication ?? ""
         if let issued = metadata.issued { container += container.isEmpty ? issued : ", " + issued }
@@ -139,11 +140,14 @@ extension Citation {
 
     // MARK: - CSL-JSON
 
-    /// The article as a CSL-JSON item (type `article-newspaper`), keys as CSL names them.
+    /// The article as a CSL-JSON item (type `article-newspaper`, or `document` for text from no page), keys as
+    /// CSL names them.
     ///
     /// Names are `{"literal": "陈华"}`: Chinese names are not split into family and given parts.
     public var cslItem: [String: Any] {
-        var item: [String: Any] = ["id": key, "type": "article-newspaper", "title": title]
+        var item: [String: Any] = [
+            "id": key, "type": kind == .newspaperArticle ? "article-newspaper" : "document", "title": title,
+        ]
         if !names.isEmpty { item["author"] = names.map { ["literal": $0] } }
         let correspondents = authors.filter { $0.role == .correspondent }.map(\.name)
         if !correspondents.isEmpty { item["contributor"] = correspondents.map { ["literal": $0] } }
@@ -171,7 +175,8 @@ extension Citation {
 
     // MARK: - BibTeX
 
-    /// The article as a BibTeX entry: `@article` with `journal` = the newspaper, and `date` for biblatex.
+    /// The article as a BibTeX entry: `@article` with `journal` = the newspaper (`@misc` for text from no page),
+    /// and `date` for biblatex.
     ///
     /// Fields: `author` (names joined by `and`; an agency in braces, so it stays one name), `title`, `journal`,
     /// `year`, `month` (a number), `day`, `date` (ISO, as biblatex reads it), `pages`, `edition`, `note` (the
@@ -203,7 +208,7 @@ extension Citation {
         if let url = metadata.url { fields.append(("url", url.replacingOccurrences(of: "}", with: "%7D"))) }
         if language == "zh-CN" { fields.append(("langid", "chinese")) }
         let body = fields.map { "  \($0.0) = {\($0.1)}" }.joined(separator: ",\n")
-        return "@article{\(key),\n\(body)\n}\n"
+        return "@\(kind == .newspaperArticle ? "article" : "misc"){\(key),\n\(body)\n}\n"
     }
 
     /// Citations as a BibTeX file, entries separated by a blank line.
