@@ -61,7 +61,7 @@ public struct KnowledgeBase: Sendable {
     /// Those are the pages that the full-text index's segment merges and deletions left. Only a file made with
     /// incremental auto-vacuum (as kb makes them) can; an older file is left as it is. Nothing is reported: a
     /// file that keeps its free pages reads and writes the same.
-    func reclaimFreePages() {
+    package func reclaimFreePages() {
         try? database.writer.writeWithoutTransaction { db in
             guard try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") == 2,
                 try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0 > 0

@@ -63,6 +63,34 @@ struct FirstPullTests {
                 == origin.kb.notes().map { "\($0.id) \($0.start ?? -1) \($0.end ?? -1)" }.sorted())
     }
 
+    /// A pull into a file made with auto-vacuum gives the file's free pages back; a sync that pulls nothing
+    /// leaves the file as it is.
+    @Test func pullIntoAFile_givesItsFreePagesBack() async throws {
+        let (hub, token, origin, _) = try await annotatedHub()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kb-pull-free-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let kb = KnowledgeBase(
+            database: try AppDatabase.open(path: folder.appendingPathComponent("kb.sqlite").path), clock: clock.clock)
+        _ = try RemoteStore.add(kb, name: "origin", url: "http://hub.test:1/research", token: token)
+        let engine = SyncEngine(kb: kb, transport: InProcessTransport(service: hub.service))
+        let freePages = { try kb.readNow { db in try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0 } }
+        // Free pages, as a dropped table leaves them.
+        try await kb.database.writer.writeWithoutTransaction { db in
+            try db.execute(sql: "CREATE TABLE scratch (x BLOB)")
+            try db.execute(sql: "INSERT INTO scratch VALUES (zeroblob(200000))")
+            try db.execute(sql: "DROP TABLE scratch")
+        }
+        #expect(try freePages() > 40)
+
+        let report = try await engine.sync(remote: "origin")
+
+        #expect(report.pulled > 0)
+        #expect(try freePages() == 0)
+        #expect(try kb.health().digest == origin.digest)
+        #expect(try kb.check().problems.isEmpty)
+    }
+
     /// The wire form of every change a replica holds, by change id.
     func wireForms(_ replica: Replica) throws -> [String: String] {
         try replica.kb.readNow { db in

@@ -350,6 +350,8 @@ public struct SyncEngine: Sendable {
                 arguments: [finished, holdings.epoch, name])
             return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM conflicts WHERE resolved_at IS NULL") ?? 0
         }
+        // The index's merges of the pulled entries leave free pages: a file made with auto-vacuum gives them back.
+        if report.pulled > 0 { kb.reclaimFreePages() }
         return report
     }
 
