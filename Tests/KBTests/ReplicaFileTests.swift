@@ -20,6 +20,29 @@ struct ReplicaFileTests {
         _ = try KnowledgeBase.open(path: path, mode: .existing)
     }
 
+    /// A file a newer kb changed (a migration this version does not know) is refused in one sentence, and
+    /// nothing is written to it.
+    @Test func fileWrittenByANewerKb_isRefused_andLeftAsItIs() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.url.appendingPathComponent("kb.sqlite").path
+        let kb = try KnowledgeBase.open(path: path)
+        _ = try kb.addArticle(title: "标题", body: "正文 𠮷")
+        try kb.database.writer.write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-from-a-newer-kb')")
+        }
+        let changes = try kb.database.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM changes") }
+        try kb.close()
+
+        let error = #expect(throws: KBError.self) { try KnowledgeBase.open(path: path, mode: .existing) }
+
+        #expect(error?.kind == .storage)
+        #expect(
+            error?.message == "The knowledge base '\(path)' was written by a newer version of kb; update kb to open it."
+        )
+        let queue = try DatabaseQueue(path: path)
+        #expect(try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM changes") } == changes)
+    }
+
     @Test func copiedFile_takesANewReplicaID_once_andKeepsTheChangesItHeld() throws {
         let folder = try TemporaryFolder()
         let original = folder.url.appendingPathComponent("kb.sqlite").path

@@ -22,10 +22,20 @@ public struct AppDatabase: Sendable {
         // Migrating takes the write lock: skip it when the file is up to date, as it almost always is,
         // so that reading commands never write.
         let migrator = Self.migrator
-        let (isCurrent, tables) = try writer.read { db in
-            let isCurrent = try migrator.hasCompletedMigrations(db)
+        let (isCurrent, isNewer, tables) = try writer.read { db in
+            // One read of the applied migrations: all of kb's applied, and none that a newer kb added.
+            let applied = try migrator.appliedIdentifiers(db)
+            let known = migrator.migrations
+            let isCurrent = known.allSatisfy(applied.contains)
+            let isNewer = isCurrent && applied.count > known.count
             let tables = isCurrent ? try Meta.value(db, Self.searchTablesKey) : nil
-            return (isCurrent, tables)
+            return (isCurrent, isNewer, tables)
+        }
+        if isNewer {
+            // A newer kb changed the file's layout in ways this one cannot read or keep right.
+            let name = writer.path.isEmpty ? "in memory" : "'\(writer.path)'"
+            throw KBError(
+                .storage, "The knowledge base \(name) was written by a newer version of kb; update kb to open it.")
         }
         if !isCurrent {
             try migrator.migrate(writer)
