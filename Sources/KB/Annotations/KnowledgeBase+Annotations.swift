@@ -75,7 +75,7 @@ extension KnowledgeBase {
             guard start < end else {
                 throw KBError.invalid(
                     "The range '\(start):\(end)' is empty or reversed; give START:END with START < END, as in "
-                        + "'\(min(start, end)):\(max(start, end) == min(start, end) ? start + 1 : max(start, end))'.")
+                        + "'\(end):\(start == end ? start + 1 : start)'.")
             }
             guard start >= 0, end <= text.count else {
                 throw KBError.invalid(

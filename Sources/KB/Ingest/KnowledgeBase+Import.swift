@@ -472,32 +472,26 @@ extension KnowledgeBase {
             pdfPage: prepared.page, encoding: prepared.encoding?.description, pdfInfo: prepared.pdfInfo)
         let earlier =
             options.mode == .inPlace ? try Self.earlierImport(db, of: prepared, names: names) : nil
-        if earlier == nil, let pageDictionary = prepared.pageDictionary {
-            // The page is stored after its articles: it refers to their creations.
-            try changes.create(.source, id: sourceID, json: nil)
-            var creations: [ChangeID] = []
-            let ids = try insertItems(
-                db, &changes, items: items, sourceID: sourceID, now: now, ids: prepared.ids,
-                creationHeads: prepared.creationHeads, pending: &pending, creations: &creations)
-            try source.insert(db, storedText: PageDictionary.databaseValue(pageDictionary, creations: creations))
-            names.add(path: absolute, rowid: db.lastInsertedRowID)
-            try Self.carryMetadata(db, &changes, from: nil, to: sourceID, extracted: prepared.metadata)
-            var result = ImportReport.FileResult(path: path, status: .added, articles: ids.count)
-            result.articlesAdded = ids.filter(\.isNew).count
-            return (result, ids.map(\.id))
-        }
-        try source.insert(db, storedText: prepared.storedText)
-        names.add(path: absolute, rowid: db.lastInsertedRowID)
-        try changes.create(.source, id: sourceID, json: nil)
-        try Self.carryMetadata(db, &changes, from: earlier?.source.id, to: sourceID, extracted: prepared.metadata)
         if let earlier {
+            try source.insert(db, storedText: prepared.storedText)
+            names.add(path: absolute, rowid: db.lastInsertedRowID)
+            try changes.create(.source, id: sourceID, json: nil)
+            try Self.carryMetadata(db, &changes, from: earlier.source.id, to: sourceID, extracted: prepared.metadata)
             // The update changes rows that may be waiting for their entries: they are written first.
             try pending.writeArticles(db)
             return try updateInPlace(db, &changes, earlier, to: source, prepared: prepared)
         }
+        // A new page is stored after its articles: kept as references to their creations, it names them
+        // (a page whose articles were not all created here is compressed on its own).
+        try changes.create(.source, id: sourceID, json: nil)
+        var creations: [ChangeID] = []
         let ids = try insertItems(
             db, &changes, items: items, sourceID: sourceID, now: now, ids: prepared.ids,
-            creationHeads: prepared.creationHeads, pending: &pending)
+            creationHeads: prepared.creationHeads, pending: &pending, creations: &creations)
+        let stored = prepared.pageDictionary.flatMap { PageDictionary.databaseValue($0, creations: creations) }
+        try source.insert(db, storedText: stored ?? prepared.storedText)
+        names.add(path: absolute, rowid: db.lastInsertedRowID)
+        try Self.carryMetadata(db, &changes, from: nil, to: sourceID, extracted: prepared.metadata)
         var result = ImportReport.FileResult(path: path, status: .added, articles: ids.count)
         result.articlesAdded = ids.filter(\.isNew).count
         return (result, ids.map(\.id))

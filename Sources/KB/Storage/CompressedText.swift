@@ -111,23 +111,9 @@ package enum CompressedText {
     /// Raw deflate of `input`: with the header (format and length) and ended when `finish`, else without the
     /// header and ended by a sync flush.
     private static func deflate(_ input: UnsafeBufferPointer<UInt8>, finish: Bool) -> [UInt8]? {
-        var stream = z_stream()
-        guard kb_deflate_init_raw(&stream, Z_BEST_SPEED) == Z_OK else { return nil }
-        defer { deflateEnd(&stream) }
-        let offset = finish ? headerSize : 0
-        // A sync flush adds an empty stored block (five bytes) to what deflateBound allows.
-        let bound = Int(deflateBound(&stream, uLong(input.count))) + 16
-        var output = (finish ? header(count: input.count) : []) + [UInt8](repeating: 0, count: bound)
-        let status = output.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
-            stream.avail_in = uInt(input.count)
-            stream.next_out = buffer.baseAddress.map { $0 + offset }
-            stream.avail_out = uInt(bound)
-            return CZlib.deflate(&stream, finish ? Z_FINISH : Z_SYNC_FLUSH)
-        }
-        guard status == (finish ? Z_STREAM_END : Z_OK), stream.avail_in == 0 else { return nil }
-        output.removeLast(bound - Int(stream.total_out))
-        return output
+        guard let deflated = rawDeflate(input, level: Z_BEST_SPEED, flush: finish ? Z_FINISH : Z_SYNC_FLUSH)
+        else { return nil }
+        return finish ? header(count: input.count) + deflated : deflated
     }
 
     private static func inflate(_ blob: [UInt8]) throws -> String {
@@ -135,23 +121,67 @@ package enum CompressedText {
         var length = 0
         for byte in 0..<4 { length |= Int(blob[1 + byte]) << (8 * byte) }
         guard length <= maximumLength else { throw damaged() }
-        var stream = z_stream()
-        guard kb_inflate_init_raw(&stream) == Z_OK else { throw damaged() }
-        defer { inflateEnd(&stream) }
         var ok = false
         let text = String(unsafeUninitializedCapacity: length) { output in
             blob.withUnsafeBufferPointer { input in
-                guard let base = input.baseAddress else { return }
-                stream.next_in = UnsafeMutablePointer(mutating: base + headerSize)
-                stream.avail_in = uInt(input.count - headerSize)
-                stream.next_out = output.baseAddress
-                stream.avail_out = uInt(length)
-                ok = CZlib.inflate(&stream, Z_FINISH) == Z_STREAM_END && Int(stream.total_out) == length
+                let result = rawInflate(UnsafeBufferPointer(rebasing: input[headerSize...]), into: output)
+                ok = result?.ended == true && result?.written == length
             }
             return ok ? length : 0
         }
         guard ok else { throw damaged() }
         return text
+    }
+
+    /// Raw deflate of `input` at `level`, after zlib's preset `dictionary` when one is given, ended by `flush`
+    /// (`Z_FINISH`, or `Z_SYNC_FLUSH` for a head whose rest comes later); nil when zlib fails.
+    static func rawDeflate(
+        _ input: UnsafeBufferPointer<UInt8>, level: Int32, dictionary: UnsafeBufferPointer<UInt8>? = nil,
+        flush: Int32
+    ) -> [UInt8]? {
+        var stream = z_stream()
+        guard kb_deflate_init_raw(&stream, level) == Z_OK else { return nil }
+        defer { deflateEnd(&stream) }
+        if let dictionary, !dictionary.isEmpty {
+            guard deflateSetDictionary(&stream, dictionary.baseAddress, uInt(dictionary.count)) == Z_OK else {
+                return nil
+            }
+        }
+        // A sync flush adds an empty stored block (five bytes) to what deflateBound allows.
+        let bound = Int(deflateBound(&stream, uLong(input.count))) + 16
+        var output = [UInt8](repeating: 0, count: bound)
+        let status = output.withUnsafeMutableBufferPointer { buffer -> Int32 in
+            stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
+            stream.avail_in = uInt(input.count)
+            stream.next_out = buffer.baseAddress
+            stream.avail_out = uInt(bound)
+            return CZlib.deflate(&stream, flush)
+        }
+        guard status == (flush == Z_FINISH ? Z_STREAM_END : Z_OK), stream.avail_in == 0 else { return nil }
+        output.removeLast(bound - Int(stream.total_out))
+        return output
+    }
+
+    /// Raw inflate of `input` into `output`, after zlib's preset `dictionary` when one is given: whether the
+    /// stream ended, the bytes written and the input bytes left; nil when zlib refuses the start or the dictionary.
+    static func rawInflate(
+        _ input: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>,
+        dictionary: UnsafeBufferPointer<UInt8>? = nil
+    ) -> (ended: Bool, written: Int, left: Int)? {
+        var stream = z_stream()
+        guard kb_inflate_init_raw(&stream) == Z_OK else { return nil }
+        defer { inflateEnd(&stream) }
+        if let dictionary, !dictionary.isEmpty {
+            guard inflateSetDictionary(&stream, dictionary.baseAddress, uInt(dictionary.count)) == Z_OK else {
+                return nil
+            }
+        }
+        stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
+        stream.avail_in = uInt(input.count)
+        stream.next_out = output.baseAddress
+        stream.avail_out = uInt(output.count)
+        let status = CZlib.inflate(&stream, Z_FINISH)
+        return (status == Z_STREAM_END, Int(stream.total_out), Int(stream.avail_in))
     }
 
     private static func damaged() -> KBError {

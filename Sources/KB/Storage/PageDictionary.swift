@@ -197,55 +197,26 @@ package enum PageDictionary {
     // MARK: - Encoding
 
     private static func deflate(_ input: ArraySlice<UInt8>, dictionary: ArraySlice<UInt8>) -> [UInt8]? {
-        var stream = z_stream()
-        guard kb_deflate_init_raw(&stream, level) == Z_OK else { return nil }
-        defer { deflateEnd(&stream) }
-        if !dictionary.isEmpty {
-            let status = dictionary.withUnsafeBufferPointer {
-                deflateSetDictionary(&stream, $0.baseAddress, uInt($0.count))
-            }
-            guard status == Z_OK else { return nil }
-        }
-        let bound = Int(deflateBound(&stream, uLong(input.count))) + 16
-        var output = [UInt8](repeating: 0, count: bound)
-        let status = input.withUnsafeBufferPointer { input in
-            output.withUnsafeMutableBufferPointer { buffer -> Int32 in
-                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
-                stream.avail_in = uInt(input.count)
-                stream.next_out = buffer.baseAddress
-                stream.avail_out = uInt(bound)
-                return CZlib.deflate(&stream, Z_FINISH)
+        input.withUnsafeBufferPointer { input in
+            dictionary.withUnsafeBufferPointer { dictionary in
+                CompressedText.rawDeflate(input, level: level, dictionary: dictionary, flush: Z_FINISH)
             }
         }
-        guard status == Z_STREAM_END, stream.avail_in == 0 else { return nil }
-        output.removeLast(bound - Int(stream.total_out))
-        return output
     }
 
     private static func inflate(_ input: ArraySlice<UInt8>, size: Int, dictionary: ArraySlice<UInt8>) throws
         -> [UInt8]
     {
-        var stream = z_stream()
-        guard kb_inflate_init_raw(&stream) == Z_OK else { throw damaged() }
-        defer { inflateEnd(&stream) }
-        if !dictionary.isEmpty {
-            let status = dictionary.withUnsafeBufferPointer {
-                inflateSetDictionary(&stream, $0.baseAddress, uInt($0.count))
-            }
-            guard status == Z_OK else { throw damaged() }
-        }
         // One byte more than expected: a stream that would write more does not end within the space.
         var output = [UInt8](repeating: 0, count: size + 1)
-        let status = input.withUnsafeBufferPointer { input in
-            output.withUnsafeMutableBufferPointer { buffer -> Int32 in
-                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
-                stream.avail_in = uInt(input.count)
-                stream.next_out = buffer.baseAddress
-                stream.avail_out = uInt(buffer.count)
-                return CZlib.inflate(&stream, Z_FINISH)
+        let result = input.withUnsafeBufferPointer { input in
+            dictionary.withUnsafeBufferPointer { dictionary in
+                output.withUnsafeMutableBufferPointer { output in
+                    CompressedText.rawInflate(input, into: output, dictionary: dictionary)
+                }
             }
         }
-        guard status == Z_STREAM_END, Int(stream.total_out) == size, stream.avail_in == 0 else { throw damaged() }
+        guard let result, result.ended, result.written == size, result.left == 0 else { throw damaged() }
         output.removeLast()
         return output
     }
